@@ -1,0 +1,10 @@
+//! imperlint's engine. It discovers and parses Rust sources, resolves names
+//! against the API catalog, works out which code runs while the thread
+//! impersonates a client, and turns that into events for the lints. It knows
+//! no concrete lint: lints plug in through [`lint::Lint`].
+
+pub mod catalog;
+pub mod diag;
+pub mod emit;
+pub mod event;
+pub mod lint;
