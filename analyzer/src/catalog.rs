@@ -127,3 +127,22 @@ pub struct Api {
     pub result: ResultKind,
     pub args: Args,
 }
+
+/// Environment variables that name the process user's profile folders.
+/// Reading them while impersonating yields the service's folders, not the
+/// client's.
+pub const PROFILE_ENV_VARS: &[&str] = &[
+    "USERPROFILE",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "TEMP",
+    "TMP",
+    "HOMEPATH",
+    "HOMEDRIVE",
+    "HOMESHARE",
+];
+
+/// True when `name` is a profile-related environment variable (case-insensitive, as Windows is).
+pub fn is_profile_env_var(name: &str) -> bool {
+    PROFILE_ENV_VARS.iter().any(|v| v.eq_ignore_ascii_case(name))
+}

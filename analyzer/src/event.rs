@@ -170,8 +170,17 @@ pub enum EventKind {
     },
     /// A guard constructor that returns a guard even when impersonation failed.
     FailOpenGuard { guard: String },
-    /// Control leaves the function. Emitted only while impersonating.
-    Exit { kind: ExitKind, is_main: bool, is_async: bool },
+    /// Control leaves the function (or closure body). Emitted only while
+    /// impersonating. `is_main`: the program's `main`, where the process
+    /// ends. `is_async`: an `async fn` or async block. `begin_wrapper`: the
+    /// function only begins impersonation and returns (no other work after
+    /// the begin on this path), so its callers own the revert.
+    Exit {
+        kind: ExitKind,
+        is_main: bool,
+        is_async: bool,
+        begin_wrapper: bool,
+    },
     /// An `.await` expression.
     Await,
     /// A call of a catalog API whose role matters to some lint.
@@ -188,9 +197,20 @@ pub enum EventKind {
     TokenStore { open: Location, name: String, how: Escape },
     /// A guard type (its `Drop` reverts) that is `Send`.
     SendGuard { guard: String },
-    /// COM cloaking is never enabled in this crate; `setup` is the
+    /// A COM activation or interface-method call (`call` names it) in a
+    /// crate that never enables cloaking; `setup` is the crate's
     /// `CoInitializeSecurity` without cloaking, when there is one.
-    ComWithoutCloaking { api: &'static Api, setup: Option<Location> },
+    ComWithoutCloaking {
+        call: String,
+        setup: Option<Location>,
+    },
+    /// A delegation impersonation level is requested (`SecurityDelegation`,
+    /// `SECURITY_DELEGATION`, `RPC_C_IMP_LEVEL_DELEGATE`). The location is the
+    /// call that requests it, or the constant itself outside a call.
+    DelegationRequested { constant: String },
+    /// A named pipe is opened as a client without SQOS flags, so the server
+    /// may impersonate the caller at the default (impersonation) level.
+    PipeOpenWithoutSqos { api: &'static Api },
 }
 
 /// One event, with the state in force and where it happened.
