@@ -183,4 +183,5 @@ pub mod builtin {
     pub const IO_ERROR: &str = "io_error";
     /// The analyzer itself failed on a file (a bug in imperlint).
     pub const INTERNAL_ERROR: &str = "internal_error";
+    pub use crate::suppress::{INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 }

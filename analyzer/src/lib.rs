@@ -4,7 +4,9 @@
 //! no concrete lint: lints plug in through [`lint::Lint`].
 
 pub mod catalog;
+pub mod config;
 pub mod diag;
 pub mod emit;
 pub mod event;
 pub mod lint;
+pub mod suppress;
