@@ -1,0 +1,275 @@
+//! The human format: rustc-like text drawn by `codespan-reporting`, for
+//! people at a terminal or reading a CI log. Each diagnostic shows its
+//! `severity[lint]: message` header, the source snippet with the primary
+//! label and a secondary label per related location, its notes, its help,
+//! and a last note with the lint's level and documentation link; a summary
+//! line ends the output. A file whose source is unavailable gets a plain
+//! `--> file:line:col` line instead of a snippet. This module also renders
+//! one diagnostic alone for `cargo-json`'s `rendered` field; it owns nothing
+//! about which diagnostics exist or their order.
+
+use super::{lint_info, plural, Counts, EmitContext, SourceText, Sources};
+use crate::diag::{Diagnostic, Level};
+use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::termcolor::Buffer;
+use codespan_reporting::term::{self, Chars, Config};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Every diagnostic, then the summary line.
+pub(super) fn render(diags: &[Diagnostic], cx: &EmitContext) -> String {
+    let sources = Sources::new(cx);
+    let mut out = String::new();
+    for diag in diags {
+        out.push_str(&render_one(diag, cx, &sources, cx.color));
+    }
+    out.push_str(&summary(Counts::of(diags)));
+    out.push('\n');
+    out
+}
+
+/// `2 errors, 1 warning`, or `no findings`.
+pub(super) fn summary(counts: Counts) -> String {
+    if counts.deny == 0 && counts.warn == 0 {
+        return "no findings".to_owned();
+    }
+    format!(
+        "{}, {}",
+        plural(counts.deny, "error"),
+        plural(counts.warn, "warning")
+    )
+}
+
+/// A file's id in codespan's file table and its text; `None` when its
+/// source is unavailable.
+type FileEntry = Option<(usize, Rc<SourceText>)>;
+
+/// One diagnostic as rustc would print it, ending with a blank line.
+pub(super) fn render_one(
+    diag: &Diagnostic,
+    cx: &EmitContext,
+    sources: &Sources,
+    color: bool,
+) -> String {
+    let mut files: SimpleFiles<String, Arc<str>> = SimpleFiles::new();
+    // Each file is added once, in the order the diagnostic names it.
+    let mut ids: Vec<(String, FileEntry)> = Vec::new();
+    let mut file_id = |file: &str| -> FileEntry {
+        if let Some((_, known)) = ids.iter().find(|(name, _)| name == file) {
+            return known.clone();
+        }
+        let entry = sources
+            .get(file)
+            .map(|text| (files.add(file.to_owned(), Arc::clone(&text.text)), text));
+        ids.push((file.to_owned(), entry.clone()));
+        entry
+    };
+
+    let primary =
+        file_id(&diag.location.file).and_then(|(id, text)| Some((id, text.range(&diag.location)?)));
+    let mut labels = Vec::new();
+    let mut notes = Vec::new();
+    if let Some((id, range)) = primary.clone() {
+        labels.push(Label::primary(id, range).with_message(&diag.label));
+    }
+    for related in &diag.related {
+        let place = file_id(&related.location.file)
+            .and_then(|(id, text)| Some((id, text.range(&related.location)?)));
+        match place {
+            Some((id, range)) if primary.is_some() => {
+                labels.push(Label::secondary(id, range).with_message(&related.message));
+            }
+            _ => notes.push(format!("note: {}: {}", related.message, related.location)),
+        }
+    }
+    notes.extend(diag.notes.iter().map(|note| format!("note: {note}")));
+    if let Some(help) = &diag.help {
+        notes.push(format!("help: {help}"));
+    }
+    if let Some(fix) = &diag.fix {
+        if diag.help.as_deref() != Some(fix.description.as_str()) {
+            notes.push(format!(
+                "help: {} (a mechanical fix is available)",
+                fix.description
+            ));
+        }
+    }
+    if let Some(info) = lint_info(cx, diag.lint) {
+        let level = if diag.level == info.default_level {
+            format!("is on by default at level `{}`", info.default_level)
+        } else {
+            format!(
+                "is set to `{}` here (default `{}`)",
+                diag.level, info.default_level
+            )
+        };
+        notes.push(format!(
+            "note: `{}` {level}; see {}",
+            info.name,
+            info.help_uri()
+        ));
+    }
+
+    let severity = match diag.level {
+        Level::Deny => Severity::Error,
+        Level::Warn => Severity::Warning,
+        Level::Allow => Severity::Note,
+    };
+    let report = Report::new(severity)
+        .with_code(diag.lint)
+        .with_message(&diag.message)
+        .with_labels(labels)
+        .with_notes(notes);
+
+    let mut buffer = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
+    // rustc's ASCII drawing (`-->`, `|`), which every terminal and CI log shows.
+    let config = Config {
+        chars: Chars::ascii(),
+        ..Config::default()
+    };
+    let drawn = term::emit(&mut buffer, &config, &files, &report);
+    if drawn.is_ok() && primary.is_some() {
+        return String::from_utf8_lossy(buffer.as_slice()).into_owned();
+    }
+    // No snippet: the primary file's source is unavailable, or (which
+    // `SourceText::range` rules out) codespan rejected a range. Draw the
+    // header and notes, and name the place in a plain `-->` line.
+    buffer.clear();
+    let plain = report.with_labels(Vec::new());
+    let _ = term::emit(&mut buffer, &config, &files, &plain);
+    with_plain_location(&buffer, diag)
+}
+
+/// A diagnostic drawn without a snippet, with `--> file:line:col: label`
+/// added under its header line; like a drawn one, it ends with a blank line.
+fn with_plain_location(buffer: &Buffer, diag: &Diagnostic) -> String {
+    let drawn = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+    let (header, rest) = drawn.split_once('\n').unwrap_or((&drawn, ""));
+    let mut text = format!("{header}\n --> {}", diag.location);
+    if !diag.label.is_empty() {
+        text.push_str(": ");
+        text.push_str(&diag.label);
+    }
+    text.push('\n');
+    text.push_str(rest);
+    if !text.ends_with("\n\n") {
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::testing;
+    use crate::emit::EmitContext;
+
+    fn rendered() -> String {
+        let diags = testing::diagnostics();
+        testing::with_context(|cx| render(&diags, cx))
+    }
+
+    #[test]
+    fn shows_headers_labels_notes_and_help() {
+        let out = rendered();
+        assert!(
+            out.contains("error[unchecked_impersonation]: result of `ImpersonateLoggedOnUser` is not checked"),
+            "{out}"
+        );
+        assert!(
+            out.contains("warning[thread_spawn_while_impersonating]: `std::thread::spawn` while impersonating"),
+            "{out}"
+        );
+        assert!(out.contains("  --> src/lib.rs:3:5\n"), "{out}");
+        assert!(out.contains("the new thread runs as the service"), "{out}");
+        assert!(out.contains("impersonation begins here"), "{out}");
+        assert!(
+            out.contains("= note: called while impersonating from `main` (src/main.rs:4)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("= help: spawn the thread before impersonating, or pass the token"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "= note: `unchecked_impersonation` is on by default at level `deny`; see \
+                 https://github.com/imperlint/imperlint/blob/main/README.md#unchecked_impersonation"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("  --> src/my dir/überprüfung.rs:2:13\n"),
+            "{out}"
+        );
+        assert!(!out.contains('\u{1b}'), "colored without cx.color: {out}");
+    }
+
+    #[test]
+    fn snippet_underlines_the_primary_and_related_ranges() {
+        let out = rendered();
+        // The spawn warning: primary `^` under the call, secondary `-` under the begin.
+        let spawn = out
+            .split("warning[thread_spawn_while_impersonating]")
+            .nth(1)
+            .unwrap();
+        assert!(
+            spawn.contains("2 |     ImpersonateLoggedOnUser(token);\n  |     ------------------------------ impersonation begins here"),
+            "{spawn}"
+        );
+        assert!(
+            spawn.contains("3 |     std::thread::spawn(|| work());\n  |     ^^^^^^^^^^^^^^^^^^ the new thread runs as the service"),
+            "{spawn}"
+        );
+    }
+
+    #[test]
+    fn unavailable_source_gets_a_plain_location() {
+        let out = rendered();
+        assert!(
+            out.contains(
+                "error[io_error]: cannot read `src/gone.rs`: permission denied\n --> src/gone.rs:1:1: unreadable\n\n"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn summary_counts_levels() {
+        let out = rendered();
+        assert!(out.ends_with("\n3 errors, 1 warning\n"), "{out}");
+        let empty = testing::with_context(|cx| render(&[], cx));
+        assert_eq!(empty, "no findings\n");
+        assert_eq!(summary(Counts { deny: 1, warn: 0 }), "1 error, 0 warnings");
+    }
+
+    #[test]
+    fn a_level_other_than_the_default_is_named() {
+        let mut diags = testing::diagnostics();
+        diags.truncate(2);
+        diags[1].level = Level::Deny;
+        let out = testing::with_context(|cx| render(&diags, cx));
+        assert!(
+            out.contains(
+                "`thread_spawn_while_impersonating` is set to `deny` here (default `warn`)"
+            ),
+            "{out}"
+        );
+        assert!(out.ends_with("\n2 errors, 0 warnings\n"), "{out}");
+    }
+
+    #[test]
+    fn color_only_when_asked() {
+        let diags = testing::diagnostics();
+        let out = testing::with_context(|cx| {
+            let colored = EmitContext { color: true, ..*cx };
+            render(&diags, &colored)
+        });
+        assert!(out.contains('\u{1b}'), "{out}");
+    }
+}
