@@ -146,3 +146,394 @@ pub const PROFILE_ENV_VARS: &[&str] = &[
 pub fn is_profile_env_var(name: &str) -> bool {
     PROFILE_ENV_VARS.iter().any(|v| v.eq_ignore_ascii_case(name))
 }
+
+/// Crate roots whose items are Windows APIs matched by their last segment.
+pub const WINDOWS_CRATES: &[&str] = &["windows", "windows_sys", "winapi", "ntapi", "wdk_sys", "wdk"];
+
+const fn a() -> Args {
+    Args {
+        token: None,
+        thread: None,
+        flags: None,
+        path: None,
+        level: None,
+        callback: None,
+    }
+}
+
+macro_rules! win {
+    ($name:literal, $role:ident, $res:ident) => {
+        Api { name: $name, family: Family::Win32, role: Role::$role, result: ResultKind::$res, args: a() }
+    };
+    ($name:literal, $role:ident, $res:ident, $($field:ident: $v:expr),+) => {
+        Api { name: $name, family: Family::Win32, role: Role::$role, result: ResultKind::$res, args: Args { $($field: Some($v)),+, ..a() } }
+    };
+}
+
+macro_rules! paths {
+    ($name:literal, [$($p:literal),+], $role:ident) => {
+        Api { name: $name, family: Family::Paths(&[$($p),+]), role: Role::$role, result: ResultKind::Value, args: a() }
+    };
+    ($name:literal, [$($p:literal),+], $role:ident, $($field:ident: $v:expr),+) => {
+        Api { name: $name, family: Family::Paths(&[$($p),+]), role: Role::$role, result: ResultKind::Value, args: Args { $($field: Some($v)),+, ..a() } }
+    };
+}
+
+macro_rules! method {
+    ($name:literal, [$($t:literal),+], $role:ident) => {
+        Api { name: $name, family: Family::Method(&[$($t),+]), role: Role::$role, result: ResultKind::Value, args: a() }
+    };
+    ($name:literal, [$($t:literal),+], $role:ident, $($field:ident: $v:expr),+) => {
+        Api { name: $name, family: Family::Method(&[$($t),+]), role: Role::$role, result: ResultKind::Value, args: Args { $($field: Some($v)),+, ..a() } }
+    };
+}
+
+macro_rules! any_method {
+    ($name:literal, $role:ident, $res:ident) => {
+        Api { name: $name, family: Family::AnyMethod, role: Role::$role, result: ResultKind::$res, args: a() }
+    };
+}
+
+/// The catalog. Sources: `reference/rust-bindings.md` (paths, return types
+/// per crate and version) and the articles in `reference/`.
+pub static APIS: &[Api] = &[
+    // --- begin / end / save (rust-bindings.md §2, §3) ---
+    win!("ImpersonateLoggedOnUser", Begin, Bool, token: 0),
+    win!("ImpersonateNamedPipeClient", Begin, Bool),
+    win!("ImpersonateSelf", Begin, Bool, level: 0),
+    win!("ImpersonateAnonymousToken", Begin, Bool),
+    win!("ImpersonateDdeClientWindow", Begin, Bool),
+    win!("DdeImpersonateClient", Begin, Bool),
+    win!("SetThreadToken", SetToken, Bool, thread: 0, token: 1),
+    win!("CoImpersonateClient", Begin, Status),
+    win!("RpcImpersonateClient", Begin, Status),
+    win!("RpcImpersonateClient2", Begin, Status),
+    win!("RpcImpersonateClientContainer", Begin, Status),
+    win!("ImpersonateSecurityContext", Begin, Status),
+    win!("NtSetInformationThread", SetToken, Status, thread: 0, flags: 1, token: 2),
+    win!("ZwSetInformationThread", SetToken, Status, thread: 0, flags: 1, token: 2),
+    win!("NtImpersonateThread", Begin, Status),
+    win!("NtImpersonateAnonymousToken", Begin, Status),
+    win!("RtlImpersonateSelf", Begin, Status, level: 0),
+    win!("PsImpersonateClient", Begin, Status, thread: 0, token: 1, level: 4),
+    win!("SeImpersonateClientEx", Begin, Status),
+    win!("SeImpersonateClient", Begin, Unit),
+    win!("RevertToSelf", End, Bool),
+    win!("CoRevertToSelf", End, Status),
+    win!("RpcRevertToSelf", End, Status),
+    win!("RpcRevertToSelfEx", End, Status),
+    win!("RevertSecurityContext", End, Status),
+    win!("PsRevertToSelf", End, Unit),
+    win!("PsReferenceImpersonationToken", SaveToken, Value),
+    win!("OpenThreadToken", SaveToken, Bool, thread: 0, token: 3),
+    win!("NtOpenThreadToken", SaveToken, Status, token: 3),
+    win!("NtOpenThreadTokenEx", SaveToken, Status, token: 4),
+    // COM server-side methods on IServerSecurity (§2 CoImpersonateClient).
+    any_method!("ImpersonateClient", Begin, Status),
+    any_method!("RevertToSelf", End, Status),
+    // --- token sources (§4) ---
+    win!("OpenProcessToken", TokenSource, Bool, token: 2),
+    win!("NtOpenProcessToken", TokenSource, Status, token: 2),
+    win!("DuplicateTokenEx", TokenDuplicate, Bool, level: 3, token: 5),
+    win!("DuplicateToken", TokenDuplicate, Bool, level: 1, token: 2),
+    win!("NtDuplicateToken", TokenDuplicate, Status, token: 5),
+    win!("LogonUserW", TokenSource, Bool, token: 5),
+    win!("LogonUserA", TokenSource, Bool, token: 5),
+    win!("LogonUserExW", TokenSource, Bool, token: 5),
+    win!("WTSQueryUserToken", TokenSource, Bool, token: 1),
+    win!("CloseHandle", HandleClose, Bool),
+    win!("NtClose", HandleClose, Status),
+    win!("RegCloseKey", HandleClose, Status),
+    // --- threads (§6) ---
+    win!("CreateThread", ThreadSpawn, Value, callback: 2),
+    win!("CreateRemoteThread", ThreadSpawn, Value),
+    win!("_beginthreadex", ThreadSpawn, Value, callback: 2),
+    win!("_beginthread", ThreadSpawn, Value, callback: 0),
+    win!("PsCreateSystemThread", ThreadSpawn, Status),
+    paths!("spawn", ["std::thread::spawn"], ThreadSpawn, callback: 0),
+    method!("spawn", ["std::thread::Builder"], ThreadSpawn, callback: 0),
+    method!("spawn_scoped", ["std::thread::Builder"], ThreadSpawn, callback: 1),
+    method!("spawn", ["std::thread::Scope"], ScopedThreadSpawn, callback: 0),
+    method!("spawn", ["crossbeam::thread::Scope", "crossbeam_utils::thread::Scope"], ScopedThreadSpawn, callback: 0),
+    paths!("scope", ["std::thread::scope", "crossbeam::scope", "crossbeam::thread::scope", "crossbeam_utils::thread::scope"], RunsInPlace, callback: 0),
+    // --- pools (§6) ---
+    win!("QueueUserWorkItem", PoolSubmit, Bool, callback: 0, flags: 2),
+    win!("CreateTimerQueueTimer", PoolSubmit, Bool, callback: 2, flags: 6),
+    win!("RegisterWaitForSingleObject", PoolSubmit, Bool, callback: 2, flags: 5),
+    win!("TrySubmitThreadpoolCallback", PoolSubmit, Bool, callback: 0),
+    win!("SubmitThreadpoolWork", PoolSubmit, Unit),
+    win!("CreateThreadpoolWork", Deferred, Value, callback: 0),
+    win!("IoQueueWorkItem", PoolSubmit, Unit),
+    win!("ExQueueWorkItem", PoolSubmit, Unit),
+    paths!("spawn", ["rayon::spawn"], PoolSubmit, callback: 0),
+    paths!("spawn_fifo", ["rayon::spawn_fifo"], PoolSubmit, callback: 0),
+    paths!("join", ["rayon::join"], PoolSubmit, callback: 0),
+    paths!("scope", ["rayon::scope"], PoolSubmit, callback: 0),
+    paths!("scope_fifo", ["rayon::scope_fifo"], PoolSubmit, callback: 0),
+    paths!("in_place_scope", ["rayon::in_place_scope"], RunsInPlace, callback: 0),
+    method!("install", ["rayon::ThreadPool"], PoolSubmit, callback: 0),
+    method!("spawn", ["rayon::ThreadPool", "rayon::Scope", "rayon::ScopeFifo"], PoolSubmit, callback: 0),
+    method!("join", ["rayon::ThreadPool"], PoolSubmit, callback: 0),
+    method!("scope", ["rayon::ThreadPool"], PoolSubmit, callback: 0),
+    any_method!("par_iter", PoolSubmit, Value),
+    any_method!("par_iter_mut", PoolSubmit, Value),
+    any_method!("into_par_iter", PoolSubmit, Value),
+    any_method!("par_bridge", PoolSubmit, Value),
+    any_method!("par_chunks", PoolSubmit, Value),
+    any_method!("par_chunks_mut", PoolSubmit, Value),
+    any_method!("par_extend", PoolSubmit, Value),
+    method!("execute", ["threadpool::ThreadPool"], PoolSubmit, callback: 0),
+    method!("spawn_ok", ["futures::executor::ThreadPool"], AsyncSpawn, callback: 0),
+    paths!("spawn", ["tokio::spawn", "tokio::task::spawn", "async_std::task::spawn", "smol::spawn", "async_global_executor::spawn"], AsyncSpawn, callback: 0),
+    paths!("spawn_blocking", ["tokio::task::spawn_blocking", "async_std::task::spawn_blocking", "smol::unblock", "blocking::unblock"], AsyncSpawn, callback: 0),
+    paths!("unblock", ["smol::unblock", "blocking::unblock"], AsyncSpawn, callback: 0),
+    paths!("spawn_local", ["tokio::task::spawn_local", "async_std::task::spawn_local"], AsyncSpawn, callback: 0),
+    paths!("block_in_place", ["tokio::task::block_in_place"], RunsInPlace, callback: 0),
+    method!("spawn", ["tokio::runtime::Runtime", "tokio::runtime::Handle", "tokio::task::JoinSet", "tokio::task::LocalSet"], AsyncSpawn, callback: 0),
+    method!("spawn_blocking", ["tokio::runtime::Runtime", "tokio::runtime::Handle", "tokio::task::JoinSet"], AsyncSpawn, callback: 0),
+    method!("spawn_local", ["tokio::task::LocalSet", "tokio::task::JoinSet"], AsyncSpawn, callback: 0),
+    paths!("register", ["windows_service::service_control_handler::register"], Deferred, callback: 1),
+    paths!("start", ["windows_service::service_dispatcher::start"], Deferred),
+    // --- processes (§7) ---
+    win!("CreateProcessW", ProcessCreate, Bool),
+    win!("CreateProcessA", ProcessCreate, Bool),
+    win!("ShellExecuteW", ProcessCreate, Value),
+    win!("ShellExecuteA", ProcessCreate, Value),
+    win!("ShellExecuteExW", ProcessCreate, Bool),
+    win!("ShellExecuteExA", ProcessCreate, Bool),
+    win!("WinExec", ProcessCreate, Value),
+    win!("CreateProcessAsUserW", ProcessCreateAsUser, Bool, token: 0),
+    win!("CreateProcessAsUserA", ProcessCreateAsUser, Bool, token: 0),
+    win!("CreateProcessWithTokenW", ProcessCreateAsUser, Bool, token: 0),
+    win!("CreateProcessWithLogonW", ProcessCreateAsUser, Bool),
+    method!("spawn", ["std::process::Command", "tokio::process::Command", "async_process::Command", "smol::process::Command"], ProcessCreate),
+    method!("output", ["std::process::Command", "tokio::process::Command", "async_process::Command", "smol::process::Command"], ProcessCreate),
+    method!("status", ["std::process::Command", "tokio::process::Command", "async_process::Command", "smol::process::Command"], ProcessCreate),
+    // --- COM (§8) ---
+    win!("CoCreateInstance", ComCall, Status),
+    win!("CoCreateInstanceEx", ComCall, Status),
+    win!("CoGetClassObject", ComCall, Status),
+    win!("CoGetObject", ComCall, Status),
+    win!("CoCreateInstanceFromApp", ComCall, Status),
+    win!("CoInitializeSecurity", ComSecurity, Status, flags: 7),
+    win!("CoSetProxyBlanket", ComSecurity, Status, flags: 7),
+    any_method!("SetBlanket", ComSecurity, Status),
+    // --- window messages (§9) ---
+    win!("SendMessageW", WindowMessage, Value),
+    win!("SendMessageA", WindowMessage, Value),
+    win!("SendMessageTimeoutW", WindowMessage, Value),
+    win!("SendMessageTimeoutA", WindowMessage, Value),
+    win!("SendNotifyMessageW", WindowMessage, Bool),
+    win!("SendNotifyMessageA", WindowMessage, Bool),
+    win!("SendMessageCallbackW", WindowMessage, Bool),
+    win!("PostMessageW", WindowMessage, Bool),
+    win!("PostMessageA", WindowMessage, Bool),
+    win!("PostThreadMessageW", WindowMessage, Bool),
+    win!("PostThreadMessageA", WindowMessage, Bool),
+    win!("BroadcastSystemMessageW", WindowMessage, Value),
+    // --- per-user registry roots (§5) ---
+    win!("HKEY_CURRENT_USER", PerUserRegistryRoot, Value),
+    win!("HKEY_CLASSES_ROOT", PerUserRegistryRoot, Value),
+    win!("HKEY_CURRENT_USER_LOCAL_SETTINGS", PerUserRegistryRoot, Value),
+    paths!("HKEY_CURRENT_USER", ["winreg::enums::HKEY_CURRENT_USER", "winreg::HKEY_CURRENT_USER"], PerUserRegistryRoot),
+    paths!("HKEY_CLASSES_ROOT", ["winreg::enums::HKEY_CLASSES_ROOT", "winreg::HKEY_CLASSES_ROOT"], PerUserRegistryRoot),
+    paths!("CURRENT_USER", ["windows_registry::CURRENT_USER"], PerUserRegistryRoot),
+    paths!("CLASSES_ROOT", ["windows_registry::CLASSES_ROOT"], PerUserRegistryRoot),
+    win!("RegOpenCurrentUser", PerUserRegistryFix, Status),
+    win!("RegOpenUserClassesRoot", PerUserRegistryFix, Status, token: 0),
+    // --- profile folders (§5) ---
+    win!("SHGetKnownFolderPath", ProfileWithToken, Status, token: 2),
+    win!("SHGetKnownFolderIDList", ProfileWithToken, Status, token: 2),
+    win!("SHGetFolderPathW", ProfileWithToken, Status, token: 2),
+    win!("SHGetFolderPathA", ProfileWithToken, Status, token: 2),
+    win!("SHGetFolderPathAndSubDirW", ProfileWithToken, Status, token: 2),
+    win!("GetTempPathW", ProfileLookup, Value),
+    win!("GetTempPathA", ProfileLookup, Value),
+    win!("GetTempPath2W", ProfileLookup, Value),
+    win!("GetTempPath2A", ProfileLookup, Value),
+    paths!("var", ["std::env::var"], EnvRead, path: 0),
+    paths!("var_os", ["std::env::var_os"], EnvRead, path: 0),
+    paths!("home_dir", ["std::env::home_dir", "home::home_dir", "dirs::home_dir", "dirs_next::home_dir"], ProfileLookup),
+    paths!("temp_dir", ["std::env::temp_dir"], ProfileLookup),
+    paths!("config_dir", ["dirs::config_dir", "dirs_next::config_dir"], ProfileLookup),
+    paths!("config_local_dir", ["dirs::config_local_dir"], ProfileLookup),
+    paths!("data_dir", ["dirs::data_dir", "dirs_next::data_dir"], ProfileLookup),
+    paths!("data_local_dir", ["dirs::data_local_dir", "dirs_next::data_local_dir"], ProfileLookup),
+    paths!("cache_dir", ["dirs::cache_dir", "dirs_next::cache_dir"], ProfileLookup),
+    paths!("document_dir", ["dirs::document_dir"], ProfileLookup),
+    paths!("download_dir", ["dirs::download_dir"], ProfileLookup),
+    paths!("desktop_dir", ["dirs::desktop_dir"], ProfileLookup),
+    paths!("picture_dir", ["dirs::picture_dir"], ProfileLookup),
+    paths!("preference_dir", ["dirs::preference_dir"], ProfileLookup),
+    paths!("state_dir", ["dirs::state_dir"], ProfileLookup),
+    paths!("new", ["directories::BaseDirs::new", "directories::UserDirs::new", "directories_next::BaseDirs::new", "directories_next::UserDirs::new"], ProfileLookup),
+    paths!("from", ["directories::ProjectDirs::from", "directories_next::ProjectDirs::from"], ProfileLookup),
+    // --- handles (§10, §11) ---
+    win!("CreateFileW", PipeClientOpen, Value, path: 0, flags: 5),
+    win!("CreateFileA", PipeClientOpen, Value, path: 0, flags: 5),
+    win!("CreateFile2", HandleOpen, Value, path: 0),
+    win!("OpenProcess", HandleOpen, Value),
+    win!("OpenThread", HandleOpen, Value),
+    win!("RegOpenKeyExW", HandleOpen, Status, token: 4),
+    win!("RegOpenKeyExA", HandleOpen, Status, token: 4),
+    win!("RegCreateKeyExW", HandleOpen, Status, token: 7),
+    win!("RegCreateKeyExA", HandleOpen, Status, token: 7),
+    win!("NtOpenFile", HandleOpen, Status, token: 0),
+    win!("NtCreateFile", HandleOpen, Status, token: 0),
+    win!("ZwOpenFile", HandleOpen, Status, token: 0),
+    win!("ZwCreateFile", HandleOpen, Status, token: 0),
+    paths!("open", ["std::fs::File::open", "tokio::fs::File::open", "async_std::fs::File::open"], PipeClientOpen, path: 0),
+    paths!("create", ["std::fs::File::create", "tokio::fs::File::create"], HandleOpen, path: 0),
+    method!("open", ["std::fs::OpenOptions", "tokio::fs::OpenOptions"], PipeClientOpen, path: 0),
+    method!("open", ["tokio::net::windows::named_pipe::ClientOptions"], HandleOpen, path: 0),
+    method!("open_subkey", ["winreg::RegKey"], HandleOpen),
+    method!("open_subkey_with_flags", ["winreg::RegKey"], HandleOpen),
+    method!("create_subkey", ["winreg::RegKey"], HandleOpen),
+    method!("create_subkey_with_flags", ["winreg::RegKey"], HandleOpen),
+    // --- process-wide caches (§ identity_blind_cache) ---
+    any_method!("get_or_init", CacheWrite, Value),
+    any_method!("get_or_try_init", CacheWrite, Value),
+    any_method!("get_mut_or_init", CacheWrite, Value),
+];
+
+/// Constants that request a delegation-level impersonation.
+pub const DELEGATION_LEVELS: &[&str] = &["SecurityDelegation", "SECURITY_DELEGATION", "RPC_C_IMP_LEVEL_DELEGATE"];
+
+/// The flag that makes a legacy pool work item run with the caller's
+/// impersonation token, and its value.
+pub const TRANSFER_IMPERSONATION: (&str, u64) = ("WT_TRANSFER_IMPERSONATION", 0x100);
+
+/// The SQOS flag that limits a named-pipe server to the level given.
+pub const SQOS_PRESENT: (&str, u64) = ("SECURITY_SQOS_PRESENT", 0x100000);
+
+/// COM capabilities that make calls carry the thread token (cloaking).
+pub const CLOAKING: &[(&str, u64)] = &[("EOAC_STATIC_CLOAKING", 0x20), ("EOAC_DYNAMIC_CLOAKING", 0x40)];
+
+/// The `NtSetInformationThread` information class that sets the impersonation token.
+pub const THREAD_IMPERSONATION_TOKEN: &str = "ThreadImpersonationToken";
+
+/// The prefix of named-pipe paths (`\\.\pipe\`), as it appears in the string value.
+pub const PIPE_PREFIX: &str = r"\\.\pipe\";
+
+/// Thread-handle expressions that name the current thread.
+pub const CURRENT_THREAD: &[&str] = &["GetCurrentThread", "PsGetCurrentThread", "NtCurrentThread", "ZwCurrentThread", "KeGetCurrentThread"];
+
+/// Constants that compare equal to a success status (0) for status-kind
+/// results, or to FALSE for BOOL results.
+pub const ZERO_CONSTANTS: &[&str] = &["S_OK", "STATUS_SUCCESS", "ERROR_SUCCESS", "RPC_S_OK", "NO_ERROR", "SEC_E_OK", "FALSE", "NOERROR"];
+
+/// Constants that are TRUE for BOOL results.
+pub const TRUE_CONSTANTS: &[&str] = &["TRUE"];
+
+/// Status test helpers: name, and whether `true` means success.
+pub const STATUS_TESTS: &[(&str, bool)] = &[
+    ("NT_SUCCESS", true),
+    ("nt_success", true),
+    ("SUCCEEDED", true),
+    ("FAILED", false),
+    ("NT_ERROR", false),
+    ("NT_WARNING", false),
+    ("NT_INFORMATION", true),
+];
+
+/// Windows-crate string literal macros whose argument is the string itself.
+pub const STRING_MACROS: &[&str] = &["w", "s", "h", "wide", "wstr", "u16cstr", "u16str", "cstr"];
+
+/// Types whose constructor takes ownership of a raw handle and closes it on drop.
+pub const OWNING_HANDLE_TYPES: &[&str] = &["OwnedHandle", "Owned", "HandleGuard", "SafeHandle", "UniqueHandle"];
+
+/// Static cell types that make a process-wide (or thread-wide) cache.
+pub const CACHE_TYPES: &[&str] = &[
+    "OnceLock", "OnceCell", "Lazy", "LazyLock", "LazyCell", "Mutex", "RwLock", "DashMap", "RefCell", "Cell", "ArcSwap",
+];
+
+/// Methods that write into a cache cell or the collection inside it.
+pub const CACHE_WRITE_METHODS: &[&str] = &[
+    "get_or_init", "get_or_try_init", "get_mut_or_init", "set", "insert", "push", "push_back", "entry", "extend", "replace", "append", "try_insert", "store", "swap",
+];
+
+/// Methods of `Option`, `Result`, iterators, cells and locks that run their
+/// closure argument in place, on the calling thread.
+pub const IN_PLACE_METHODS: &[&str] = &[
+    "map", "map_err", "and_then", "or_else", "unwrap_or_else", "map_or", "map_or_else", "ok_or_else", "filter", "filter_map", "for_each", "try_for_each", "fold", "try_fold", "find", "find_map", "any", "all", "position", "flat_map", "inspect", "take_while", "skip_while", "scan", "with", "with_borrow", "with_borrow_mut", "get_or_init", "get_or_try_init", "get_or_insert_with", "or_insert_with", "or_insert_with_key", "then", "then_some", "retain", "sort_by", "sort_by_key", "max_by_key", "min_by_key", "is_some_and", "is_ok_and", "in_scope", "call_once",
+];
+
+/// Looks up a Win32-family entry by name (function, constant or type).
+pub fn win32(name: &str) -> Option<&'static Api> {
+    APIS.iter().find(|a| a.name == name && a.family == Family::Win32)
+}
+
+/// Looks up an entry for a fully resolved path (crate root first).
+pub fn by_path(segments: &[String]) -> Option<&'static Api> {
+    let last = segments.last()?;
+    APIS.iter().find(|a| {
+        a.name == last
+            && match a.family {
+                Family::Paths(paths) => paths.iter().any(|p| path_matches(p, segments)),
+                _ => false,
+            }
+    })
+}
+
+/// Looks up a method entry by name and the receiver's resolved type path,
+/// when known.
+pub fn method(name: &str, receiver: Option<&[String]>) -> Option<&'static Api> {
+    APIS.iter().find(|a| {
+        a.name == name
+            && match a.family {
+                Family::Method(types) => receiver.is_some_and(|r| types.iter().any(|t| path_matches(t, r))),
+                Family::AnyMethod => true,
+                _ => false,
+            }
+    })
+}
+
+/// True when `path` (`a::b::c`) matches `segments`: equal, or `segments` is
+/// a suffix of `path` of at least two segments, or `segments` has one
+/// segment that is the last of `path` and `path`'s crate root is its first.
+fn path_matches(path: &str, segments: &[String]) -> bool {
+    let parts: Vec<&str> = path.split("::").collect();
+    if segments.len() > parts.len() {
+        return false;
+    }
+    if segments.len() == 1 {
+        return false;
+    }
+    let tail = &parts[parts.len() - segments.len()..];
+    tail.iter().zip(segments).all(|(a, b)| *a == b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segs(s: &str) -> Vec<String> {
+        s.split("::").map(String::from).collect()
+    }
+
+    #[test]
+    fn paths_match_by_suffix() {
+        assert_eq!(by_path(&segs("std::thread::spawn")).unwrap().role, Role::ThreadSpawn);
+        assert_eq!(by_path(&segs("thread::spawn")).unwrap().role, Role::ThreadSpawn);
+        assert_eq!(by_path(&segs("tokio::spawn")).unwrap().role, Role::AsyncSpawn);
+        assert!(by_path(&segs("spawn")).is_none());
+        assert!(by_path(&segs("my::spawn")).is_none());
+    }
+
+    #[test]
+    fn methods_need_their_receiver_type() {
+        assert_eq!(method("spawn", Some(&segs("std::process::Command"))).unwrap().role, Role::ProcessCreate);
+        assert_eq!(method("spawn", Some(&segs("process::Command"))).unwrap().role, Role::ProcessCreate);
+        assert!(method("spawn", None).is_none());
+        assert_eq!(method("ImpersonateClient", None).unwrap().role, Role::Begin);
+    }
+
+    #[test]
+    fn every_entry_has_a_unique_identity() {
+        for (i, a) in APIS.iter().enumerate() {
+            for b in &APIS[i + 1..] {
+                assert!(!(a.name == b.name && a.family == b.family), "duplicate entry {}", a.name);
+            }
+        }
+    }
+}

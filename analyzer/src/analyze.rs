@@ -1,0 +1,175 @@
+//! Whole-crate analysis: from parsed files to events. It owns the
+//! interprocedural part — function summaries (begins, reverts, runs a
+//! closure impersonated, returns a guard) computed to a fixed point over the
+//! crate's call graph, guard types (an `impl Drop` that reverts), and each
+//! function's entry state (the join over its call sites) — and then walks
+//! every function once more with events on. The per-function walk itself is
+//! `walk`.
+
+use crate::event::{CallerNote, Event, EventKind, Imp};
+use crate::index::{CrateIndex, FileCx};
+use crate::macros::MacroArgs;
+use crate::walk::{CallSite, Cx, Effect, Entry, Summary, Walker};
+use std::collections::HashSet;
+
+/// Rounds of summary and entry-state iteration before giving up on a fixed
+/// point (the lattices are tiny; real crates settle in two or three).
+const MAX_ROUNDS: usize = 8;
+
+/// Analyses one crate's parsed files and returns its events, in file order.
+pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
+    let macros = MacroArgs::collect(files.iter().map(|f| &f.ast));
+    let n = ix.fns.len();
+    let mut sums = vec![Summary::default(); n];
+    let mut guards: HashSet<String> = ix.extra.guards.iter().filter_map(|g| g.rsplit("::").next().map(str::to_string)).collect();
+    let closing: HashSet<String> = ix
+        .drops
+        .iter()
+        .filter(|(_, &id)| {
+            let body = quote::ToTokens::to_token_stream(ix.fns[id].body).to_string();
+            body.contains("CloseHandle") || body.contains("NtClose") || body.contains("RegCloseKey")
+        })
+        .map(|(t, _)| t.clone())
+        .collect();
+
+    // 1. Summaries, bottom-up to a fixed point.
+    for _ in 0..MAX_ROUNDS {
+        let mut changed = false;
+        let snapshot = sums.clone();
+        let snapshot_guards = guards.clone();
+        let cx = Cx { ix, sums: &snapshot, guard_types: &snapshot_guards, closing_types: &closing, macros: &macros };
+        let mut new_guards = guards.clone();
+        for id in 0..n {
+            let f = &ix.fns[id];
+            let from_no = Walker::new(&cx, id, false).run(&Entry::default());
+            let entered = Entry { imp: Imp::Yes, began: None, began_by: Some("caller".into()), via: None };
+            let from_yes = Walker::new(&cx, id, false).run(&entered);
+            let effect = if from_no.exit_imp == Imp::Yes && from_no.exit_local {
+                Effect::Begins
+            } else if from_yes.exit_imp == Imp::No {
+                Effect::Ends
+            } else {
+                Effect::None
+            };
+            if f.is_drop && effect == Effect::Ends {
+                if let Some(t) = &f.self_ty {
+                    new_guards.insert(t.clone());
+                }
+            }
+            let ret_text = match &f.sig.output {
+                syn::ReturnType::Type(_, t) => quote::ToTokens::to_token_stream(t).to_string(),
+                syn::ReturnType::Default => String::new(),
+            };
+            let returns_guard = effect == Effect::Begins
+                && ret_text.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| snapshot_guards.contains(w) || (w == "Self" && f.self_ty.as_ref().is_some_and(|t| snapshot_guards.contains(t))));
+            let mut runs: Vec<usize> = from_no.called_params.clone();
+            runs.sort_unstable();
+            let s = Summary {
+                effect: if f.is_drop { Effect::None } else { effect },
+                ret_kind: if effect == Effect::None { None } else { from_no.ret_kind.or(from_yes.ret_kind) },
+                returns_guard,
+                runs_closure: runs,
+            };
+            if s != sums[id] {
+                sums[id] = s;
+                changed = true;
+            }
+        }
+        if new_guards != guards {
+            guards = new_guards;
+            changed = true;
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    let cx = Cx { ix, sums: &sums, guard_types: &guards, closing_types: &closing, macros: &macros };
+
+    // 2. Entry states, top-down to a fixed point.
+    let mut entries: Vec<Entry> = ix
+        .fns
+        .iter()
+        .map(|f| {
+            if f.impersonated {
+                Entry { imp: Imp::Yes, began: Some(f.name_loc.clone()), began_by: Some("declared impersonated".to_string()), via: None }
+            } else {
+                Entry::default()
+            }
+        })
+        .collect();
+    let mut sites: Vec<Vec<CallSite>> = vec![Vec::new(); n];
+    let mut dirty: Vec<bool> = vec![true; n];
+    for _ in 0..MAX_ROUNDS {
+        if !dirty.iter().any(|d| *d) {
+            break;
+        }
+        for id in 0..n {
+            if dirty[id] {
+                let r = Walker::new(&cx, id, false).run(&entries[id]);
+                sites[id] = r.call_sites;
+                dirty[id] = false;
+            }
+        }
+        let mut incoming: Vec<Vec<(usize, &CallSite)>> = vec![Vec::new(); n];
+        for (caller, ss) in sites.iter().enumerate() {
+            for s in ss {
+                incoming[s.callee].push((caller, s));
+            }
+        }
+        for id in 0..n {
+            let f = &ix.fns[id];
+            if f.impersonated || f.is_drop || incoming[id].is_empty() {
+                continue;
+            }
+            let mut imp: Option<Imp> = None;
+            let mut first: Option<(usize, &CallSite)> = None;
+            for &(caller, s) in &incoming[id] {
+                imp = Some(match imp {
+                    None => s.imp,
+                    Some(i) => i.join(s.imp),
+                });
+                if s.imp != Imp::No && first.is_none() {
+                    first = Some((caller, s));
+                }
+            }
+            let imp = imp.unwrap_or_default();
+            let e = match (imp, first) {
+                (Imp::No, _) | (_, None) => Entry::default(),
+                (imp, Some((caller, s))) => Entry {
+                    imp,
+                    began: s.began.clone(),
+                    began_by: s.began_by.clone(),
+                    via: Some(CallerNote { caller: ix.fns[caller].display.clone(), at: s.at.clone() }),
+                },
+            };
+            if e != entries[id] {
+                entries[id] = e;
+                dirty[id] = true;
+            }
+        }
+    }
+
+    // 3. Events.
+    let mut events = Vec::new();
+    for id in 0..n {
+        let r = Walker::new(&cx, id, true).run(&entries[id]);
+        events.extend(r.events);
+    }
+    // Items: guard types that can be sent to another thread.
+    let mut guard_list: Vec<&String> = guards.iter().collect();
+    guard_list.sort();
+    for g in guard_list {
+        let Some(t) = ix.types.get(g) else { continue };
+        if t.not_send_marker || ix.asserted_not_send.contains(g) {
+            continue;
+        }
+        events.push(Event {
+            kind: EventKind::SendGuard { guard: g.clone() },
+            location: t.loc.clone(),
+            state: Default::default(),
+            function: g.clone(),
+        });
+    }
+    events
+}

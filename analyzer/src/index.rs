@@ -1,0 +1,889 @@
+//! The crate index: what a crate defines and imports, built once per crate
+//! from its parsed files. It owns name resolution (per-file `use` maps with
+//! aliases, groups and globs; `extern crate x as y`; cargo renames;
+//! hand-written `extern "system"` and `link!` declarations) and the facts the
+//! analysis needs about items: functions and methods, guard candidates
+//! (`impl Drop`), statics that are caches, string constants that hold pipe
+//! paths, and whether the crate enables COM cloaking. It does not walk
+//! function bodies for impersonation state (that is `walk`).
+
+use crate::catalog::{self, Api, Role};
+use crate::diag::Location;
+use crate::parse::location;
+use crate::source::SourceFile;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use syn::visit::Visit;
+
+/// A parsed file and what resolution needs from it.
+pub struct FileCx {
+    pub src: SourceFile,
+    pub ast: syn::File,
+    pub uses: UseMap,
+    /// 1-based lines that hold a `// imperlint: impersonated` marker.
+    pub impersonated_markers: Vec<u32>,
+    /// `src/main.rs` or `src/bin/*.rs`: its `main` ends the process.
+    pub is_bin_root: bool,
+}
+
+/// Names imported into a file.
+#[derive(Default, Debug)]
+pub struct UseMap {
+    /// Imported name → full path.
+    pub names: HashMap<String, Vec<String>>,
+    /// Glob-imported module paths.
+    pub globs: Vec<Vec<String>>,
+}
+
+impl UseMap {
+    pub fn build(file: &syn::File) -> UseMap {
+        struct V<'m>(&'m mut UseMap);
+        impl<'ast> Visit<'ast> for V<'_> {
+            fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+                add_tree(self.0, Vec::new(), &u.tree);
+            }
+            fn visit_item_extern_crate(&mut self, e: &'ast syn::ItemExternCrate) {
+                if let Some((_, alias)) = &e.rename {
+                    self.0.names.insert(alias.to_string(), vec![e.ident.to_string()]);
+                }
+            }
+        }
+        fn add_tree(m: &mut UseMap, prefix: Vec<String>, tree: &syn::UseTree) {
+            match tree {
+                syn::UseTree::Path(p) => {
+                    let mut next = prefix;
+                    next.push(p.ident.to_string());
+                    add_tree(m, next, &p.tree);
+                }
+                syn::UseTree::Name(n) => {
+                    let name = n.ident.to_string();
+                    if name == "self" {
+                        if let Some(last) = prefix.last() {
+                            m.names.insert(last.clone(), prefix.clone());
+                        }
+                    } else {
+                        let mut full = prefix;
+                        full.push(name.clone());
+                        m.names.insert(name, full);
+                    }
+                }
+                syn::UseTree::Rename(r) => {
+                    let mut full = prefix.clone();
+                    let name = r.ident.to_string();
+                    if name != "self" {
+                        full.push(name);
+                    }
+                    if r.rename != "_" {
+                        m.names.insert(r.rename.to_string(), full);
+                    }
+                }
+                syn::UseTree::Glob(_) => m.globs.push(prefix),
+                syn::UseTree::Group(g) => {
+                    for t in &g.items {
+                        add_tree(m, prefix.clone(), t);
+                    }
+                }
+            }
+        }
+        let mut m = UseMap::default();
+        V(&mut m).visit_file(file);
+        m
+    }
+}
+
+/// A function or method with a body.
+pub struct FnDef<'a> {
+    pub name: String,
+    /// `Type::name` for methods, `name` for free functions.
+    pub display: String,
+    pub file: usize,
+    pub sig: &'a syn::Signature,
+    pub body: &'a syn::Block,
+    /// The `impl` block's self type (last segment), for methods.
+    pub self_ty: Option<String>,
+    /// `fn drop(&mut self)` of an `impl Drop for T`.
+    pub is_drop: bool,
+    /// The program's `main` (process exit ends impersonation).
+    pub is_main: bool,
+    /// Declared to always run impersonated (marker comment or configuration).
+    pub impersonated: bool,
+    /// Where the function's name is.
+    pub name_loc: Location,
+}
+
+/// A struct or enum of the crate.
+pub struct TypeDef {
+    pub name: String,
+    pub loc: Location,
+    /// Field name (or index) → type.
+    pub fields: Vec<(String, syn::Type)>,
+    /// Has a marker that makes it `!Send`: a raw pointer or `Rc` in a field
+    /// or `PhantomData`.
+    pub not_send_marker: bool,
+}
+
+/// A `static`, `thread_local!` or `lazy_static!` item.
+pub struct StaticDef {
+    pub name: String,
+    pub loc: Location,
+    /// The type's text, for cache detection.
+    pub ty: String,
+    /// A lazily initialised static whose initializer does identity-sensitive work.
+    pub lazy_identity_init: bool,
+    /// A cache: a cell, lock or map type that is written after start-up.
+    pub is_cache: bool,
+}
+
+/// Configuration the analysis takes from outside the crate.
+#[derive(Default, Clone, Debug)]
+pub struct Extra {
+    /// Additional begin functions (paths or names).
+    pub begin: Vec<String>,
+    /// Additional end functions.
+    pub end: Vec<String>,
+    /// Additional guard types.
+    pub guards: Vec<String>,
+    /// Functions that always run impersonated (`name` or `Type::name`, with optional module path).
+    pub entry_points: Vec<String>,
+}
+
+/// What resolution found for a called or used path.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// A function of this crate (candidates by id).
+    Local(Vec<usize>),
+    /// A catalog API.
+    Api(&'static Api),
+    /// A configured begin/end wrapper from another crate.
+    ExtraBegin(String),
+    ExtraEnd(String),
+    Unknown,
+}
+
+/// Everything known about one crate.
+pub struct CrateIndex<'a> {
+    pub files: &'a [FileCx],
+    pub fns: Vec<FnDef<'a>>,
+    pub fns_by_name: HashMap<String, Vec<usize>>,
+    pub types: HashMap<String, TypeDef>,
+    /// Type name → its `Drop::drop` function id.
+    pub drops: HashMap<String, usize>,
+    /// Types asserted `!Send` (`assert_not_impl_any!(T: Send)`, `impl !Send for T`).
+    pub asserted_not_send: HashSet<String>,
+    pub statics: HashMap<String, StaticDef>,
+    /// Constants and statics whose string value holds a pipe path.
+    pub pipe_consts: HashSet<String>,
+    /// Names declared in `extern` blocks or `link!` macros.
+    pub extern_fns: HashSet<String>,
+    /// Every type, trait and alias name the crate defines.
+    pub local_types: HashSet<String>,
+    /// Method names defined in the crate's `impl` blocks.
+    pub local_methods: HashSet<String>,
+    /// Crate-root renames from `Cargo.toml` (`win = { package = "windows" }`).
+    pub crate_renames: HashMap<String, String>,
+    /// The crate enables COM cloaking somewhere.
+    pub cloaking: bool,
+    /// A `CoInitializeSecurity` call without cloaking.
+    pub com_setup: Option<Location>,
+    pub extra: Extra,
+}
+
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::Reference(r) => last_ident(&r.elem),
+        syn::Type::Paren(p) => last_ident(&p.elem),
+        syn::Type::Group(g) => last_ident(&g.elem),
+        _ => None,
+    }
+}
+
+/// The path segments of a type (`std::process::Command`), looking through references.
+pub fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
+    match ty {
+        syn::Type::Path(p) => Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect()),
+        syn::Type::Reference(r) => type_path(&r.elem),
+        syn::Type::Paren(p) => type_path(&p.elem),
+        syn::Type::Group(g) => type_path(&g.elem),
+        _ => None,
+    }
+}
+
+fn tokens_text(t: &impl quote::ToTokens) -> String {
+    t.to_token_stream().to_string()
+}
+
+/// A type's text says it cannot be sent: raw pointers, `Rc`, `RefCell`-free
+/// markers such as `PhantomData<*const ()>`, `NonNull`, `MutexGuard`.
+fn text_not_send(text: &str) -> bool {
+    let t = text.replace(' ', "");
+    t.contains("*const") || t.contains("*mut") || t.contains("Rc<") || t.contains("NonNull<") || t.contains("MutexGuard<")
+}
+
+/// Parses `static ref NAME: TYPE = EXPR;` items of a `lazy_static!` body
+/// and `static NAME: TYPE = EXPR;` items of a `thread_local!` body.
+struct MacroStatic {
+    name: syn::Ident,
+    ty: syn::Type,
+    init: syn::Expr,
+}
+
+fn parse_macro_statics(tokens: proc_macro2::TokenStream) -> Vec<MacroStatic> {
+    use syn::parse::Parser;
+    let parser = |input: syn::parse::ParseStream| {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            let _attrs = input.call(syn::Attribute::parse_outer)?;
+            let _vis: syn::Visibility = input.parse()?;
+            input.parse::<syn::Token![static]>()?;
+            if input.peek(syn::Token![ref]) {
+                input.parse::<syn::Token![ref]>()?;
+            }
+            let name: syn::Ident = input.parse()?;
+            input.parse::<syn::Token![:]>()?;
+            let ty: syn::Type = input.parse()?;
+            input.parse::<syn::Token![=]>()?;
+            let init: syn::Expr = input.parse()?;
+            if input.peek(syn::Token![;]) {
+                input.parse::<syn::Token![;]>()?;
+            }
+            out.push(MacroStatic { name, ty, init });
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens).unwrap_or_default()
+}
+
+/// The text of a string literal expression, following `concat!`, `w!`-style macros.
+pub fn string_value(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Str(s) => Some(s.value()),
+            syn::Lit::ByteStr(s) => Some(String::from_utf8_lossy(&s.value()).into_owned()),
+            syn::Lit::CStr(s) => Some(s.value().to_string_lossy().into_owned()),
+            _ => None,
+        },
+        syn::Expr::Reference(r) => string_value(&r.expr),
+        syn::Expr::Paren(p) => string_value(&p.expr),
+        syn::Expr::Group(g) => string_value(&g.expr),
+        syn::Expr::Macro(m) => {
+            let name = m.mac.path.segments.last()?.ident.to_string();
+            if catalog::STRING_MACROS.contains(&name.as_str()) || name == "concat" {
+                let lits: syn::punctuated::Punctuated<syn::Expr, syn::Token![,]> =
+                    m.mac.parse_body_with(syn::punctuated::Punctuated::parse_terminated).ok()?;
+                let mut s = String::new();
+                for l in &lits {
+                    s.push_str(&string_value(l)?);
+                }
+                Some(s)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Text that names a pipe path (`\\.\pipe\`), case-insensitively.
+pub fn is_pipe_text(s: &str) -> bool {
+    s.to_ascii_lowercase().contains(&catalog::PIPE_PREFIX.to_ascii_lowercase())
+}
+
+impl<'a> CrateIndex<'a> {
+    pub fn build(files: &'a [FileCx], crate_renames: HashMap<String, String>, extra: Extra) -> CrateIndex<'a> {
+        let mut ix = CrateIndex {
+            files,
+            fns: Vec::new(),
+            fns_by_name: HashMap::new(),
+            types: HashMap::new(),
+            drops: HashMap::new(),
+            asserted_not_send: HashSet::new(),
+            statics: HashMap::new(),
+            pipe_consts: HashSet::new(),
+            extern_fns: HashSet::new(),
+            local_types: HashSet::new(),
+            local_methods: HashSet::new(),
+            crate_renames,
+            cloaking: false,
+            com_setup: None,
+            extra,
+        };
+        for (fi, f) in files.iter().enumerate() {
+            ix.collect_items(fi, &f.ast.items, None);
+        }
+        for (i, f) in ix.fns.iter().enumerate() {
+            ix.fns_by_name.entry(f.name.clone()).or_default().push(i);
+        }
+        ix.scan_com_security();
+        ix
+    }
+
+    fn collect_items(&mut self, fi: usize, items: &'a [syn::Item], _module: Option<&str>) {
+        let file = &self.files[fi];
+        for item in items {
+            match item {
+                syn::Item::Fn(f) => {
+                    let name = f.sig.ident.to_string();
+                    let is_main = name == "main" && file.is_bin_root;
+                    self.push_fn(fi, &f.attrs, &f.sig, &f.block, None, false, is_main);
+                    self.collect_nested(fi, &f.block);
+                }
+                syn::Item::Impl(imp) => {
+                    let Some(self_ty) = last_ident(&imp.self_ty) else { continue };
+                    let trait_name = imp.trait_.as_ref().and_then(|(neg, p, _)| {
+                        if neg.is_some() {
+                            None
+                        } else {
+                            p.segments.last().map(|s| s.ident.to_string())
+                        }
+                    });
+                    if let Some((Some(_), p, _)) = &imp.trait_ {
+                        if p.segments.last().is_some_and(|s| s.ident == "Send") {
+                            self.asserted_not_send.insert(self_ty.clone());
+                        }
+                    }
+                    let is_drop_impl = trait_name.as_deref() == Some("Drop");
+                    for ii in &imp.items {
+                        if let syn::ImplItem::Fn(m) = ii {
+                            let is_drop = is_drop_impl && m.sig.ident == "drop";
+                            self.local_methods.insert(m.sig.ident.to_string());
+                            let id = self.push_fn(fi, &m.attrs, &m.sig, &m.block, Some(self_ty.clone()), is_drop, false);
+                            if is_drop {
+                                self.drops.insert(self_ty.clone(), id);
+                            }
+                            self.collect_nested(fi, &m.block);
+                        }
+                    }
+                }
+                syn::Item::Trait(t) => {
+                    self.local_types.insert(t.ident.to_string());
+                    for ti in &t.items {
+                        if let syn::TraitItem::Fn(m) = ti {
+                            self.local_methods.insert(m.sig.ident.to_string());
+                            if let Some(body) = &m.default {
+                                self.push_fn(fi, &m.attrs, &m.sig, body, Some(t.ident.to_string()), false, false);
+                            }
+                        }
+                    }
+                }
+                syn::Item::Struct(s) => {
+                    let fields: Vec<(String, syn::Type)> = s
+                        .fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| (f.ident.as_ref().map(|x| x.to_string()).unwrap_or_else(|| i.to_string()), f.ty.clone()))
+                        .collect();
+                    let not_send_marker = fields.iter().any(|(_, t)| text_not_send(&tokens_text(t)));
+                    self.local_types.insert(s.ident.to_string());
+                    self.types.insert(
+                        s.ident.to_string(),
+                        TypeDef { name: s.ident.to_string(), loc: location(&file.src.display, s.ident.span()), fields, not_send_marker },
+                    );
+                }
+                syn::Item::Enum(e) => {
+                    let not_send_marker = e.variants.iter().flat_map(|v| v.fields.iter()).any(|f| text_not_send(&tokens_text(&f.ty)));
+                    self.local_types.insert(e.ident.to_string());
+                    self.types.insert(
+                        e.ident.to_string(),
+                        TypeDef { name: e.ident.to_string(), loc: location(&file.src.display, e.ident.span()), fields: Vec::new(), not_send_marker },
+                    );
+                }
+                syn::Item::Type(t) => {
+                    self.local_types.insert(t.ident.to_string());
+                }
+                syn::Item::Union(u) => {
+                    self.local_types.insert(u.ident.to_string());
+                }
+                syn::Item::Const(c) => {
+                    if string_value(&c.expr).is_some_and(|s| is_pipe_text(&s)) {
+                        self.pipe_consts.insert(c.ident.to_string());
+                    }
+                }
+                syn::Item::Static(s) => {
+                    if string_value(&s.expr).is_some_and(|v| is_pipe_text(&v)) {
+                        self.pipe_consts.insert(s.ident.to_string());
+                    }
+                    self.add_static(fi, &s.ident, &s.ty, &s.expr, false);
+                }
+                syn::Item::ForeignMod(fm) => {
+                    for fi in &fm.items {
+                        if let syn::ForeignItem::Fn(f) = fi {
+                            self.extern_fns.insert(f.sig.ident.to_string());
+                        }
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        self.collect_items(fi, items, None);
+                    }
+                }
+                syn::Item::Macro(m) => self.collect_macro_item(fi, m),
+                _ => {}
+            }
+        }
+    }
+
+    /// Items nested in function bodies (helper fns, statics).
+    fn collect_nested(&mut self, fi: usize, block: &'a syn::Block) {
+        let items: Vec<&'a syn::Item> = block
+            .stmts
+            .iter()
+            .filter_map(|s| if let syn::Stmt::Item(i) = s { Some(i) } else { None })
+            .collect();
+        for item in items {
+            self.collect_items(fi, std::slice::from_ref(item), None);
+        }
+    }
+
+    fn collect_macro_item(&mut self, fi: usize, m: &'a syn::ItemMacro) {
+        let Some(name) = m.mac.path.segments.last().map(|s| s.ident.to_string()) else { return };
+        match name.as_str() {
+            "lazy_static" => {
+                for s in parse_macro_statics(m.mac.tokens.clone()) {
+                    self.add_static(fi, &s.name, &s.ty, &s.init, true);
+                }
+            }
+            "thread_local" => {
+                for s in parse_macro_statics(m.mac.tokens.clone()) {
+                    self.add_static(fi, &s.name, &s.ty, &s.init, false);
+                }
+            }
+            "link" => {
+                // windows_targets::link!("advapi32.dll" "system" fn RevertToSelf() -> i32);
+                let text = m.mac.tokens.to_string();
+                if let Some(pos) = text.find(" fn ") {
+                    let rest = &text[pos + 4..];
+                    let ident: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    if !ident.is_empty() {
+                        self.extern_fns.insert(ident);
+                    }
+                }
+            }
+            "assert_not_impl_any" | "assert_not_impl_all" => {
+                let text = m.mac.tokens.to_string();
+                if let Some((ty, traits)) = text.split_once(':') {
+                    if traits.split(',').any(|t| t.trim() == "Send") {
+                        if let Some(last) = ty.trim().rsplit("::").next() {
+                            self.asserted_not_send.insert(last.trim().to_string());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn add_static(&mut self, fi: usize, name: &syn::Ident, ty: &syn::Type, init: &syn::Expr, lazy_macro: bool) {
+        let ty_text = tokens_text(ty).replace(' ', "");
+        let is_cache = catalog::CACHE_TYPES.iter().any(|c| ty_text.contains(&format!("{c}<")) || ty_text == *c)
+            || ty_text.contains("HashMap<")
+            || ty_text.contains("BTreeMap<")
+            || ty_text.contains("Vec<")
+            || lazy_macro;
+        let lazy = lazy_macro || ty_text.starts_with("Lazy<") || ty_text.starts_with("LazyLock<") || ty_text.contains("::Lazy<");
+        let lazy_identity_init = lazy && self.expr_has_identity_api(init);
+        self.statics.insert(
+            name.to_string(),
+            StaticDef {
+                name: name.to_string(),
+                loc: location(&self.files[fi].src.display, name.span()),
+                ty: ty_text,
+                lazy_identity_init,
+                is_cache,
+            },
+        );
+    }
+
+    /// Whether an initializer expression calls an identity-sensitive catalog API.
+    fn expr_has_identity_api(&self, e: &syn::Expr) -> bool {
+        struct V(bool);
+        impl<'ast> Visit<'ast> for V {
+            fn visit_path(&mut self, p: &'ast syn::Path) {
+                if let Some(last) = p.segments.last() {
+                    let n = last.ident.to_string();
+                    if let Some(api) = catalog::APIS.iter().find(|a| a.name == n) {
+                        if matches!(
+                            api.role,
+                            Role::ProfileLookup | Role::ProfileWithToken | Role::EnvRead | Role::PerUserRegistryRoot | Role::HandleOpen | Role::PipeClientOpen
+                        ) {
+                            self.0 = true;
+                        }
+                    }
+                }
+                syn::visit::visit_path(self, p);
+            }
+        }
+        let mut v = V(false);
+        v.visit_expr(e);
+        v.0
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_fn(
+        &mut self,
+        fi: usize,
+        attrs: &[syn::Attribute],
+        sig: &'a syn::Signature,
+        body: &'a syn::Block,
+        self_ty: Option<String>,
+        is_drop: bool,
+        is_main: bool,
+    ) -> usize {
+        let file = &self.files[fi];
+        let name = sig.ident.to_string();
+        let display = match &self_ty {
+            Some(t) => format!("{t}::{name}"),
+            None => name.clone(),
+        };
+        // The marker comment sits on a line before the item (before its attributes).
+        let first_line = attrs
+            .iter()
+            .map(|a| a.pound_token.span.start().line)
+            .chain(std::iter::once(sig.fn_token.span.start().line))
+            .min()
+            .unwrap_or(0) as u32;
+        let vis_line = sig.fn_token.span.start().line as u32;
+        let marked = file.impersonated_markers.iter().any(|&l| {
+            (l < first_line && first_line - l <= 3) || (l < vis_line && l >= first_line)
+        });
+        let configured = self.extra.entry_points.iter().any(|e| {
+            let tail: Vec<&str> = e.split("::").collect();
+            match tail.as_slice() {
+                [.., ty, f] if Some(*ty) == self_ty.as_deref() => *f == name,
+                [.., f] if self_ty.is_none() || tail.len() == 1 => *f == name,
+                _ => false,
+            }
+        });
+        self.fns.push(FnDef {
+            name,
+            display,
+            file: fi,
+            sig,
+            body,
+            self_ty,
+            is_drop,
+            is_main,
+            impersonated: marked || configured,
+            name_loc: location(&file.src.display, sig.ident.span()),
+        });
+        self.fns.len() - 1
+    }
+
+    /// Finds COM security setup calls and whether any enables cloaking.
+    fn scan_com_security(&mut self) {
+        struct V<'i, 'a> {
+            ix: &'i CrateIndex<'a>,
+            fi: usize,
+            cloaking: bool,
+            setup: Option<Location>,
+        }
+        impl<'ast> Visit<'ast> for V<'_, '_> {
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                if let syn::Expr::Path(p) = &*c.func {
+                    if let Target::Api(api) = self.ix.resolve_path(self.fi, &p.path) {
+                        if api.role == Role::ComSecurity {
+                            let caps = api.args.flags.and_then(|i| c.args.iter().nth(i));
+                            let cloaks = caps.is_some_and(|e| mentions_flag(e, catalog::CLOAKING));
+                            self.cloaking |= cloaks;
+                            if !cloaks && api.name == "CoInitializeSecurity" && self.setup.is_none() {
+                                let last = p.path.segments.last().map(|s| s.ident.span()).unwrap_or_else(proc_macro2::Span::call_site);
+                                self.setup = Some(location(&self.ix.files[self.fi].src.display, last));
+                            }
+                        }
+                    }
+                }
+                syn::visit::visit_expr_call(self, c);
+            }
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if m.method == "SetBlanket" && m.args.iter().any(|a| mentions_flag(a, catalog::CLOAKING)) {
+                    self.cloaking = true;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        let mut cloaking = false;
+        let mut setup = None;
+        for (fi, f) in self.files.iter().enumerate() {
+            let mut v = V { ix: self, fi, cloaking: false, setup: None };
+            v.visit_file(&f.ast);
+            cloaking |= v.cloaking;
+            if setup.is_none() {
+                setup = v.setup;
+            }
+        }
+        self.cloaking = cloaking;
+        self.com_setup = setup;
+    }
+
+    /// Resolves a path through the file's imports and the crate's renames.
+    pub fn full_path(&self, fi: usize, path: &syn::Path) -> Vec<String> {
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.full_segments(fi, segs)
+    }
+
+    pub fn full_segments(&self, fi: usize, segs: Vec<String>) -> Vec<String> {
+        let Some(first) = segs.first() else { return segs };
+        let mut out = match self.files[fi].uses.names.get(first) {
+            Some(full) if !matches!(first.as_str(), "crate" | "self" | "super" | "Self") => {
+                let mut v = full.clone();
+                v.extend(segs[1..].iter().cloned());
+                v
+            }
+            _ => segs,
+        };
+        // A second hop through the same file's imports (`use windows::Win32; use Win32::Security::*`).
+        if out.len() > 1 {
+            if let Some(full) = self.files[fi].uses.names.get(&out[0]) {
+                if full.len() > 1 || full[0] != out[0] {
+                    let mut v = full.clone();
+                    v.extend(out[1..].iter().cloned());
+                    out = v;
+                }
+            }
+        }
+        if let Some(first) = out.first_mut() {
+            if let Some(real) = self.crate_renames.get(first.as_str()) {
+                *first = real.clone();
+            }
+            if first == "windows48" {
+                // handled by crate_renames when Cargo.toml is read; nothing to do here
+            }
+        }
+        out
+    }
+
+    fn is_windows_root(&self, root: &str) -> bool {
+        catalog::WINDOWS_CRATES.contains(&root)
+    }
+
+    /// Whether `name` is defined in this crate as a function with a body.
+    pub fn defines_fn(&self, name: &str) -> bool {
+        self.fns_by_name.get(name).is_some_and(|v| v.iter().any(|&i| self.fns[i].self_ty.is_none()))
+    }
+
+    /// Resolves a called or used path to a local function, a catalog API,
+    /// or nothing known.
+    pub fn resolve_path(&self, fi: usize, path: &syn::Path) -> Target {
+        let segs = self.full_path(fi, path);
+        let Some(last) = segs.last().cloned() else { return Target::Unknown };
+        for b in &self.extra.begin {
+            if extra_matches(b, &segs) {
+                return Target::ExtraBegin(last);
+            }
+        }
+        for e in &self.extra.end {
+            if extra_matches(e, &segs) {
+                return Target::ExtraEnd(last);
+            }
+        }
+        let root = segs[0].as_str();
+        let windows_rooted = segs.len() > 1 && self.is_windows_root(root);
+        let local_root = matches!(root, "crate" | "self" | "super" | "Self");
+        // Local functions shadow the catalog unless the path names a Windows crate.
+        if !windows_rooted {
+            if let Some(ids) = self.local_candidates(fi, &segs) {
+                return Target::Local(ids);
+            }
+        }
+        if local_root && !self.extern_fns.contains(&last) {
+            return Target::Unknown;
+        }
+        if windows_rooted || self.extern_fns.contains(&last) {
+            if let Some(api) = catalog::win32(&last) {
+                return Target::Api(api);
+            }
+        }
+        if let Some(api) = catalog::by_path(&segs) {
+            return Target::Api(api);
+        }
+        if segs.len() == 1 {
+            // A bare name: imported by glob from a Windows crate (or a local
+            // re-export of one), or declared by hand.
+            if let Some(api) = catalog::win32(&last) {
+                let globbed = self.files[fi].uses.globs.iter().any(|g| g.first().is_some_and(|r| self.is_windows_root(&self.full_segments(fi, g.clone())[0]) || !self.crate_renames.is_empty() && self.crate_renames.contains_key(r)));
+                let any_glob = !self.files[fi].uses.globs.is_empty();
+                if globbed || any_glob || self.extern_fns.contains(&last) {
+                    return Target::Api(api);
+                }
+            }
+            // A glob-imported std/ecosystem item: try each glob's path.
+            for g in &self.files[fi].uses.globs {
+                let mut full = self.full_segments(fi, g.clone());
+                full.push(last.clone());
+                if let Some(api) = catalog::by_path(&full) {
+                    return Target::Api(api);
+                }
+            }
+        } else if !local_root {
+            // A module path into a Windows crate via a local alias module
+            // (`mod ffi { pub use windows_sys::Win32::Security::*; }`): the
+            // last segment is a Win32 name and no local function has it.
+            if let Some(api) = catalog::win32(&last) {
+                if !self.defines_fn(&last) && self.files.iter().any(|f| f.uses.globs.iter().any(|g| g.first().is_some_and(|r| self.is_windows_root(r)))) {
+                    return Target::Api(api);
+                }
+            }
+        }
+        Target::Unknown
+    }
+
+    /// Local functions a path may name: by last segment, narrowed by the
+    /// segment before it (a type or module) when there is one.
+    fn local_candidates(&self, fi: usize, segs: &[String]) -> Option<Vec<usize>> {
+        let last = segs.last()?;
+        let ids = self.fns_by_name.get(last)?;
+        let _ = fi;
+        let qualifier = if segs.len() >= 2 { Some(segs[segs.len() - 2].as_str()) } else { None };
+        let chosen: Vec<usize> = match qualifier {
+            Some(q) if q != "crate" && q != "self" && q != "super" && q.chars().next().is_some_and(|c| c.is_uppercase()) => {
+                ids.iter().copied().filter(|&i| self.fns[i].self_ty.as_deref() == Some(q)).collect()
+            }
+            _ => ids.iter().copied().filter(|&i| self.fns[i].self_ty.is_none()).collect(),
+        };
+        if chosen.is_empty() {
+            None
+        } else {
+            Some(chosen)
+        }
+    }
+
+    /// Local methods named `name`, narrowed by the receiver's type when known.
+    pub fn local_methods_named(&self, name: &str, receiver_ty: Option<&str>) -> Vec<usize> {
+        let Some(ids) = self.fns_by_name.get(name) else { return Vec::new() };
+        let methods: Vec<usize> = ids.iter().copied().filter(|&i| self.fns[i].self_ty.is_some() && self.fns[i].sig.receiver().is_some()).collect();
+        if let Some(t) = receiver_ty {
+            let typed: Vec<usize> = methods.iter().copied().filter(|&i| self.fns[i].self_ty.as_deref() == Some(t)).collect();
+            if !typed.is_empty() {
+                return typed;
+            }
+            if self.local_types.contains(t) {
+                return Vec::new();
+            }
+        }
+        if methods.len() == 1 {
+            methods
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The type of a field of a local struct.
+    pub fn field_type(&self, ty: &str, field: &str) -> Option<&syn::Type> {
+        self.types.get(ty)?.fields.iter().find(|(n, _)| n == field).map(|(_, t)| t)
+    }
+
+    /// A COM interface type: `I` + upper-case letter, not defined locally.
+    pub fn is_com_interface(&self, ty: &str) -> bool {
+        let mut c = ty.chars();
+        c.next() == Some('I') && c.next().is_some_and(|x| x.is_ascii_uppercase()) && !self.local_types.contains(ty)
+    }
+}
+
+fn extra_matches(configured: &str, segs: &[String]) -> bool {
+    let parts: Vec<&str> = configured.split("::").collect();
+    let n = parts.len().min(segs.len());
+    n > 0 && parts[parts.len() - n..].iter().zip(&segs[segs.len() - n..]).all(|(a, b)| *a == b) && parts.last() == segs.last().map(String::as_str).as_ref()
+}
+
+/// Whether an expression mentions one of the named flags, by name or value.
+pub fn mentions_flag(e: &syn::Expr, flags: &[(&str, u64)]) -> bool {
+    struct V<'f>(&'f [(&'f str, u64)], bool);
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            if self.0.iter().any(|(n, _)| i == n) {
+                self.1 = true;
+            }
+        }
+        fn visit_lit_int(&mut self, l: &'ast syn::LitInt) {
+            if let Ok(v) = l.base10_parse::<u64>() {
+                if self.0.iter().any(|(_, x)| *x == v) {
+                    self.1 = true;
+                }
+            }
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let t = m.tokens.to_string();
+            if self.0.iter().any(|(n, _)| t.contains(n)) {
+                self.1 = true;
+            }
+        }
+    }
+    let mut v = V(flags, false);
+    v.visit_expr(e);
+    v.1
+}
+
+/// Reads `[dependencies]`-style renames from a Cargo.toml
+/// (`win = { package = "windows", … }` → `win` means `windows`), with
+/// dashes turned into underscores as rustc does.
+pub fn cargo_renames(manifest: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let Ok(value) = manifest.parse::<toml::Table>() else { return out };
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        if let Some(t) = value.get(key).and_then(|v| v.as_table()) {
+            tables.push(t);
+        }
+    }
+    if let Some(target) = value.get("target").and_then(|v| v.as_table()) {
+        for (_, cfg) in target {
+            for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+                if let Some(t) = cfg.get(key).and_then(|v| v.as_table()) {
+                    tables.push(t);
+                }
+            }
+        }
+    }
+    for t in tables {
+        for (name, spec) in t {
+            if let Some(pkg) = spec.get("package").and_then(|p| p.as_str()) {
+                out.insert(name.replace('-', "_"), pkg.replace('-', "_"));
+            }
+        }
+    }
+    out
+}
+
+/// Lines holding `// imperlint: impersonated` markers.
+pub fn impersonated_markers(text: &str) -> Vec<u32> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.starts_with("//") && t.trim_start_matches('/').trim_start().starts_with("imperlint: impersonated")
+        })
+        .map(|(i, _)| i as u32 + 1)
+        .collect()
+}
+
+/// Sorted map helper used by tests and summaries.
+pub type Sorted<K, V> = BTreeMap<K, V>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn use_trees_resolve_aliases_groups_and_globs() {
+        let f: syn::File = syn::parse_str(
+            "use windows::Win32::{Foundation::{HANDLE, CloseHandle as close}, System::Pipes::*}; use windows_sys as ws; extern crate winapi as wa;",
+        )
+        .unwrap();
+        let m = UseMap::build(&f);
+        assert_eq!(m.names["close"], vec!["windows", "Win32", "Foundation", "CloseHandle"]);
+        assert_eq!(m.names["ws"], vec!["windows_sys"]);
+        assert_eq!(m.names["wa"], vec!["winapi"]);
+        assert_eq!(m.globs, vec![vec!["windows".to_string(), "Win32".into(), "System".into(), "Pipes".into()]]);
+    }
+
+    #[test]
+    fn cargo_renames_are_read() {
+        let r = cargo_renames("[dependencies]\nwin = { package = \"windows\", version = \"0.48\" }\nserde = \"1\"\n");
+        assert_eq!(r.get("win").map(String::as_str), Some("windows"));
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn markers_are_found() {
+        assert_eq!(impersonated_markers("fn a() {}\n// imperlint: impersonated\nfn b() {}"), vec![2]);
+    }
+}

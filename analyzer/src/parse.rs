@@ -1,0 +1,181 @@
+//! Parsing one file with `syn`, safely. syn's recursive descent needs a few
+//! KB of stack per nested bracket and aborts the process (no panic to catch)
+//! when the stack runs out, so every file's bracket depth is counted first and
+//! a file nested deeper than [`MAX_DEPTH`] becomes a diagnostic instead.
+//! Parsing runs on the analysis worker threads, which have large stacks (see
+//! `driver`). This module also converts spans into [`Location`]s.
+
+use crate::diag::{builtin, Diagnostic, Level, Location};
+use crate::source::SourceFile;
+use proc_macro2::Span;
+
+/// The deepest bracket nesting that is parsed. Real code stays far below
+/// (rustc's own default recursion limit for macros is 128).
+pub const MAX_DEPTH: usize = 1000;
+
+/// Counts the maximum nesting of `(`, `[` and `{` outside comments, string
+/// and character literals. Raw strings are handled; a lifetime is not
+/// mistaken for a character literal.
+pub fn bracket_depth(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut i, mut depth, mut max) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut nest = 1;
+                i += 2;
+                while i < b.len() && nest > 0 {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        nest += 1;
+                        i += 1;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        nest -= 1;
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                continue;
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'"') | Some(b'#')) && (i == 0 || !is_ident(b[i - 1])) => {
+                let mut j = i + 1;
+                let mut hashes = 0;
+                while b.get(j) == Some(&b'#') {
+                    hashes += 1;
+                    j += 1;
+                }
+                if b.get(j) == Some(&b'"') {
+                    j += 1;
+                    'raw: while j < b.len() {
+                        if b[j] == b'"' {
+                            let mut k = 0;
+                            while k < hashes && b.get(j + 1 + k) == Some(&b'#') {
+                                k += 1;
+                            }
+                            if k == hashes {
+                                j += 1 + hashes;
+                                break 'raw;
+                            }
+                        }
+                        j += 1;
+                    }
+                    i = j;
+                    continue;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'\'' => {
+                // 'x', '\n', '\u{..}' are chars; 'a (no closing quote soon) is a lifetime.
+                if b.get(i + 1) == Some(&b'\\') {
+                    i += 2;
+                    while i < b.len() && b[i] != b'\'' {
+                        i += 1;
+                    }
+                } else if let Some(end) = text[i + 1..].char_indices().nth(1) {
+                    if b.get(i + 1 + end.0) == Some(&b'\'') {
+                        i += 1 + end.0;
+                    }
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// Converts a span of a file parsed on this thread into a [`Location`].
+pub fn location(file: &str, span: Span) -> Location {
+    let start = span.start();
+    let end = span.end();
+    let range = span.byte_range();
+    Location {
+        file: file.to_string(),
+        line: start.line as u32,
+        column: start.column as u32 + 1,
+        end_line: end.line as u32,
+        end_column: end.column as u32 + 1,
+        byte_start: range.start,
+        byte_end: range.end,
+    }
+}
+
+/// The location of the first line of a statement-like span (for multi-line
+/// statements the finding points at where it starts).
+pub fn parse_error(file: &SourceFile, message: String, loc: Location) -> Diagnostic {
+    let _ = file;
+    Diagnostic {
+        lint: builtin::PARSE_ERROR,
+        level: Level::Deny,
+        message,
+        location: loc,
+        label: "here".to_string(),
+        related: Vec::new(),
+        notes: Vec::new(),
+        help: Some("imperlint checks only files that rustc would parse; fix the syntax error".to_string()),
+        fix: None,
+    }
+}
+
+/// Parses a file, or returns the diagnostic that replaces it.
+pub fn parse_file(file: &SourceFile) -> Result<syn::File, Diagnostic> {
+    let depth = bracket_depth(&file.text);
+    if depth > MAX_DEPTH {
+        return Err(parse_error(
+            file,
+            format!("brackets nest {depth} levels deep, more than the {MAX_DEPTH} imperlint parses safely; file skipped"),
+            Location::file_start(file.display.clone()),
+        ));
+    }
+    syn::parse_file(&file.text).map_err(|e| {
+        let mut loc = location(&file.display, e.span());
+        if loc.line == 0 {
+            loc = Location::file_start(file.display.clone());
+        }
+        parse_error(file, format!("cannot parse `{}`: {e}", file.display), loc)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_ignores_literals_and_comments() {
+        assert_eq!(bracket_depth("fn a() { b(c[0]) }"), 3);
+        assert_eq!(bracket_depth(r#"fn a() { "((((" } // (((("#), 1);
+        assert_eq!(bracket_depth("fn a<'a>(x: &'a str) -> char { '(' }"), 1);
+        assert_eq!(bracket_depth(r####"fn a() { r#"(("# ; r"((" }"####), 1);
+        assert_eq!(bracket_depth("/* ((( /* ( */ */ fn a() {}"), 1);
+    }
+
+    #[test]
+    fn deep_files_are_refused_not_parsed() {
+        let text = format!("fn f() {}{}", "{".repeat(5000), "}".repeat(5000));
+        let f = SourceFile { path: "deep.rs".into(), display: "deep.rs".into(), text: text.into() };
+        let err = parse_file(&f).unwrap_err();
+        assert_eq!(err.lint, builtin::PARSE_ERROR);
+        assert!(err.message.contains("5001 levels"));
+    }
+}
