@@ -1,1 +1,22 @@
-fn main(){}
+//! `imperlint`: check Rust sources for impersonation hazards.
+
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let parsed = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { cli::EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match parsed.command {
+        cli::Command::Check(args) => cli::check(args),
+        cli::Command::Lints => cli::print_lints(),
+        cli::Command::Explain { lint } => cli::explain(&lint),
+    }
+}

@@ -32,6 +32,9 @@ pub struct Options {
     /// Worker threads (default: one per core).
     pub jobs: Option<usize>,
     pub config: Config,
+    /// When set, only crates whose manifest folder is listed are analysed
+    /// (`cargo imperlint` selects packages; nested packages are left out).
+    pub only_crates: Option<Vec<PathBuf>>,
 }
 
 /// What a run produced.
@@ -57,7 +60,12 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
         let rel = p.strip_prefix(&root).unwrap_or(p);
         exclusions.is_excluded(rel)
     };
-    let disc = source::discover(&opts.paths, &opts.root, &exclude);
+    let mut disc = source::discover(&opts.paths, &opts.root, &exclude);
+    if let Some(only) = &opts.only_crates {
+        let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let only: Vec<PathBuf> = only.iter().map(|p| canon(p)).collect();
+        disc.crates.retain(|c| c.manifest_dir.as_ref().is_some_and(|m| only.contains(&canon(m))));
+    }
     let mut out = Outcome { missing: disc.missing, ..Outcome::default() };
     out.diagnostics.extend(disc.diagnostics);
     let pool = rayon::ThreadPoolBuilder::new()

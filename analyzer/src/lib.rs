@@ -11,6 +11,7 @@ pub mod event;
 pub mod lint;
 pub mod suppress;
 pub mod analyze;
+pub mod baseline;
 pub mod driver;
 pub mod index;
 pub mod macros;

@@ -506,7 +506,7 @@ fn upper_camel_case(name: &str) -> String {
 /// same three values, counted in output (file) order. The line number is
 /// deliberately left out, so inserting lines above a finding keeps its
 /// identity, while two findings on identical lines stay distinct.
-fn fingerprints(diags: &[Diagnostic], sources: &Sources) -> Vec<String> {
+pub(crate) fn fingerprints(diags: &[Diagnostic], sources: &Sources) -> Vec<String> {
     let mut seen: BTreeMap<(&str, &str, String), u64> = BTreeMap::new();
     diags
         .iter()

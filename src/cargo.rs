@@ -1,0 +1,157 @@
+//! `cargo imperlint`: reads the workspace with `cargo metadata --no-deps`,
+//! selects packages like cargo does (`--workspace`, `-p`, `--exclude`, the
+//! package in the current folder by default), and checks every target of
+//! each (lib, bins, tests, examples, benches, build scripts) without building
+//! or running anything. `--message-format json` prints cargo's
+//! `compiler-message` lines for rust-analyzer; `--with-cargo-check` first
+//! forwards `cargo check`'s own messages, since rust-analyzer's
+//! `check.overrideCommand` replaces `cargo check`.
+
+use crate::cli::{self, CommonArgs, RenderCx};
+use cargo_metadata::{Metadata, MetadataCommand, Package};
+use clap::{Args, Parser};
+use imperlint_analyzer::emit::PackageTarget;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+#[derive(Parser, Debug)]
+#[command(name = "cargo", bin_name = "cargo")]
+enum CargoCli {
+    /// Check the packages of a cargo workspace for impersonation hazards.
+    #[command(version)]
+    Imperlint(CargoArgs),
+}
+
+#[derive(Args, Debug)]
+struct CargoArgs {
+    /// Check every package of the workspace.
+    #[arg(long)]
+    workspace: bool,
+    /// Check only this package (repeatable).
+    #[arg(short = 'p', long = "package", value_name = "NAME")]
+    package: Vec<String>,
+    /// With `--workspace`, leave out this package (repeatable).
+    #[arg(long, value_name = "NAME")]
+    exclude: Vec<String>,
+    /// Path to the workspace's or package's Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// `human`, or `json` for cargo's JSON message lines (rust-analyzer).
+    #[arg(long, value_name = "FMT", value_parser = ["human", "json", "short", "json-diagnostic-rendered-ansi"])]
+    message_format: Option<String>,
+    /// Run `cargo check --message-format=json` first and forward its messages.
+    #[arg(long)]
+    with_cargo_check: bool,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn select<'m>(meta: &'m Metadata, args: &CargoArgs) -> Result<Vec<&'m Package>, String> {
+    let members: Vec<&Package> = meta.workspace_packages();
+    for name in args.package.iter().chain(&args.exclude) {
+        if !members.iter().any(|p| p.name.as_str() == name) {
+            return Err(format!("package `{name}` is not a member of the workspace"));
+        }
+    }
+    if !args.package.is_empty() {
+        return Ok(members.into_iter().filter(|p| args.package.iter().any(|n| n == p.name.as_str())).collect());
+    }
+    let all = args.workspace || meta.root_package().is_none();
+    if all {
+        return Ok(members.into_iter().filter(|p| !args.exclude.iter().any(|n| n == p.name.as_str())).collect());
+    }
+    // The package whose folder holds the current directory, else the root package.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let here = members.iter().filter(|p| p.manifest_path.parent().is_some_and(|d| cwd.starts_with(d.as_std_path()))).max_by_key(|p| p.manifest_path.as_str().len());
+    Ok(here.copied().or(meta.root_package()).into_iter().collect())
+}
+
+/// The package and target a file (shown relative to `root`) belongs to.
+fn package_target(packages: &[&Package], root: &Path, file: &str) -> Option<PackageTarget> {
+    let abs = root.join(file);
+    let pkg = packages
+        .iter()
+        .filter(|p| p.manifest_path.parent().is_some_and(|d| abs.starts_with(d.as_std_path())))
+        .max_by_key(|p| p.manifest_path.as_str().len())?;
+    let target = pkg
+        .targets
+        .iter()
+        .filter(|t| t.src_path.parent().is_some_and(|d| abs.starts_with(d.as_std_path())))
+        .max_by_key(|t| (t.src_path.parent().map(|d| d.as_str().len()).unwrap_or(0), t.kind.iter().any(|k| k.to_string() == "lib")))
+        .or_else(|| pkg.targets.first())?;
+    Some(PackageTarget {
+        package_id: pkg.id.repr.clone(),
+        manifest_path: pkg.manifest_path.to_string(),
+        target_name: target.name.clone(),
+        target_kind: target.kind.iter().map(|k| k.to_string()).collect(),
+        src_path: target.src_path.to_string(),
+    })
+}
+
+pub fn main() -> ExitCode {
+    let CargoCli::Imperlint(mut args) = match CargoCli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { cli::EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    if let Some(fmt) = &args.message_format {
+        args.common.format = if fmt.starts_with("json") { "cargo-json".to_string() } else { "human".to_string() };
+    }
+    let mut cmd = MetadataCommand::new();
+    cmd.no_deps();
+    if let Some(m) = &args.manifest_path {
+        cmd.manifest_path(m);
+    }
+    let meta = match cmd.exec() {
+        Ok(m) => m,
+        Err(e) => return cli::fail(format!("`cargo metadata` failed: {e}")),
+    };
+    let packages = match select(&meta, &args) {
+        Ok(p) => p,
+        Err(e) => return cli::fail(e),
+    };
+    if packages.is_empty() {
+        return cli::fail("no package selected");
+    }
+    let root = meta.workspace_root.as_std_path().to_path_buf();
+    let manifests: Vec<PathBuf> = packages.iter().map(|p| p.manifest_path.as_std_path().to_path_buf()).collect();
+    let cfg = match cli::load_config(&args.common, &root, &manifests) {
+        Ok(c) => c,
+        Err(e) => return cli::fail(e),
+    };
+    let mut check_failed = false;
+    if args.with_cargo_check {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut c = Command::new(cargo);
+        c.arg("check").arg("--message-format=json");
+        if let Some(m) = &args.manifest_path {
+            c.arg("--manifest-path").arg(m);
+        }
+        if args.workspace {
+            c.arg("--workspace");
+        }
+        for p in &args.package {
+            c.arg("-p").arg(p);
+        }
+        for p in &args.exclude {
+            c.arg("--exclude").arg(p);
+        }
+        match c.status() {
+            Ok(s) => check_failed = !s.success(),
+            Err(e) => return cli::fail(format!("cannot run `cargo check`: {e}")),
+        }
+    }
+    // Each package's folder; nested member packages are their own units.
+    let paths: Vec<PathBuf> = packages.iter().filter_map(|p| p.manifest_path.parent().map(|d| d.as_std_path().to_path_buf())).collect();
+    let package_of = |f: &str| package_target(&packages, &root, f);
+    let mut common = args.common.clone();
+    common.jobs = args.common.jobs;
+    let code = cli::run_check_units(paths, &manifests, &common, cfg, &RenderCx { root: &root, package_of: &package_of });
+    if check_failed && code == ExitCode::SUCCESS {
+        return ExitCode::from(1);
+    }
+    code
+}
