@@ -46,7 +46,8 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
             let from_yes = Walker::new(&cx, id, false).run(&entered);
             let effect = if from_no.exit_imp == Imp::Yes && from_no.exit_local {
                 Effect::Begins
-            } else if from_yes.exit_imp == Imp::No {
+            } else if !from_no.began_any && (from_yes.exit_imp == Imp::No || (f.is_drop && from_yes.exit_imp == Imp::Maybe)) {
+                // A `Drop` that reverts on some path (a flag guard) is a guard.
                 Effect::Ends
             } else {
                 Effect::None
@@ -119,7 +120,9 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
         }
         for id in 0..n {
             let f = &ix.fns[id];
-            if f.impersonated || f.is_drop || incoming[id].is_empty() {
+            // Wrappers (begin/end functions) are about the region itself:
+            // their callers' state is judged at the call site.
+            if f.impersonated || f.is_drop || incoming[id].is_empty() || sums[id].effect != Effect::None {
                 continue;
             }
             let mut imp: Option<Imp> = None;

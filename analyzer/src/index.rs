@@ -11,7 +11,7 @@ use crate::catalog::{self, Api, Role};
 use crate::diag::Location;
 use crate::parse::location;
 use crate::source::SourceFile;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
 
 /// A parsed file and what resolution needs from it.
@@ -108,6 +108,9 @@ pub struct FnDef<'a> {
     pub impersonated: bool,
     /// Where the function's name is.
     pub name_loc: Location,
+    /// The module the function is in (`["util", "tests"]`), from the file's
+    /// place under `src/` and inline `mod` blocks.
+    pub module: Vec<String>,
 }
 
 /// A struct or enum of the crate.
@@ -308,7 +311,8 @@ impl<'a> CrateIndex<'a> {
             extra,
         };
         for (fi, f) in files.iter().enumerate() {
-            ix.collect_items(fi, &f.ast.items, None);
+            let module = file_module(&f.src.path);
+            ix.collect_items(fi, &f.ast.items, &module);
         }
         for (i, f) in ix.fns.iter().enumerate() {
             ix.fns_by_name.entry(f.name.clone()).or_default().push(i);
@@ -317,15 +321,15 @@ impl<'a> CrateIndex<'a> {
         ix
     }
 
-    fn collect_items(&mut self, fi: usize, items: &'a [syn::Item], _module: Option<&str>) {
+    fn collect_items(&mut self, fi: usize, items: &'a [syn::Item], module: &[String]) {
         let file = &self.files[fi];
         for item in items {
             match item {
                 syn::Item::Fn(f) => {
                     let name = f.sig.ident.to_string();
                     let is_main = name == "main" && file.is_bin_root;
-                    self.push_fn(fi, &f.attrs, &f.sig, &f.block, None, false, is_main);
-                    self.collect_nested(fi, &f.block);
+                    self.push_fn(fi, &f.attrs, &f.sig, &f.block, None, false, is_main, module);
+                    self.collect_nested(fi, &f.block, module);
                 }
                 syn::Item::Impl(imp) => {
                     let Some(self_ty) = last_ident(&imp.self_ty) else { continue };
@@ -346,11 +350,11 @@ impl<'a> CrateIndex<'a> {
                         if let syn::ImplItem::Fn(m) = ii {
                             let is_drop = is_drop_impl && m.sig.ident == "drop";
                             self.local_methods.insert(m.sig.ident.to_string());
-                            let id = self.push_fn(fi, &m.attrs, &m.sig, &m.block, Some(self_ty.clone()), is_drop, false);
+                            let id = self.push_fn(fi, &m.attrs, &m.sig, &m.block, Some(self_ty.clone()), is_drop, false, module);
                             if is_drop {
                                 self.drops.insert(self_ty.clone(), id);
                             }
-                            self.collect_nested(fi, &m.block);
+                            self.collect_nested(fi, &m.block, module);
                         }
                     }
                 }
@@ -360,7 +364,7 @@ impl<'a> CrateIndex<'a> {
                         if let syn::TraitItem::Fn(m) = ti {
                             self.local_methods.insert(m.sig.ident.to_string());
                             if let Some(body) = &m.default {
-                                self.push_fn(fi, &m.attrs, &m.sig, body, Some(t.ident.to_string()), false, false);
+                                self.push_fn(fi, &m.attrs, &m.sig, body, Some(t.ident.to_string()), false, false, module);
                             }
                         }
                     }
@@ -413,7 +417,9 @@ impl<'a> CrateIndex<'a> {
                 }
                 syn::Item::Mod(m) => {
                     if let Some((_, items)) = &m.content {
-                        self.collect_items(fi, items, None);
+                        let mut inner = module.to_vec();
+                        inner.push(m.ident.to_string());
+                        self.collect_items(fi, items, &inner);
                     }
                 }
                 syn::Item::Macro(m) => self.collect_macro_item(fi, m),
@@ -423,14 +429,14 @@ impl<'a> CrateIndex<'a> {
     }
 
     /// Items nested in function bodies (helper fns, statics).
-    fn collect_nested(&mut self, fi: usize, block: &'a syn::Block) {
+    fn collect_nested(&mut self, fi: usize, block: &'a syn::Block, module: &[String]) {
         let items: Vec<&'a syn::Item> = block
             .stmts
             .iter()
             .filter_map(|s| if let syn::Stmt::Item(i) = s { Some(i) } else { None })
             .collect();
         for item in items {
-            self.collect_items(fi, std::slice::from_ref(item), None);
+            self.collect_items(fi, std::slice::from_ref(item), module);
         }
     }
 
@@ -527,6 +533,7 @@ impl<'a> CrateIndex<'a> {
         self_ty: Option<String>,
         is_drop: bool,
         is_main: bool,
+        module: &[String],
     ) -> usize {
         let file = &self.files[fi];
         let name = sig.ident.to_string();
@@ -564,6 +571,7 @@ impl<'a> CrateIndex<'a> {
             is_main,
             impersonated: marked || configured,
             name_loc: location(&file.src.display, sig.ident.span()),
+            module: module.to_vec(),
         });
         self.fns.len() - 1
     }
@@ -663,6 +671,12 @@ impl<'a> CrateIndex<'a> {
     /// Resolves a called or used path to a local function, a catalog API,
     /// or nothing known.
     pub fn resolve_path(&self, fi: usize, path: &syn::Path) -> Target {
+        self.resolve_path_in(fi, path, None)
+    }
+
+    /// Like [`CrateIndex::resolve_path`], from code in module `from` (for
+    /// module-relative lookups of local functions).
+    pub fn resolve_path_in(&self, fi: usize, path: &syn::Path, from: Option<&[String]>) -> Target {
         let segs = self.full_path(fi, path);
         let Some(last) = segs.last().cloned() else { return Target::Unknown };
         for b in &self.extra.begin {
@@ -680,7 +694,7 @@ impl<'a> CrateIndex<'a> {
         let local_root = matches!(root, "crate" | "self" | "super" | "Self");
         // Local functions shadow the catalog unless the path names a Windows crate.
         if !windows_rooted {
-            if let Some(ids) = self.local_candidates(fi, &segs) {
+            if let Some(ids) = self.local_candidates(fi, &segs, from) {
                 return Target::Local(ids);
             }
         }
@@ -727,17 +741,62 @@ impl<'a> CrateIndex<'a> {
     }
 
     /// Local functions a path may name: by last segment, narrowed by the
-    /// segment before it (a type or module) when there is one.
-    fn local_candidates(&self, fi: usize, segs: &[String]) -> Option<Vec<usize>> {
+    /// type before it (`Type::f`) or by the module path (`util::f`,
+    /// `crate::util::f`, `self::f`, `super::f`); a bare `f` names a function
+    /// of the caller's own module or of a glob-imported local module.
+    fn local_candidates(&self, fi: usize, segs: &[String], from: Option<&[String]>) -> Option<Vec<usize>> {
         let last = segs.last()?;
         let ids = self.fns_by_name.get(last)?;
-        let _ = fi;
         let qualifier = if segs.len() >= 2 { Some(segs[segs.len() - 2].as_str()) } else { None };
+        let upper = |s: &str| s.chars().next().is_some_and(|c| c.is_uppercase());
         let chosen: Vec<usize> = match qualifier {
-            Some(q) if q != "crate" && q != "self" && q != "super" && q.chars().next().is_some_and(|c| c.is_uppercase()) => {
-                ids.iter().copied().filter(|&i| self.fns[i].self_ty.as_deref() == Some(q)).collect()
+            Some(q) if q != "Self" && upper(q) => ids.iter().copied().filter(|&i| self.fns[i].self_ty.as_deref() == Some(q)).collect(),
+            Some("Self") => ids.iter().copied().filter(|&i| self.fns[i].self_ty.is_some()).collect(),
+            _ => {
+                let free: Vec<usize> = ids.iter().copied().filter(|&i| self.fns[i].self_ty.is_none()).collect();
+                let Some(from) = from else { return if free.is_empty() { None } else { Some(free) } };
+                let module_wanted: Option<Vec<String>> = if segs.len() == 1 {
+                    Some(from.to_vec())
+                } else {
+                    let mut base: Vec<String> = from.to_vec();
+                    let mut rest = &segs[..segs.len() - 1];
+                    let mut anchored = false;
+                    while let Some(first) = rest.first() {
+                        match first.as_str() {
+                            "crate" => {
+                                base.clear();
+                                anchored = true;
+                            }
+                            "self" => anchored = true,
+                            "super" => {
+                                base.pop();
+                                anchored = true;
+                            }
+                            _ => break,
+                        }
+                        rest = &rest[1..];
+                    }
+                    if anchored {
+                        base.extend(rest.iter().cloned());
+                        Some(base)
+                    } else {
+                        // `util::f`: a module path relative to here or to the crate root.
+                        let suffix = rest.to_vec();
+                        let found: Vec<usize> = free.iter().copied().filter(|&i| self.fns[i].module.ends_with(&suffix)).collect();
+                        return if found.is_empty() { None } else { Some(found) };
+                    }
+                };
+                let wanted = module_wanted.unwrap_or_default();
+                let mut found: Vec<usize> = free.iter().copied().filter(|&i| self.fns[i].module == wanted).collect();
+                if found.is_empty() && segs.len() == 1 {
+                    // Glob imports of local modules (`use crate::util::*;`).
+                    for g in &self.files[fi].uses.globs {
+                        let g: Vec<String> = g.iter().filter(|s| !matches!(s.as_str(), "crate" | "self" | "super")).cloned().collect();
+                        found.extend(free.iter().copied().filter(|&i| self.fns[i].module.ends_with(&g) && !g.is_empty()));
+                    }
+                }
+                found
             }
-            _ => ids.iter().copied().filter(|&i| self.fns[i].self_ty.is_none()).collect(),
         };
         if chosen.is_empty() {
             None
@@ -855,8 +914,24 @@ pub fn impersonated_markers(text: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Sorted map helper used by tests and summaries.
-pub type Sorted<K, V> = BTreeMap<K, V>;
+/// The module path of a file from its place under `src/` (or the folder of
+/// its crate root): `src/lib.rs` → `[]`, `src/a/b.rs` → `[a, b]`,
+/// `src/a/mod.rs` → `[a]`; `src/bin/x.rs`, `tests/x.rs` → `[]` (own crates).
+pub fn file_module(path: &std::path::Path) -> Vec<String> {
+    let comps: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let Some(src) = comps.iter().rposition(|c| c == "src") else { return Vec::new() };
+    let mut rest: Vec<String> = comps[src + 1..].to_vec();
+    if rest.first().is_some_and(|f| f == "bin") {
+        return Vec::new();
+    }
+    if let Some(last) = rest.pop() {
+        let stem = last.trim_end_matches(".rs").to_string();
+        if !matches!(stem.as_str(), "mod" | "lib" | "main") {
+            rest.push(stem);
+        }
+    }
+    rest
+}
 
 #[cfg(test)]
 mod tests {

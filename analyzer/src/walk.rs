@@ -241,7 +241,8 @@ fn join_fact(a: &Fact, b: &Fact) -> Fact {
         ty: if a.ty == b.ty { a.ty.clone() } else { a.ty.clone().or(b.ty.clone()) },
         pipe: a.pipe || b.pipe,
         null: a.null && b.null,
-        saved: a.saved.or(b.saved),
+        // A saved token closed on either path cannot restore the state after the join.
+        saved: if a.token.as_ref().is_some_and(|t| t.closed) || b.token.as_ref().is_some_and(|t| t.closed) { None } else { a.saved.or(b.saved) },
         static_alias: a.static_alias.clone().or(b.static_alias.clone()),
         sqos: a.sqos && b.sqos,
         closure: a.closure.or(b.closure),
@@ -258,6 +259,8 @@ struct Origin {
 }
 
 struct Frame {
+    /// Scope depth outside the loop or block: locals deeper drop on leaving it.
+    depth: u32,
     label: Option<String>,
     is_loop: bool,
     /// Byte range of the loop or block, to tell regions begun inside it.
@@ -309,6 +312,8 @@ pub struct Walker<'c, 'i, 'a> {
     reported_delegation: HashSet<usize>,
     loop_depth: u32,
     fn_display: String,
+    /// A begin happened somewhere in this walk.
+    began_any: bool,
     is_main: bool,
     returns_guard_type: bool,
 }
@@ -322,6 +327,8 @@ pub struct WalkResult {
     pub exit_local: bool,
     pub ret_kind: Option<ResultKind>,
     pub called_params: Vec<usize>,
+    /// Some path begins impersonation.
+    pub began_any: bool,
 }
 
 const NON_WORK: &[&str] = &[
@@ -636,6 +643,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             reported_delegation: HashSet::new(),
             loop_depth: 0,
             fn_display: f.display.clone(),
+            began_any: false,
             is_main: f.is_main,
             returns_guard_type,
         }
@@ -779,6 +787,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             exit_local,
             ret_kind: ret,
             called_params: self.called_params,
+            began_any: self.began_any,
         }
     }
 
@@ -1098,7 +1107,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let mut entry = st.clone();
         self.emit = false;
         for _ in 0..rounds {
-            self.frames.push(Frame { label: label.clone(), is_loop: true, range, breaks: Vec::new(), continues: Vec::new() });
+            self.frames.push(Frame { depth: self.depth, label: label.clone(), is_loop: true, range, breaks: Vec::new(), continues: Vec::new() });
             let mut s = entry.clone();
             let end = iteration(self, &mut s);
             let frame = self.frames.pop().expect("pushed above");
@@ -1112,7 +1121,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             entry = next;
         }
         self.emit = emit;
-        self.frames.push(Frame { label, is_loop: true, range, breaks: Vec::new(), continues: Vec::new() });
+        self.frames.push(Frame { depth: self.depth, label, is_loop: true, range, breaks: Vec::new(), continues: Vec::new() });
         let mut s = entry.clone();
         let end = iteration(self, &mut s);
         let frame = self.frames.pop().expect("pushed above");
@@ -1140,15 +1149,22 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let b = self.origins[o as usize].loc.byte_start;
                 b >= self.frames[i].range.0 && b < self.frames[i].range.1
             });
-            if began_inside && !st.guarded {
+            let leaks = began_inside && !st.guarded && st.imp != Imp::No && self.is_local_origin(st);
+            if leaks {
                 self.exit(ExitKind::Break, loc, st, None);
             }
             // Guards declared inside the frame drop on the way out.
+            let depth = self.frames[i].depth;
+            let mut left = self.pop_scope(st.clone(), depth);
+            if leaks {
+                // Reported once here; what follows is judged as if it were fixed.
+                left.revert();
+            }
             let f = &mut self.frames[i];
             if is_continue {
-                f.continues.push(st.clone());
+                f.continues.push(left);
             } else {
-                f.breaks.push(st.clone());
+                f.breaks.push(left);
             }
         }
         *st = State::dead();
@@ -1181,7 +1197,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             syn::Expr::Block(b) => {
                 if let Some(label) = &b.label {
                     let range = (e.span().byte_range().start, e.span().byte_range().end);
-                    self.frames.push(Frame { label: Some(label.name.ident.to_string()), is_loop: false, range, breaks: Vec::new(), continues: Vec::new() });
+                    self.frames.push(Frame { depth: self.depth, label: Some(label.name.ident.to_string()), is_loop: false, range, breaks: Vec::new(), continues: Vec::new() });
                     let v = self.block(&b.block, st);
                     let frame = self.frames.pop().expect("pushed above");
                     for br in &frame.breaks {
@@ -1279,7 +1295,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let name = s.path.segments.last().map(|x| x.ident.to_string()).unwrap_or_default();
                 let ty = if name == "Self" { self.cx.ix.fns[self.fid].self_ty.clone() } else { Some(name) };
                 if let Some(t) = ty {
-                    out.guard = self.cx.guard_types.contains(&t) && self.returns_guard_type;
+                    out.guard = self.cx.guard_types.contains(&t);
                     out.ty = Some(vec![t]);
                 }
                 out
@@ -1415,7 +1431,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 Fact { closure: Some(self.closures.len() - 1), ..Fact::default() }
             }
             syn::Expr::Assign(a) => self.assign(a, st),
-            syn::Expr::Call(c) => self.call(c, st),
+            syn::Expr::Call(c) => {
+                let mut v = self.call(c, st);
+                v.null |= is_null_expr(e);
+                v
+            }
             syn::Expr::MethodCall(m) => self.method_call(m, st),
             syn::Expr::Macro(m) => self.mac(&m.mac, st),
             syn::Expr::Yield(y) => {
@@ -1471,6 +1491,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         let last = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         let mut fact = Fact { null: is_null_expr(&syn::Expr::Path(p.clone())), ..Fact::default() };
+        // A unit-struct guard value (`let _revert = RevertOnDrop;`).
+        if self.cx.guard_types.contains(&last) {
+            fact.guard = true;
+            fact.ty = Some(vec![last.clone()]);
+        }
         if catalog::DELEGATION_LEVELS.contains(&last.as_str()) {
             let loc = self.call_stack.last().cloned().unwrap_or_else(|| self.loc(path.segments.last().map(|s| s.ident.span()).unwrap_or_else(|| path.span())));
             if self.reported_delegation.insert(loc.byte_start) {
@@ -1619,8 +1644,18 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     fn assign(&mut self, a: &'a syn::ExprAssign, st: &mut State) -> Fact {
         let v = self.expr(&a.right, st);
-        self.mark(&v, Check::Checked);
         let loc = self.loc(a.span());
+        match &*a.left {
+            // `_ = x;` drops the value.
+            syn::Expr::Infer(_) => {
+                if v.guard && v.var.is_none() {
+                    st.revert();
+                }
+                return Fact::default();
+            }
+            syn::Expr::Path(p) if p.path.segments.len() == 1 && st.var(&p.path.segments[0].ident.to_string()).is_some() => {}
+            _ => self.mark(&v, Check::Checked),
+        }
         match &*a.left {
             syn::Expr::Path(p) if p.path.segments.len() == 1 => {
                 let name = p.path.segments[0].ident.to_string();
@@ -1883,7 +1918,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     fn begin(&mut self, name: &str, loc: Location, st: &mut State, kind: ResultKind, restore: Option<Snap>) -> Fact {
         let before = st.snap();
         let key = loc.byte_start;
-        let ev = self.event(EventKind::Begin { api: name.to_string(), check: Check::Checked, saved: st.saved || restore.is_some() }, loc.clone(), st);
+        // The current token counts as saved while a variable holding it is still open.
+        let saved = restore.is_some() || st.vars.iter().any(|v| v.fact.saved.is_some() && !v.fact.token.as_ref().is_some_and(|t| t.closed));
+        self.began_any = true;
+        let ev = self.event(EventKind::Begin { api: name.to_string(), check: Check::Checked, saved }, loc.clone(), st);
         self.register_call(key, kind, ev);
         match restore {
             Some(s) => st.apply(s),
@@ -1891,7 +1929,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let o = self.origin(loc, name, true, None);
                 st.imp = Imp::Yes;
                 st.origin = Some(o);
-                st.guarded = false;
+                st.guarded = st.vars.iter().any(|v| v.fact.guard);
                 st.work = false;
             }
         }
@@ -1905,6 +1943,22 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         self.register_call(key, kind, ev);
         st.revert();
         Fact { outcome: matches!(kind, ResultKind::Bool | ResultKind::Status | ResultKind::Result).then(|| Outcome { calls: vec![key], err: Snap::NONE, kind }), ..Fact::default() }
+    }
+
+    /// The local type a function returns (`Self`, `Guard`, `io::Result<Guard>`), if any.
+    fn return_type(&self, id: usize) -> Option<Vec<String>> {
+        let f = &self.cx.ix.fns[id];
+        let syn::ReturnType::Type(_, t) = &f.sig.output else { return None };
+        let text = quote::ToTokens::to_token_stream(t).to_string();
+        text.split(|c: char| !c.is_alphanumeric() && c != '_').find_map(|w| {
+            if w == "Self" {
+                f.self_ty.clone().map(|t| vec![t])
+            } else if self.cx.ix.types.contains_key(w) {
+                Some(vec![w.to_string()])
+            } else {
+                None
+            }
+        })
     }
 
     fn set_work(&self, name: &str, st: &mut State) {
@@ -1951,6 +2005,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 for v in &vals {
                     self.mark(v, Check::Checked);
                 }
+                self.set_work(&name, st);
                 if let Some(pos) = self.params.iter().position(|p| *p == name) {
                     if st.imp != Imp::No && !self.called_params.contains(&pos) {
                         self.called_params.push(pos);
@@ -2020,7 +2075,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 None => Fact::default(),
             };
         }
-        let target = self.cx.ix.resolve_path(self.fi, path);
+        let target = self.cx.ix.resolve_path_in(self.fi, path, Some(&self.cx.ix.fns[self.fid].module));
         match target {
             Target::Local(ids) => self.local_call(&ids, &name, loc, vals, callables, st),
             Target::Api(api) => {
@@ -2091,6 +2146,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         } else if first_upper(name) && !matches!(name, "Ok" | "Some" | "Err") {
             // Tuple-struct constructor.
             out.ty = Some(full.clone());
+            out.guard |= self.cx.guard_types.contains(name);
             if self.cx.closing_types.contains(name) {
                 for v in &vals {
                     if let Some(var) = &v.var {
@@ -2135,9 +2191,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 out.outcome = v.outcome.clone();
             }
         }
+        let ret_ty = self.return_type(id);
+        if out.ty.is_none() {
+            out.ty = ret_ty.clone();
+        }
         match sum.effect {
             Effect::Begins => {
                 let mut v = self.begin(&display, loc, st, sum.ret_kind.unwrap_or(ResultKind::Unit), None);
+                v.ty = ret_ty;
                 v.guard = sum.returns_guard;
                 if sum.returns_guard {
                     st.guarded = true;
@@ -2172,6 +2233,16 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         match api.role {
             Role::Begin => {
                 self.run_in_place(callables, st);
+                // Impersonating a token saved earlier restores that state.
+                if let Some(tok) = arg(api.args.token) {
+                    let var = first_var(tok).and_then(|n| st.var(&n).cloned());
+                    if let Some(saved) = var.as_ref().and_then(|v| v.fact.saved) {
+                        return self.begin(api.name, loc, st, api.result, Some(saved));
+                    }
+                    if api.name.starts_with("Ps") && (is_null_expr(tok) || var.is_some_and(|v| v.fact.null)) {
+                        return self.end(api.name, loc, st, api.result);
+                    }
+                }
                 return self.begin(api.name, loc, st, api.result, None);
             }
             Role::End => {
@@ -2404,13 +2475,17 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     matches!(self.cx.ix.fns[id].sig.receiver(), Some(r) if r.reference.is_none() && matches!(&*r.ty, syn::Type::Path(_)))
                 });
                 if consumes {
-                    st.revert();
                     if let Some(slot) = st.var_mut(&var) {
                         slot.fact.guard = false;
                     }
-                    let (_vals, callables) = self.args(m.args.iter(), st);
-                    self.run_in_place(callables, st);
-                    return Fact::default();
+                    let ids = self.cx.ix.local_methods_named(&name, recv.ty.as_ref().and_then(|t| t.last().map(String::as_str)));
+                    if ids.first().is_none_or(|&id| self.cx.sums[id].effect == Effect::None) {
+                        // Consumed and dropped: the guard's `Drop` reverts.
+                        st.revert();
+                        let (_vals, callables) = self.args(m.args.iter(), st);
+                        self.run_in_place(callables, st);
+                        return Fact::default();
+                    }
                 }
             }
         }
