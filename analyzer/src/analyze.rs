@@ -44,7 +44,17 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
             let from_no = Walker::new(&cx, id, false).run(&Entry::default());
             let entered = Entry { imp: Imp::Yes, began: None, began_by: Some("caller".into()), via: None };
             let from_yes = Walker::new(&cx, id, false).run(&entered);
-            let effect = if from_no.exit_imp == Imp::Yes && from_no.exit_local {
+            let ret_text = match &f.sig.output {
+                syn::ReturnType::Type(_, t) => quote::ToTokens::to_token_stream(t).to_string(),
+                syn::ReturnType::Default => String::new(),
+            };
+            let names_guard = ret_text
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| snapshot_guards.contains(w) || (w == "Self" && f.self_ty.as_ref().is_some_and(|t| snapshot_guards.contains(t))));
+            // A begin wrapper does nothing after its begin but return (or
+            // returns a guard); a function that works on and then returns
+            // impersonating leaks, which is reported in it, not at its callers.
+            let effect = if from_no.exit_imp == Imp::Yes && from_no.exit_local && (!from_no.exit_work || names_guard) {
                 Effect::Begins
             } else if !from_no.began_any && (from_yes.exit_imp == Imp::No || (f.is_drop && from_yes.exit_imp == Imp::Maybe)) {
                 // A `Drop` that reverts on some path (a flag guard) is a guard.
@@ -57,17 +67,17 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
                     new_guards.insert(t.clone());
                 }
             }
-            let ret_text = match &f.sig.output {
-                syn::ReturnType::Type(_, t) => quote::ToTokens::to_token_stream(t).to_string(),
-                syn::ReturnType::Default => String::new(),
-            };
-            let returns_guard = effect == Effect::Begins
-                && ret_text.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| snapshot_guards.contains(w) || (w == "Self" && f.self_ty.as_ref().is_some_and(|t| snapshot_guards.contains(t))));
+            let returns_guard = effect == Effect::Begins && names_guard;
             let mut runs: Vec<usize> = from_no.called_params.clone();
             runs.sort_unstable();
             let s = Summary {
                 effect: if f.is_drop { Effect::None } else { effect },
-                ret_kind: if effect == Effect::None { None } else { from_no.ret_kind.or(from_yes.ret_kind) },
+                ret_kind: if effect == Effect::None {
+                    None
+                } else {
+                    // A wrapper returning `Result`/`Option` hands its begin's failure to its callers.
+                    from_no.ret_kind.or(from_yes.ret_kind).or_else(|| (ret_text.contains("Result") || ret_text.contains("Option")).then_some(crate::catalog::ResultKind::Result))
+                },
                 returns_guard,
                 runs_closure: runs,
             };

@@ -325,6 +325,8 @@ pub struct WalkResult {
     /// Join of the states at normal exits (`return`, tail), after locals drop.
     pub exit_imp: Imp,
     pub exit_local: bool,
+    /// Work was done after the begin on some path to a normal exit.
+    pub exit_work: bool,
     pub ret_kind: Option<ResultKind>,
     pub called_params: Vec<usize>,
     /// Some path begins impersonation.
@@ -785,6 +787,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             call_sites: self.call_sites,
             exit_imp: if exit_state.dead { Imp::No } else { exit_state.imp },
             exit_local,
+            exit_work: exit_state.work,
             ret_kind: ret,
             called_params: self.called_params,
             began_any: self.began_any,
@@ -2603,10 +2606,16 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             out.sqos = true;
         }
         out.pipe = recv.pipe || vals.iter().any(|v| v.pipe);
-        if matches!(name.as_str(), "unwrap" | "expect" | "clone" | "as_raw_handle") {
+        if matches!(name.as_str(), "unwrap" | "expect" | "clone" | "as_raw_handle") || OUTCOME_PASSTHROUGH.contains(&name.as_str()) {
             out.handle = recv.handle.clone();
             out.token = recv.token.clone();
             out.var = recv.var.clone();
+            if name != "clone" {
+                out.guard = recv.guard;
+                if out.ty.is_none() {
+                    out.ty = recv.ty.clone();
+                }
+            }
         }
         out
     }
