@@ -9,7 +9,9 @@ pub use imperlint_analyzer::lint::{Lint, Sink};
 /// Declares a lint's public description. The doc comment is the lint's docs
 /// (sections `### What it does`, `### Why is this bad?`, `### Example`,
 /// `### Use instead`, `### Known problems`, `### References`), shown by
-/// `imperlint explain`, in SARIF `help` and in the README.
+/// `imperlint explain`, in SARIF `help` and in the README. As rustdoc does,
+/// the space that follows `///` is removed from every line, at compile time,
+/// so the docs are plain Markdown with headings and fences at column 0.
 #[macro_export]
 macro_rules! declare_lint {
     (
@@ -23,10 +25,150 @@ macro_rules! declare_lint {
             name: $name,
             default_level: $crate::Level::$level,
             summary: $summary,
-            docs: concat!($($doc, "\n"),*),
+            docs: {
+                const RAW: &str = concat!($($doc, "\n"),*);
+                const DOCS: [u8; $crate::unindent::len(RAW)] = $crate::unindent::strip(RAW);
+                match ::core::str::from_utf8(&DOCS) {
+                    Ok(docs) => docs,
+                    Err(_) => panic!("lint docs are not UTF-8"),
+                }
+            },
             security_severity: $sev,
         };
     };
 }
 
+/// Compile-time removal of the one-space indent that `///` leaves on each
+/// line, for [`declare_lint!`]. Only a space at the start of a line is
+/// removed, so the result stays valid UTF-8.
+#[doc(hidden)]
+pub mod unindent {
+    /// The length of `raw` once each line's leading space is removed.
+    pub const fn len(raw: &str) -> usize {
+        let bytes = raw.as_bytes();
+        let (mut i, mut len, mut line_start) = (0, 0, true);
+        while i < bytes.len() {
+            if !(line_start && bytes[i] == b' ') {
+                len += 1;
+            }
+            line_start = bytes[i] == b'\n';
+            i += 1;
+        }
+        len
+    }
+
+    /// `raw` with each line's leading space removed; `N` is [`len`]`(raw)`.
+    pub const fn strip<const N: usize>(raw: &str) -> [u8; N] {
+        let bytes = raw.as_bytes();
+        let mut out = [0u8; N];
+        let (mut i, mut j, mut line_start) = (0, 0, true);
+        while i < bytes.len() {
+            if !(line_start && bytes[i] == b' ') {
+                out[j] = bytes[i];
+                j += 1;
+            }
+            line_start = bytes[i] == b'\n';
+            i += 1;
+        }
+        out
+    }
+}
+
+pub mod com_call_without_cloaking;
+pub mod create_process_while_impersonating;
+pub mod excessive_impersonation_level;
+pub mod handle_outlives_impersonation;
+pub mod hkcu_while_impersonating;
+pub mod identity_blind_cache;
+pub mod impersonation_across_await;
+pub mod missing_revert;
+pub mod nested_impersonation;
+pub mod pool_work_without_transfer;
+pub mod process_profile_while_impersonating;
+pub mod send_impersonation_guard;
+pub mod thread_spawn_while_impersonating;
+pub mod token_hoarding;
+pub mod unchecked_impersonation;
+pub mod unchecked_revert;
+pub mod window_message_while_impersonating;
+
 pub mod registry;
+
+/// Builders for the lints' unit tests: events in a chosen state, run through
+/// one lint, with the diagnostics it reports.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use imperlint_analyzer::catalog::{Api, Args, Family, ResultKind, Role};
+    use imperlint_analyzer::diag::{Diagnostic, Level, Location};
+    use imperlint_analyzer::event::{Event, EventKind, Imp, StateInfo};
+
+    use crate::{Lint, Sink};
+
+    /// A location on `line` of `src/lib.rs`.
+    pub fn loc(line: u32) -> Location {
+        Location {
+            file: "src/lib.rs".to_string(),
+            line,
+            column: 5,
+            end_line: line,
+            end_column: 20,
+            byte_start: line as usize * 100,
+            byte_end: line as usize * 100 + 15,
+        }
+    }
+
+    /// Impersonating on every path, begun in this function by
+    /// `ImpersonateNamedPipeClient` on line 2, without a guard.
+    pub fn impersonating() -> StateInfo {
+        StateInfo {
+            imp: Imp::Yes,
+            began: Some(loc(2)),
+            began_by: Some("ImpersonateNamedPipeClient".to_string()),
+            guarded: false,
+            local: true,
+            via: None,
+        }
+    }
+
+    /// Not impersonating.
+    pub fn reverted() -> StateInfo {
+        StateInfo::default()
+    }
+
+    /// A catalog entry for tests (leaked: events hold `&'static Api`).
+    pub fn api(name: &'static str, role: Role) -> &'static Api {
+        Box::leak(Box::new(Api {
+            name,
+            family: Family::Win32,
+            role,
+            result: ResultKind::Bool,
+            args: Args::default(),
+        }))
+    }
+
+    /// An event on line 10 of `serve`.
+    pub fn event(kind: EventKind, state: StateInfo) -> Event {
+        Event {
+            kind,
+            location: loc(10),
+            state,
+            function: "serve".to_string(),
+        }
+    }
+
+    /// What `lint` reports for `event`, at the lint's default level.
+    pub fn run(lint: &Lint, event: &Event) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut sink = Sink {
+            info: lint.info,
+            level: lint.info.default_level,
+            out: &mut out,
+        };
+        (lint.check)(event, &mut sink);
+        for diag in &out {
+            assert_eq!(diag.lint, lint.info.name);
+            assert_ne!(diag.level, Level::Allow);
+        }
+        out
+    }
+}

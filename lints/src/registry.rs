@@ -1,5 +1,398 @@
-//! The registry: every lint, sorted by name.
-use crate::Lint;
+//! The registry: every lint, sorted by name, and lookup by name. It also
+//! reads the code examples out of a lint's docs, for the tests that run them
+//! through the analyzer. It does not decide levels (configuration does) nor
+//! run lints (the analyzer does).
+
+use crate::{Lint, LintInfo};
 
 /// All lints, sorted by name.
-pub static LINTS: &[Lint] = &[];
+pub static LINTS: &[&Lint] = &[
+    &crate::com_call_without_cloaking::LINT,
+    &crate::create_process_while_impersonating::LINT,
+    &crate::excessive_impersonation_level::LINT,
+    &crate::handle_outlives_impersonation::LINT,
+    &crate::hkcu_while_impersonating::LINT,
+    &crate::identity_blind_cache::LINT,
+    &crate::impersonation_across_await::LINT,
+    &crate::missing_revert::LINT,
+    &crate::nested_impersonation::LINT,
+    &crate::pool_work_without_transfer::LINT,
+    &crate::process_profile_while_impersonating::LINT,
+    &crate::send_impersonation_guard::LINT,
+    &crate::thread_spawn_while_impersonating::LINT,
+    &crate::token_hoarding::LINT,
+    &crate::unchecked_impersonation::LINT,
+    &crate::unchecked_revert::LINT,
+    &crate::window_message_while_impersonating::LINT,
+];
+
+/// The lint called `name`, if there is one.
+pub fn find(name: &str) -> Option<&'static Lint> {
+    LINTS
+        .binary_search_by(|lint| lint.info.name.cmp(name))
+        .ok()
+        .map(|i| LINTS[i])
+}
+
+/// The code of the single ```` ```rust ```` block in the docs section
+/// `heading` (`"Example"` or `"Use instead"`). `None` when the section or its
+/// block is missing.
+pub fn doc_example(info: &LintInfo, heading: &str) -> Option<String> {
+    let section = info.section(heading)?;
+    let mut lines = section.lines();
+    lines.find(|line| line.trim_end() == "```rust")?;
+    let mut code = String::new();
+    for line in lines {
+        if line.trim_end() == "```" {
+            return Some(code);
+        }
+        code.push_str(line);
+        code.push('\n');
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{doc_example, find, LINTS};
+    use crate::test_support::{api, event, impersonating, loc, run};
+    use crate::Level;
+    use imperlint_analyzer::catalog::Role;
+    use imperlint_analyzer::event::{CallFacts, Check, Escape, EventKind, ExitKind, StateInfo};
+    use std::path::{Path, PathBuf};
+
+    const SECTIONS: [&str; 6] = [
+        "What it does",
+        "Why is this bad?",
+        "Example",
+        "Use instead",
+        "Known problems",
+        "References",
+    ];
+
+    fn src_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+    }
+
+    #[test]
+    fn sorted_unique_and_findable() {
+        for pair in LINTS.windows(2) {
+            assert!(
+                pair[0].info.name < pair[1].info.name,
+                "`{}` must come before `{}`",
+                pair[1].info.name,
+                pair[0].info.name
+            );
+        }
+        for lint in LINTS {
+            assert!(std::ptr::eq(find(lint.info.name).unwrap(), *lint));
+        }
+        assert!(find("no_such_lint").is_none());
+    }
+
+    #[test]
+    fn names_are_snake_case_file_stems() {
+        for lint in LINTS {
+            let name = lint.info.name;
+            assert!(
+                name.starts_with(|c: char| c.is_ascii_lowercase())
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    && !name.contains("__")
+                    && !name.ends_with('_'),
+                "`{name}` is not snake_case"
+            );
+            assert!(
+                src_dir().join(format!("{name}.rs")).is_file(),
+                "no file lints/src/{name}.rs"
+            );
+        }
+    }
+
+    #[test]
+    fn every_lint_file_is_registered() {
+        for entry in std::fs::read_dir(src_dir()).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+            if path.extension().is_some_and(|e| e == "rs") && stem != "lib" && stem != "registry" {
+                assert!(
+                    find(&stem).is_some(),
+                    "lints/src/{stem}.rs is not in the registry"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn docs_have_the_sections_in_order() {
+        for lint in LINTS {
+            let info = lint.info;
+            let headings: Vec<&str> = info
+                .docs
+                .lines()
+                .filter_map(|line| line.strip_prefix("### "))
+                .collect();
+            assert_eq!(headings, SECTIONS, "sections of `{}`", info.name);
+            for heading in SECTIONS {
+                let text = info.section(heading).unwrap();
+                assert!(!text.is_empty(), "`{}`: empty section {heading}", info.name);
+            }
+            assert!(
+                info.section("References").unwrap().contains("](https://"),
+                "`{}`: References cite no link",
+                info.name
+            );
+        }
+    }
+
+    #[test]
+    fn example_and_fix_hold_exactly_one_rust_block() {
+        for lint in LINTS {
+            let info = lint.info;
+            for heading in ["Example", "Use instead"] {
+                let section = info.section(heading).unwrap();
+                let fences: Vec<&str> = section
+                    .lines()
+                    .filter(|line| line.trim_start().starts_with("```"))
+                    .collect();
+                assert_eq!(fences, ["```rust", "```"], "`{}`, {heading}", info.name);
+                let code = doc_example(info, heading).unwrap();
+                assert!(
+                    code.contains("use "),
+                    "`{}`, {heading}: no imports",
+                    info.name
+                );
+            }
+            for heading in [
+                "What it does",
+                "Why is this bad?",
+                "Known problems",
+                "References",
+            ] {
+                assert!(
+                    !info.section(heading).unwrap().contains("```"),
+                    "`{}`: code block in {heading}",
+                    info.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn summaries_and_severities_follow_the_house_style() {
+        for lint in LINTS {
+            let info = lint.info;
+            let summary = info.summary;
+            assert!(
+                summary.starts_with(|c: char| c.is_lowercase() || c == '`'),
+                "`{}`: summary must start lower-case",
+                info.name
+            );
+            assert!(
+                !summary.ends_with('.'),
+                "`{}`: summary ends with a period",
+                info.name
+            );
+            let severity: f64 = info.security_severity.parse().unwrap();
+            match info.default_level {
+                Level::Deny => assert!((8.0..=8.8).contains(&severity), "`{}`", info.name),
+                Level::Warn => assert!((5.0..=7.5).contains(&severity), "`{}`", info.name),
+                Level::Allow => panic!("`{}` is allowed by default", info.name),
+            }
+        }
+    }
+
+    /// The lint table of DESIGN.md: `| `name` [level] | … |` rows.
+    fn design_lints() -> Vec<(String, String)> {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let candidates = [
+            manifest.join("../DESIGN.md"),
+            manifest.join("../docs/DESIGN.md"),
+            manifest.join("../../shared/DESIGN.md"),
+        ];
+        let path = candidates
+            .iter()
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("DESIGN.md not found at any of {candidates:?}"));
+        let text = std::fs::read_to_string(path).unwrap();
+        text.lines()
+            .filter_map(|line| {
+                let rest = line.strip_prefix("| `")?;
+                let (name, rest) = rest.split_once('`')?;
+                let level = rest.trim_start().strip_prefix('[')?.split_once(']')?.0;
+                Some((name.to_string(), level.to_string()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn registry_matches_design() {
+        let mut design = design_lints();
+        design.sort();
+        let ours: Vec<(String, String)> = LINTS
+            .iter()
+            .map(|lint| {
+                (
+                    lint.info.name.to_string(),
+                    lint.info.default_level.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(ours, design);
+        assert_eq!(ours.len(), 17);
+    }
+
+    /// One event of every kind the lints read, in `state`.
+    fn all_events(state: StateInfo) -> Vec<imperlint_analyzer::event::Event> {
+        let facts = CallFacts {
+            null_token: true,
+            env_var: Some("APPDATA".to_string()),
+            flags_arg: Some(loc(10)),
+            flags_text: Some("0".to_string()),
+            ..CallFacts::default()
+        };
+        let roles = [
+            Role::ThreadSpawn,
+            Role::ScopedThreadSpawn,
+            Role::PoolSubmit,
+            Role::AsyncSpawn,
+            Role::ProcessCreate,
+            Role::WindowMessage,
+            Role::ProfileWithToken,
+            Role::ProfileLookup,
+            Role::EnvRead,
+        ];
+        let mut kinds: Vec<EventKind> = roles
+            .iter()
+            .map(|&role| EventKind::Call {
+                api: api("Call", role),
+                facts: facts.clone(),
+            })
+            .collect();
+        for check in [Check::Dropped, Check::UnusedVariable, Check::DebugOnly] {
+            kinds.push(EventKind::Begin {
+                api: "ImpersonateLoggedOnUser".to_string(),
+                check,
+                saved: false,
+            });
+            for in_drop in [false, true] {
+                kinds.push(EventKind::End {
+                    api: "RevertToSelf".to_string(),
+                    check,
+                    in_drop,
+                });
+            }
+        }
+        for kind in [
+            ExitKind::Return,
+            ExitKind::Question,
+            ExitKind::Break,
+            ExitKind::EndOfBody,
+        ] {
+            for is_async in [false, true] {
+                kinds.push(EventKind::Exit {
+                    kind,
+                    is_main: false,
+                    is_async,
+                    begin_wrapper: false,
+                });
+            }
+        }
+        kinds.extend([
+            EventKind::FailOpenGuard {
+                guard: "Guard".to_string(),
+            },
+            EventKind::Await,
+            EventKind::PathUse {
+                api: api("HKEY_CURRENT_USER", Role::PerUserRegistryRoot),
+            },
+            EventKind::HandleUseAfterRevert {
+                open: loc(3),
+                name: "file".to_string(),
+            },
+            EventKind::HandleEscape {
+                open: loc(3),
+                name: "file".to_string(),
+                how: Escape::Returned,
+            },
+            EventKind::CacheWrite {
+                cache: "CACHE".to_string(),
+                declared: loc(1),
+            },
+            EventKind::TokenStore {
+                open: loc(3),
+                name: "token".to_string(),
+                how: Escape::StoredInField,
+            },
+            EventKind::SendGuard {
+                guard: "Guard".to_string(),
+            },
+            EventKind::ComWithoutCloaking {
+                call: "CoCreateInstance".to_string(),
+                setup: Some(loc(1)),
+            },
+            EventKind::DelegationRequested {
+                constant: "SecurityDelegation".to_string(),
+            },
+            EventKind::PipeOpenWithoutSqos {
+                api: api("CreateFileW", Role::PipeClientOpen),
+            },
+        ]);
+        kinds
+            .into_iter()
+            .map(|kind| event(kind, state.clone()))
+            .collect()
+    }
+
+    fn check_style(lint: &str, what: &str, text: &str) {
+        assert!(!text.is_empty(), "`{lint}`: empty {what}");
+        assert!(
+            text.starts_with(|c: char| c.is_lowercase() || c == '`'),
+            "`{lint}`: {what} must start lower-case: {text}"
+        );
+        assert!(
+            !text.ends_with('.'),
+            "`{lint}`: {what} ends with a period: {text}"
+        );
+        assert_eq!(
+            text.matches('`').count() % 2,
+            0,
+            "`{lint}`: unbalanced backticks: {text}"
+        );
+    }
+
+    #[test]
+    fn every_lint_fires_on_some_event_and_words_it_in_house_style() {
+        let events = all_events(impersonating());
+        for lint in LINTS {
+            let mut fired = 0;
+            for event in &events {
+                for diag in run(lint, event) {
+                    fired += 1;
+                    check_style(lint.info.name, "message", &diag.message);
+                    check_style(lint.info.name, "label", &diag.label);
+                    check_style(lint.info.name, "help", diag.help.as_deref().unwrap_or(""));
+                    for related in &diag.related {
+                        check_style(lint.info.name, "related message", &related.message);
+                    }
+                    if let Some(fix) = &diag.fix {
+                        check_style(lint.info.name, "fix description", &fix.description);
+                    }
+                }
+            }
+            assert!(fired > 0, "`{}` fires on no event", lint.info.name);
+        }
+    }
+
+    #[test]
+    fn docs_lose_the_doc_comment_indent() {
+        let docs = crate::token_hoarding::LINT.info.docs;
+        assert!(docs.starts_with("### What it does\n"));
+        assert!(!docs.lines().any(|line| line.starts_with(" ###")));
+        let code = doc_example(crate::token_hoarding::LINT.info, "Use instead").unwrap();
+        assert!(code.starts_with("use windows::core::"));
+        assert!(code.contains("\n    let mut token = HANDLE::default();\n"));
+        assert!(code.ends_with("}\n"));
+    }
+}

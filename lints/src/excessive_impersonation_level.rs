@@ -1,0 +1,182 @@
+//! `excessive_impersonation_level`: delegation requested, or a named pipe opened as a client without limiting how far the server may impersonate.
+
+use imperlint_analyzer::catalog::Family;
+use imperlint_analyzer::event::{Event, EventKind};
+use imperlint_analyzer::lint::Finding;
+
+use crate::{Lint, Sink};
+
+declare_lint! {
+    /// ### What it does
+    /// Reports two ways of handing out more of an identity than needed:
+    /// requesting the delegation level (`SecurityDelegation` in
+    /// `DuplicateToken*` or a quality-of-service structure,
+    /// `SECURITY_DELEGATION` in pipe flags, `RPC_C_IMP_LEVEL_DELEGATE` in COM
+    /// security), and opening a named pipe as a client (`CreateFile*`,
+    /// `std::fs::File::open`, `OpenOptions::open` on a `\\.\pipe\` path)
+    /// without security quality-of-service flags (`SECURITY_SQOS_PRESENT`, or
+    /// `OpenOptionsExt::security_qos_flags`). Both are reported in any state.
+    /// tokio's `ClientOptions` limits the level by default and is reported only
+    /// when told to allow delegation.
+    ///
+    /// ### Why is this bad?
+    /// Impersonation levels say what the other side may do with your identity:
+    /// identify you, act as you on its own machine, or, with delegation, act as
+    /// you against other machines on the network. Randy Turner's overview
+    /// describes delegation as the step where credentials hop onward to
+    /// further computers, which is exactly what a compromised or malicious
+    /// server wants. A pipe client that sets no SQOS flags lets whoever owns
+    /// the pipe name impersonate it at the impersonation level: a low-privileged
+    /// process that creates the pipe first (or a server that was compromised)
+    /// can then act locally with the client's rights, a classic privilege
+    /// escalation when the client is a service. Ask for the lowest level that
+    /// does the job, and say it explicitly: identification when the server
+    /// only needs to know who you are, impersonation when it must act for
+    /// you.
+    ///
+    /// ### Example
+    /// ```rust
+    /// use std::fs::{File, OpenOptions};
+    /// use std::io;
+    ///
+    /// const UPDATER_PIPE: &str = r"\\.\pipe\contoso-updater";
+    ///
+    /// /// Connects to the updater service.
+    /// pub fn connect_to_updater() -> io::Result<File> {
+    ///     // No SQOS flags: whoever serves this pipe may impersonate us fully.
+    ///     OpenOptions::new().read(true).write(true).open(UPDATER_PIPE)
+    /// }
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust
+    /// use std::fs::{File, OpenOptions};
+    /// use std::io;
+    /// use std::os::windows::fs::OpenOptionsExt;
+    ///
+    /// use windows_sys::Win32::Storage::FileSystem::SECURITY_IDENTIFICATION;
+    ///
+    /// const UPDATER_PIPE: &str = r"\\.\pipe\contoso-updater";
+    ///
+    /// /// Connects to the updater service.
+    /// pub fn connect_to_updater() -> io::Result<File> {
+    ///     // The server may learn who we are, but not act as us.
+    ///     OpenOptions::new()
+    ///         .read(true)
+    ///         .write(true)
+    ///         .security_qos_flags(SECURITY_IDENTIFICATION)
+    ///         .open(UPDATER_PIPE)
+    /// }
+    /// ```
+    ///
+    /// ### Known problems
+    /// Pipe paths are followed from `\\.\pipe\` literals and constants through
+    /// simple formatting in the same crate; a name read from configuration or
+    /// built by another crate is not recognised, nor are flags computed at run
+    /// time. Delegation that is genuinely needed (a front end that must reach a
+    /// back-end server as the user, under constrained delegation) is reported
+    /// too: suppress it with a reason. Calls through function pointers, trait
+    /// objects or macros other than the common expression macros imperlint
+    /// re-parses are not seen.
+    ///
+    /// ### References
+    /// - Randy Turner, *What's in a Token (Part 2): Impersonation* (Microsoft Ask the Directory Services Team blog): anonymous, identification, impersonation and delegation, and why the client picks the level.
+    /// - Microsoft Learn, [`SECURITY_IMPERSONATION_LEVEL`](https://learn.microsoft.com/en-us/windows/win32/api/winnt/ne-winnt-security_impersonation_level): what a server can do at each level.
+    /// - Microsoft Learn, [`CreateFileW`](https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-createfilew): `SECURITY_SQOS_PRESENT` and the impersonation levels a pipe client grants.
+    /// - Rust standard library, [`OpenOptionsExt::security_qos_flags`](https://doc.rust-lang.org/std/os/windows/fs/trait.OpenOptionsExt.html#tymethod.security_qos_flags).
+    /// - Keith Brown, [Understanding Impersonation](https://www.informit.com/articles/article.aspx?p=350385) (*The .NET Developer's Guide to Windows Security*): the trust boundaries around a server matter even more once impersonation turns into delegation.
+    pub EXCESSIVE_IMPERSONATION_LEVEL = "excessive_impersonation_level",
+    level: Warn,
+    summary: "delegation is requested, or a named pipe is opened as a client without limiting the impersonation level",
+    security_severity: "7.0",
+}
+
+pub static LINT: Lint = Lint {
+    info: &EXCESSIVE_IMPERSONATION_LEVEL,
+    check,
+};
+
+fn check(event: &Event, sink: &mut Sink) {
+    let finding = match &event.kind {
+        EventKind::DelegationRequested { constant } => Finding::new(
+            format!("`{constant}` requests the delegation impersonation level"),
+            "the holder can use this identity against other machines on the network",
+            "request the lowest level that works: `SecurityIdentification` to be identified, `SecurityImpersonation` to be acted for locally",
+        ),
+        EventKind::PipeOpenWithoutSqos { api } => {
+            let help = match api.family {
+                Family::Win32 => {
+                    "add `SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION` to the flags and attributes argument (`SECURITY_IMPERSONATION` if the server must act for this process)"
+                }
+                _ => {
+                    "call `.security_qos_flags(SECURITY_IDENTIFICATION)` (`std::os::windows::fs::OpenOptionsExt`) before opening, or `SECURITY_IMPERSONATION` if the server must act for this process"
+                }
+            };
+            Finding::new(
+                format!("named pipe opened with `{}` without security quality-of-service flags", api.name),
+                "the pipe's server may impersonate this process at the impersonation level",
+                help,
+            )
+        }
+        _ => return,
+    };
+    sink.report(event, finding);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LINT;
+    use crate::test_support::{api, event, reverted, run};
+    use imperlint_analyzer::catalog::{Api, Args, Family, ResultKind, Role};
+    use imperlint_analyzer::event::EventKind;
+
+    static STD_OPEN: Api = Api {
+        name: "open",
+        family: Family::Method(&["std::fs::OpenOptions"]),
+        role: Role::PipeClientOpen,
+        result: ResultKind::Result,
+        args: Args {
+            token: None,
+            thread: None,
+            flags: None,
+            path: Some(0),
+            level: None,
+            callback: None,
+        },
+    };
+
+    #[test]
+    fn reports_delegation() {
+        let kind = EventKind::DelegationRequested {
+            constant: "SecurityDelegation".to_string(),
+        };
+        let diags = run(&LINT, &event(kind, reverted()));
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.contains("`SecurityDelegation`"));
+    }
+
+    #[test]
+    fn suggests_the_flag_each_api_takes() {
+        let win32 = EventKind::PipeOpenWithoutSqos {
+            api: api("CreateFileW", Role::PipeClientOpen),
+        };
+        let diags = run(&LINT, &event(win32, reverted()));
+        assert!(diags[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("SECURITY_SQOS_PRESENT"));
+        let std = EventKind::PipeOpenWithoutSqos { api: &STD_OPEN };
+        let diags = run(&LINT, &event(std, reverted()));
+        assert!(diags[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("security_qos_flags"));
+    }
+
+    #[test]
+    fn ignores_other_events() {
+        assert!(run(&LINT, &event(EventKind::Await, reverted())).is_empty());
+    }
+}

@@ -1,0 +1,195 @@
+//! `unchecked_revert`: an end-of-impersonation call whose failure nobody notices, so the thread keeps the client's identity.
+
+use imperlint_analyzer::event::{Check, Event, EventKind};
+use imperlint_analyzer::lint::Finding;
+
+use crate::{Lint, Sink};
+
+declare_lint! {
+    /// ### What it does
+    /// Reports a call that ends impersonation (`RevertToSelf`, `CoRevertToSelf`,
+    /// `RpcRevertToSelf`, `SetThreadToken` with a null token, a wrapper of the
+    /// crate around one of them) when its result is thrown away (`X();`,
+    /// `let _ = X();`, a lone `X().ok();`), bound to a variable that is never
+    /// read, or examined only by `debug_assert!`. Reverts inside a guard's
+    /// `Drop` are where this happens most, because `drop` cannot return an
+    /// error.
+    ///
+    /// ### Why is this bad?
+    /// When a revert fails, the thread goes on with the client's token. Every
+    /// later request served by that thread, from any client, runs with that
+    /// client's rights: a privileged client's identity leaks to unprivileged
+    /// ones, and the audit trail blames the wrong user. Microsoft's
+    /// documentation of `RevertToSelf` says that running on in the client's
+    /// context is not appropriate and that the process should shut down when
+    /// the revert fails; there is no sensible way to recover on that thread.
+    /// Note that with the `windows` crate 0.51 and later, `X().ok();` turns the
+    /// error into `None` and drops it.
+    ///
+    /// ### Example
+    /// ```rust
+    /// use std::marker::PhantomData;
+    ///
+    /// use windows::core::Result;
+    /// use windows::Win32::Foundation::HANDLE;
+    /// use windows::Win32::Security::RevertToSelf;
+    /// use windows::Win32::System::Pipes::ImpersonateNamedPipeClient;
+    ///
+    /// /// Impersonates a named-pipe client until dropped.
+    /// pub struct PipeClientImpersonation(PhantomData<*const ()>);
+    ///
+    /// impl PipeClientImpersonation {
+    ///     pub fn begin(pipe: HANDLE) -> Result<Self> {
+    ///         unsafe { ImpersonateNamedPipeClient(pipe) }?;
+    ///         Ok(Self(PhantomData))
+    ///     }
+    /// }
+    ///
+    /// impl Drop for PipeClientImpersonation {
+    ///     fn drop(&mut self) {
+    ///         // A failed revert is silently dropped: the thread stays the client.
+    ///         unsafe { RevertToSelf() }.ok();
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust
+    /// use std::marker::PhantomData;
+    ///
+    /// use windows::core::Result;
+    /// use windows::Win32::Foundation::HANDLE;
+    /// use windows::Win32::Security::RevertToSelf;
+    /// use windows::Win32::System::Pipes::ImpersonateNamedPipeClient;
+    ///
+    /// /// Impersonates a named-pipe client until dropped.
+    /// pub struct PipeClientImpersonation(PhantomData<*const ()>);
+    ///
+    /// impl PipeClientImpersonation {
+    ///     pub fn begin(pipe: HANDLE) -> Result<Self> {
+    ///         unsafe { ImpersonateNamedPipeClient(pipe) }?;
+    ///         Ok(Self(PhantomData))
+    ///     }
+    /// }
+    ///
+    /// impl Drop for PipeClientImpersonation {
+    ///     fn drop(&mut self) {
+    ///         // Going on as the client would be worse than stopping.
+    ///         if unsafe { RevertToSelf() }.is_err() {
+    ///             std::process::abort();
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// ### Known problems
+    /// Any read of the result counts as a check, even one that only logs the
+    /// failure and carries on. `PsRevertToSelf` returns nothing and is never
+    /// reported. A revert outside a guard's `Drop` is reported only where the
+    /// thread may be impersonating, so a "lockdown" revert at the start of
+    /// `main` is left alone; a revert helper whose callers all live in other
+    /// crates is therefore only checked when the configuration or an
+    /// `// imperlint: impersonated` comment says it runs impersonated. Reverts
+    /// made through function pointers, trait objects or macros other than the
+    /// common expression macros that imperlint re-parses are not seen.
+    ///
+    /// ### References
+    /// - Microsoft Learn, [`RevertToSelf`](https://learn.microsoft.com/en-us/windows/win32/api/securitybaseapi/nf-securitybaseapi-reverttoself): if it fails, the application keeps running as the client; shut the process down.
+    /// - Keith Brown, [Understanding Impersonation](https://www.informit.com/articles/article.aspx?p=350385) (*The .NET Developer's Guide to Windows Security*): impersonation is per thread, and the thread token decides every access check.
+    /// - Randy Turner, *What's in a Token (Part 2): Impersonation* (Microsoft Ask the Directory Services Team blog): how a thread's impersonation token replaces the primary token for the work it does.
+    pub UNCHECKED_REVERT = "unchecked_revert",
+    level: Deny,
+    summary: "the result of a call that ends impersonation is not checked, so on failure the thread keeps the client's identity",
+    security_severity: "8.5",
+}
+
+pub static LINT: Lint = Lint {
+    info: &UNCHECKED_REVERT,
+    check,
+};
+
+fn check(event: &Event, sink: &mut Sink) {
+    let EventKind::End {
+        api,
+        check,
+        in_drop,
+    } = &event.kind
+    else {
+        return;
+    };
+    // A revert where nothing can be impersonated (a lockdown revert at the
+    // start of `main`) is not a finding; a guard's `Drop` always reverts
+    // something.
+    if !*in_drop && !event.state.is_impersonating() {
+        return;
+    }
+    let what = match check {
+        Check::Dropped => "is ignored",
+        Check::UnusedVariable => "is stored in a variable that is never read",
+        Check::DebugOnly => "is checked only by a debug assertion, which release builds remove",
+        Check::Checked | Check::NotCheckable => return,
+    };
+    let (message, help) = if *in_drop {
+        (
+            format!("the result of `{api}` in this guard's `Drop` {what}"),
+            format!("`Drop` cannot return the error: abort when the revert fails, `if {api}(..).is_err() {{ std::process::abort() }}`"),
+        )
+    } else {
+        (
+            format!("the result of `{api}` {what}"),
+            format!("propagate the error with `?`, or abort when the revert fails: `if {api}(..).is_err() {{ std::process::abort() }}`"),
+        )
+    };
+    sink.report(
+        event,
+        Finding::new(
+            message,
+            "if this fails, the thread keeps the client's token for everything it does next",
+            help,
+        ),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LINT;
+    use crate::test_support::{event, impersonating, reverted, run};
+    use imperlint_analyzer::event::{Check, EventKind};
+
+    fn end(check: Check, in_drop: bool) -> EventKind {
+        EventKind::End {
+            api: "RevertToSelf".to_string(),
+            check,
+            in_drop,
+        }
+    }
+
+    #[test]
+    fn reports_unchecked_revert_while_impersonating() {
+        for check in [Check::Dropped, Check::UnusedVariable, Check::DebugOnly] {
+            let diags = run(&LINT, &event(end(check, false), impersonating()));
+            assert_eq!(diags.len(), 1, "{check:?}");
+            assert!(!diags[0].message.contains("Drop"));
+        }
+    }
+
+    #[test]
+    fn mentions_the_guard_drop() {
+        let diags = run(&LINT, &event(end(Check::Dropped, true), reverted()));
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.contains("`Drop`"));
+        assert!(diags[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("std::process::abort()"));
+    }
+
+    #[test]
+    fn lockdown_revert_and_checked_reverts_are_fine() {
+        assert!(run(&LINT, &event(end(Check::Dropped, false), reverted())).is_empty());
+        for check in [Check::Checked, Check::NotCheckable] {
+            assert!(run(&LINT, &event(end(check, true), impersonating())).is_empty());
+        }
+    }
+}
