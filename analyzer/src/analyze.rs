@@ -54,7 +54,11 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
             // A begin wrapper does nothing after its begin but return (or
             // returns a guard); a function that works on and then returns
             // impersonating leaks, which is reported in it, not at its callers.
-            let effect = if from_no.exit_imp == Imp::Yes && from_no.exit_local && (!from_no.exit_work || names_guard) {
+            // Success exits impersonate; for a `Result`-returning function a
+            // path that does not is its error path (`Err` built elsewhere).
+            let fallible = names_guard || ret_text.contains("Result") || ret_text.contains("Option");
+            let begins = from_no.exit_imp == Imp::Yes || (from_no.exit_imp == Imp::Maybe && fallible);
+            let effect = if begins && from_no.exit_local && (!from_no.exit_work || names_guard) {
                 Effect::Begins
             } else if !from_no.began_any && (from_yes.exit_imp == Imp::No || (f.is_drop && from_yes.exit_imp == Imp::Maybe)) {
                 // A `Drop` that reverts on some path (a flag guard) is a guard.

@@ -56,8 +56,9 @@ pub enum Role {
     HandleClose,
     /// Duplicates a token with a chosen impersonation level.
     TokenDuplicate,
-    /// A cache cell that is initialised or written (`OnceLock::get_or_init`, `set`).
-    CacheWrite,
+    /// Asks who the current thread is (`GetUserNameW`): the answer depends
+    /// on the impersonation token.
+    IdentityQuery,
     /// A function that runs its closure argument in place, on this thread.
     RunsInPlace,
     /// A function that stores its closure to run later elsewhere (callbacks).
@@ -390,10 +391,12 @@ pub static APIS: &[Api] = &[
     method!("open_subkey_with_flags", ["winreg::RegKey"], HandleOpen),
     method!("create_subkey", ["winreg::RegKey"], HandleOpen),
     method!("create_subkey_with_flags", ["winreg::RegKey"], HandleOpen),
-    // --- process-wide caches (§ identity_blind_cache) ---
-    any_method!("get_or_init", CacheWrite, Value),
-    any_method!("get_or_try_init", CacheWrite, Value),
-    any_method!("get_mut_or_init", CacheWrite, Value),
+    // --- identity queries: answers depend on the thread token ---
+    win!("GetUserNameW", IdentityQuery, Bool),
+    win!("GetUserNameA", IdentityQuery, Bool),
+    win!("GetUserNameExW", IdentityQuery, Bool),
+    win!("GetUserNameExA", IdentityQuery, Bool),
+    win!("GetTokenInformation", IdentityQuery, Bool),
 ];
 
 /// Constants that request a delegation-level impersonation.

@@ -188,6 +188,8 @@ pub struct CrateIndex<'a> {
     /// A `CoInitializeSecurity` call without cloaking.
     pub com_setup: Option<Location>,
     pub extra: Extra,
+    /// Initializers of lazily initialised statics, judged once the index is built.
+    lazy_inits: Vec<(String, usize, syn::Expr)>,
 }
 
 fn last_ident(ty: &syn::Type) -> Option<String> {
@@ -205,6 +207,7 @@ pub fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
     match ty {
         syn::Type::Path(p) => Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect()),
         syn::Type::Reference(r) => type_path(&r.elem),
+        syn::Type::Ptr(p) => type_path(&p.elem),
         syn::Type::Paren(p) => type_path(&p.elem),
         syn::Type::Group(g) => type_path(&g.elem),
         _ => None,
@@ -309,6 +312,7 @@ impl<'a> CrateIndex<'a> {
             cloaking: false,
             com_setup: None,
             extra,
+            lazy_inits: Vec::new(),
         };
         for (fi, f) in files.iter().enumerate() {
             let module = file_module(&f.src.path);
@@ -318,6 +322,12 @@ impl<'a> CrateIndex<'a> {
             ix.fns_by_name.entry(f.name.clone()).or_default().push(i);
         }
         ix.scan_com_security();
+        for (name, fi, init) in std::mem::take(&mut ix.lazy_inits) {
+            let sensitive = ix.expr_has_identity_api(fi, &init, 2);
+            if let Some(s) = ix.statics.get_mut(&name) {
+                s.lazy_identity_init = sensitive;
+            }
+        }
         ix
     }
 
@@ -486,41 +496,57 @@ impl<'a> CrateIndex<'a> {
             || ty_text.contains("Vec<")
             || lazy_macro;
         let lazy = lazy_macro || ty_text.starts_with("Lazy<") || ty_text.starts_with("LazyLock<") || ty_text.contains("::Lazy<");
-        let lazy_identity_init = lazy && self.expr_has_identity_api(init);
+        if lazy {
+            self.lazy_inits.push((name.to_string(), fi, init.clone()));
+        }
         self.statics.insert(
             name.to_string(),
             StaticDef {
                 name: name.to_string(),
                 loc: location(&self.files[fi].src.display, name.span()),
                 ty: ty_text,
-                lazy_identity_init,
+                lazy_identity_init: false,
                 is_cache,
             },
         );
     }
 
-    /// Whether an initializer expression calls an identity-sensitive catalog API.
-    fn expr_has_identity_api(&self, e: &syn::Expr) -> bool {
-        struct V(bool);
-        impl<'ast> Visit<'ast> for V {
+    /// Whether an initializer calls an identity-sensitive catalog API,
+    /// directly or through local functions up to `depth` calls deep.
+    fn expr_has_identity_api(&self, fi: usize, e: &syn::Expr, depth: u32) -> bool {
+        struct V<'i, 'a> {
+            ix: &'i CrateIndex<'a>,
+            fi: usize,
+            depth: u32,
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for V<'_, '_> {
             fn visit_path(&mut self, p: &'ast syn::Path) {
-                if let Some(last) = p.segments.last() {
-                    let n = last.ident.to_string();
-                    if let Some(api) = catalog::APIS.iter().find(|a| a.name == n) {
+                match self.ix.resolve_path(self.fi, p) {
+                    Target::Api(api) => {
                         if matches!(
                             api.role,
-                            Role::ProfileLookup | Role::ProfileWithToken | Role::EnvRead | Role::PerUserRegistryRoot | Role::HandleOpen | Role::PipeClientOpen
+                            Role::ProfileLookup | Role::ProfileWithToken | Role::EnvRead | Role::PerUserRegistryRoot | Role::HandleOpen | Role::PipeClientOpen | Role::IdentityQuery | Role::SaveToken
                         ) {
-                            self.0 = true;
+                            self.found = true;
                         }
                     }
+                    Target::Local(ids) if self.depth > 0 => {
+                        for id in ids {
+                            let f = &self.ix.fns[id];
+                            let mut inner = V { ix: self.ix, fi: f.file, depth: self.depth - 1, found: false };
+                            inner.visit_block(f.body);
+                            self.found |= inner.found;
+                        }
+                    }
+                    _ => {}
                 }
                 syn::visit::visit_path(self, p);
             }
         }
-        let mut v = V(false);
+        let mut v = V { ix: self, fi, depth, found: false };
         v.visit_expr(e);
-        v.0
+        v.found
     }
 
     #[allow(clippy::too_many_arguments)]

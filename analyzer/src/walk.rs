@@ -128,6 +128,8 @@ struct Fact {
     var: Option<String>,
     /// A string literal's value.
     text: Option<String>,
+    /// An `Err(..)` value: returning it is an error exit.
+    is_err: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -248,6 +250,7 @@ fn join_fact(a: &Fact, b: &Fact) -> Fact {
         closure: a.closure.or(b.closure),
         var: None,
         text: if a.text == b.text { a.text.clone() } else { None },
+        is_err: a.is_err && b.is_err,
     }
 }
 
@@ -307,6 +310,8 @@ pub struct Walker<'c, 'i, 'a> {
     depth: u32,
     closures: Vec<&'a syn::ExprClosure>,
     in_debug_macro: u32,
+    /// Inside the arguments of a handle-closing call.
+    closing: u32,
     call_stack: Vec<Location>,
     reported_stores: HashSet<usize>,
     reported_delegation: HashSet<usize>,
@@ -640,6 +645,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             depth: 0,
             closures: Vec::new(),
             in_debug_macro: 0,
+            closing: 0,
             call_stack: Vec::new(),
             reported_stores: HashSet::new(),
             reported_delegation: HashSet::new(),
@@ -851,7 +857,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let returns_guard = value.is_some_and(|v| v.guard) || (!in_closure && self.returns_guard_type);
         let begin_wrapper = !st.work || returns_guard;
         // A guard constructor whose failure path still reaches here returns a guard anyway.
-        if returns_guard && st.imp == Imp::Maybe && kind != ExitKind::Question && self.is_local_origin(st) {
+        if value.is_some_and(|v| v.guard) && st.imp == Imp::Maybe && kind != ExitKind::Question && self.is_local_origin(st) {
             if let Some(o) = st.origin {
                 let at = self.origins[o as usize].loc.clone();
                 let guard = self.cx.ix.fns[self.fid].self_ty.clone().unwrap_or_else(|| self.fn_display.clone());
@@ -1181,7 +1187,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         self.finish_tokens(st);
         let depth_base = self.ctxs.last().map(|c| c.depth_base).unwrap_or(0);
         let after = self.pop_scope(st.clone(), depth_base);
-        if kind != ExitKind::Question {
+        if kind != ExitKind::Question && !value.as_ref().is_some_and(|v| v.is_err) {
             if let Some(ctx) = self.ctxs.last_mut() {
                 ctx.returns.push(after);
             }
@@ -1475,7 +1481,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 }
                 // A handle opened while impersonating, used after the revert.
                 if let Some(h) = &fact.handle {
-                    if !h.closed && !h.reported && st.imp == Imp::No && !st.dead {
+                    if !h.closed && !h.reported && st.imp == Imp::No && !st.dead && self.closing == 0 {
                         let loc = self.loc(path.span());
                         let open = h.open.clone();
                         if self.emit {
@@ -1493,7 +1499,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
         }
         let last = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        let mut fact = Fact { null: is_null_expr(&syn::Expr::Path(p.clone())), ..Fact::default() };
+        let mut fact = Fact { null: is_null_expr(&syn::Expr::Path(p.clone())), sqos: last == catalog::SQOS_PRESENT.0, ..Fact::default() };
         // A unit-struct guard value (`let _revert = RevertOnDrop;`).
         if self.cx.guard_types.contains(&last) {
             fact.guard = true;
@@ -1565,7 +1571,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         self.mark(&l, Check::Checked);
         self.mark(&r, Check::Checked);
-        Fact { pipe: l.pipe || r.pipe, ..Fact::default() }
+        Fact { pipe: l.pipe || r.pipe, sqos: l.sqos || r.sqos, ..Fact::default() }
     }
 
     fn if_expr(&mut self, i: &'a syn::ExprIf, st: &mut State) -> Fact {
@@ -1730,7 +1736,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     /// A value stored somewhere that outlives the function.
     fn store(&mut self, v: &Fact, how: Escape, loc: Location, st: &mut State) {
         if let Some(h) = &v.handle {
-            if !h.closed {
+            if !h.closed && !h.reported {
                 let name = v.var.clone().unwrap_or_else(|| "the handle".to_string());
                 self.event(EventKind::HandleEscape { open: h.open.clone(), name, how }, loc.clone(), st);
             }
@@ -2060,8 +2066,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             _ => {}
         }
+        let target = self.cx.ix.resolve_path_in(self.fi, path, Some(&self.cx.ix.fns[self.fid].module));
+        // Closing a handle is not a use of it.
+        let closing = matches!(target, Target::Api(api) if api.role == Role::HandleClose);
         self.call_stack.push(loc.clone());
+        self.closing += u32::from(closing);
         let (vals, callables) = self.args(c.args.iter(), st);
+        self.closing -= u32::from(closing);
         self.call_stack.pop();
         if DIVERGING.contains(&name.as_str()) {
             for v in &vals {
@@ -2078,7 +2089,6 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 None => Fact::default(),
             };
         }
-        let target = self.cx.ix.resolve_path_in(self.fi, path, Some(&self.cx.ix.fns[self.fid].module));
         match target {
             Target::Local(ids) => self.local_call(&ids, &name, loc, vals, callables, st),
             Target::Api(api) => {
@@ -2119,6 +2129,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             out.pipe |= v.pipe;
         }
+        out.is_err = name == "Err";
         if wrapper {
             let v = &vals[0];
             merge_carried(&mut out, v);
@@ -2193,6 +2204,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             if out.outcome.is_none() {
                 out.outcome = v.outcome.clone();
             }
+            // A value built from a pipe name (`wide(&name)`) is still one.
+            out.pipe |= v.pipe;
         }
         let ret_ty = self.return_type(id);
         if out.ty.is_none() {
@@ -2355,7 +2368,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 self.run_in_place(callables, st);
                 if !self.cx.ix.cloaking {
                     let setup = self.cx.ix.com_setup.clone();
-                    self.event(EventKind::ComWithoutCloaking { call: format!("`{}`", api.name), setup }, loc, st);
+                    self.event(EventKind::ComWithoutCloaking { call: api.name.to_string(), setup }, loc, st);
                 }
                 out.ty = turbofish.or(Some(vec!["IUnknown".to_string()]));
             }
@@ -2364,7 +2377,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if api.role == Role::PipeClientOpen {
                     let pipe = api.args.path.and_then(|i| vals.get(i)).is_some_and(|v| v.pipe)
                         || arg(api.args.path).and_then(index::string_value).is_some_and(|s| index::is_pipe_text(&s));
-                    let sqos = arg(api.args.flags).is_some_and(|f| index::mentions_flag(f, &[catalog::SQOS_PRESENT]));
+                    let sqos = arg(api.args.flags).is_some_and(|f| index::mentions_flag(f, &[catalog::SQOS_PRESENT]))
+                        || api.args.flags.and_then(|i| vals.get(i)).is_some_and(|v| v.sqos);
                     if pipe && !sqos {
                         self.event(EventKind::PipeOpenWithoutSqos { api }, loc.clone(), st);
                     }
@@ -2380,7 +2394,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     }
                 }
             }
-            Role::PerUserRegistryRoot | Role::PerUserRegistryFix | Role::ProcessCreateAsUser | Role::ComSecurity | Role::CacheWrite => {
+            Role::PerUserRegistryRoot | Role::PerUserRegistryFix | Role::ProcessCreateAsUser | Role::ComSecurity | Role::IdentityQuery => {
                 self.run_in_place(callables, st);
             }
         }
@@ -2427,6 +2441,9 @@ fn strip(e: &syn::Expr) -> &syn::Expr {
 }
 
 
+/// `Result`/`Option` adapters that keep the wrapped value (a guard, a handle).
+const RESULT_ADAPTERS: &[&str] = &["ok", "map_err", "context", "with_context", "ok_or", "ok_or_else", "wrap_err", "wrap_err_with", "inspect_err", "into"];
+
 const BUILDER_TYPES: &[&str] = &["Command", "OpenOptions", "Builder", "ClientOptions", "ServerOptions", "ThreadPoolBuilder", "DirBuilder", "BaseDirs", "UserDirs", "ProjectDirs"];
 const ALIAS_METHODS: &[&str] = &["lock", "write", "try_lock", "try_write", "borrow_mut", "get_mut", "as_mut", "unwrap", "expect", "deref_mut", "lock_arc"];
 const STORE_METHODS: &[&str] = &["push", "insert", "push_back", "push_front", "extend", "append", "set", "replace", "store"];
@@ -2455,7 +2472,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             return match name.as_str() {
                 "is_ok" | "is_some" | "as_bool" | "succeeded" | "is_success" => Fact { test: Some((o, true)), ..Fact::default() },
                 "is_err" | "is_none" | "is_null" | "is_invalid" | "failed" => Fact { test: Some((o, false)), ..Fact::default() },
-                n if OUTCOME_PASSTHROUGH.contains(&n) => Fact { outcome: Some(o), guard: recv.guard, handle: recv.handle, ty: recv.ty, ..Fact::default() },
+                n if RESULT_ADAPTERS.contains(&n) => Fact { outcome: Some(o), guard: recv.guard, handle: recv.handle, ty: recv.ty, ..Fact::default() },
+                n if OUTCOME_PASSTHROUGH.contains(&n) => Fact { outcome: Some(o), ..Fact::default() },
                 "unwrap_or_default" | "unwrap_or" | "ok_or_default" => Fact::default(),
                 _ => {
                     self.mark(&recv, Check::Checked);
@@ -2534,11 +2552,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         // A COM interface method.
         if let Some(t) = &recv_last {
-            if self.cx.ix.is_com_interface(t) && !COM_HELPER_METHODS.contains(&name.as_str()) {
+            let adapter = RESULT_ADAPTERS.contains(&name.as_str()) || OUTCOME_PASSTHROUGH.contains(&name.as_str()) || matches!(name.as_str(), "unwrap" | "expect" | "is_ok" | "is_err" | "unwrap_or_default");
+            if self.cx.ix.is_com_interface(t) && !COM_HELPER_METHODS.contains(&name.as_str()) && !adapter {
                 self.run_in_place(callables, st);
                 if !self.cx.ix.cloaking {
                     let setup = self.cx.ix.com_setup.clone();
-                    self.event(EventKind::ComWithoutCloaking { call: format!("`{t}::{name}`"), setup }, loc, st);
+                    self.event(EventKind::ComWithoutCloaking { call: format!("{t}::{name}"), setup }, loc, st);
                 }
                 for v in &vals {
                     self.mark(v, Check::Checked);
@@ -2606,7 +2625,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             out.sqos = true;
         }
         out.pipe = recv.pipe || vals.iter().any(|v| v.pipe);
-        if matches!(name.as_str(), "unwrap" | "expect" | "clone" | "as_raw_handle") || OUTCOME_PASSTHROUGH.contains(&name.as_str()) {
+        if matches!(name.as_str(), "unwrap" | "expect" | "clone" | "as_raw_handle") || RESULT_ADAPTERS.contains(&name.as_str()) {
             out.handle = recv.handle.clone();
             out.token = recv.token.clone();
             out.var = recv.var.clone();
@@ -2647,7 +2666,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     if name == "ensure" {
                         let mut f = f;
                         let loc = self.loc(mac.path.span());
-                        self.ret(None, ExitKind::Return, loc, &mut f);
+                        self.ret(Some(Fact { is_err: true, ..Fact::default() }), ExitKind::Return, loc, &mut f);
                     }
                 }
                 for e in owned.iter().skip(1) {
@@ -2669,7 +2688,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             "panic" | "todo" | "unimplemented" | "unreachable" => *st = State::dead(),
             "bail" => {
                 let loc = self.loc(mac.path.span());
-                self.ret(None, ExitKind::Return, loc, st);
+                let err = Fact { is_err: true, ..Fact::default() };
+                self.ret(Some(err), ExitKind::Return, loc, st);
             }
             _ => {}
         }
