@@ -275,6 +275,9 @@ struct Frame {
 /// A function-like context: the function itself or a closure/async block.
 struct Ctx {
     is_async: bool,
+    /// Exits leave the function (not a closure or async block run in place,
+    /// whose exits return to code that goes on).
+    report_exits: bool,
     /// Origins with an index at or above this began in this context.
     origin_base: usize,
     /// States at `return`/tail (normal exits).
@@ -770,7 +773,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         let is_async = f.sig.asyncness.is_some();
         let body = f.body;
-        let (ret, exit_state) = self.body(body, st, is_async);
+        let (ret, exit_state) = self.body(body, st, is_async, true);
         // Fill in how each begin/end result was treated.
         for (_, p) in self.checks.drain() {
             if let Some(ev) = p.event {
@@ -802,9 +805,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     /// Walks a function-like body (fn, closure, async block): returns the
     /// kind of outcome it returns and its normal-exit state after locals drop.
-    fn body(&mut self, block: &'a syn::Block, st: State, is_async: bool) -> (Option<ResultKind>, State) {
+    fn body(&mut self, block: &'a syn::Block, st: State, is_async: bool, report_exits: bool) -> (Option<ResultKind>, State) {
         self.ctxs.push(Ctx {
             is_async,
+            report_exits,
             origin_base: self.origins.len(),
             returns: Vec::new(),
             returned_outcome: None,
@@ -849,7 +853,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     /// Emits an exit event while impersonating.
     fn exit(&mut self, kind: ExitKind, loc: Location, st: &State, value: Option<&Fact>) {
-        if st.dead || st.imp == Imp::No {
+        if st.dead || st.imp == Imp::No || !self.ctxs.last().is_none_or(|c| c.report_exits) {
             return;
         }
         let is_async = self.ctxs.last().is_some_and(|c| c.is_async);
@@ -902,6 +906,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             if v.fact.guard {
                 st.revert();
             }
+            if let Some(t) = v.fact.token.as_ref().filter(|t| !t.closed) {
+                if let Some((loc, how)) = t.stored.clone() {
+                    if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
+                        self.event(EventKind::TokenStore { open: t.open.clone(), name: v.name.clone(), how }, loc, &st);
+                    }
+                }
+            }
         }
         st
     }
@@ -915,7 +926,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             st.vars.iter().filter_map(|v| v.fact.token.clone().filter(|t| t.stored.is_some() && !t.closed).map(|t| (v.name.clone(), t))).collect();
         for (name, t) in stores {
             let (loc, how) = t.stored.clone().expect("filtered on stored");
-            if self.reported_stores.insert(loc.byte_start) {
+            if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
                 self.event(EventKind::TokenStore { open: t.open.clone(), name, how }, loc, st);
             }
         }
@@ -1431,7 +1442,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             syn::Expr::Async(a) => {
                 // Awaited where it is made (the common case): runs in place.
                 let inner = st.clone();
-                let (_, _) = self.body(&a.block, inner, true);
+                let (_, _) = self.body(&a.block, inner, true, false);
                 Fact::default()
             }
             syn::Expr::Closure(c) => {
@@ -1507,7 +1518,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         if catalog::DELEGATION_LEVELS.contains(&last.as_str()) {
             let loc = self.call_stack.last().cloned().unwrap_or_else(|| self.loc(path.segments.last().map(|s| s.ident.span()).unwrap_or_else(|| path.span())));
-            if self.reported_delegation.insert(loc.byte_start) {
+            if self.emit && !st.dead && self.reported_delegation.insert(loc.byte_start) {
                 self.event(EventKind::DelegationRequested { constant: last.clone() }, loc, st);
             }
         }
@@ -1845,7 +1856,15 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             Callable::Closure(cl) => cl.asyncness.is_some() || matches!(&*cl.body, syn::Expr::Async(_)),
             Callable::Async(_) => true,
         };
-        self.ctxs.push(Ctx { is_async, origin_base: self.origins.len(), returns: Vec::new(), returned_outcome: None, returns_guard_value: false, depth_base: self.depth });
+        self.ctxs.push(Ctx {
+            is_async,
+            report_exits: mode != Mode::InPlace,
+            origin_base: self.origins.len(),
+            returns: Vec::new(),
+            returned_outcome: None,
+            returns_guard_value: false,
+            depth_base: self.depth,
+        });
         self.depth += 1;
         let mut s = entry;
         if let Callable::Closure(cl) = c {
