@@ -54,15 +54,28 @@ fn select<'m>(meta: &'m Metadata, args: &CargoArgs) -> Result<Vec<&'m Package>, 
         }
     }
     if !args.package.is_empty() {
-        return Ok(members.into_iter().filter(|p| args.package.iter().any(|n| n == p.name.as_str())).collect());
+        return Ok(members
+            .into_iter()
+            .filter(|p| args.package.iter().any(|n| n == p.name.as_str()))
+            .collect());
     }
     let all = args.workspace || meta.root_package().is_none();
     if all {
-        return Ok(members.into_iter().filter(|p| !args.exclude.iter().any(|n| n == p.name.as_str())).collect());
+        return Ok(members
+            .into_iter()
+            .filter(|p| !args.exclude.iter().any(|n| n == p.name.as_str()))
+            .collect());
     }
     // The package whose folder holds the current directory, else the root package.
     let cwd = std::env::current_dir().unwrap_or_default();
-    let here = members.iter().filter(|p| p.manifest_path.parent().is_some_and(|d| cwd.starts_with(d.as_std_path()))).max_by_key(|p| p.manifest_path.as_str().len());
+    let here = members
+        .iter()
+        .filter(|p| {
+            p.manifest_path
+                .parent()
+                .is_some_and(|d| cwd.starts_with(d.as_std_path()))
+        })
+        .max_by_key(|p| p.manifest_path.as_str().len());
     Ok(here.copied().or(meta.root_package()).into_iter().collect())
 }
 
@@ -71,13 +84,26 @@ fn package_target(packages: &[&Package], root: &Path, file: &str) -> Option<Pack
     let abs = root.join(file);
     let pkg = packages
         .iter()
-        .filter(|p| p.manifest_path.parent().is_some_and(|d| abs.starts_with(d.as_std_path())))
+        .filter(|p| {
+            p.manifest_path
+                .parent()
+                .is_some_and(|d| abs.starts_with(d.as_std_path()))
+        })
         .max_by_key(|p| p.manifest_path.as_str().len())?;
     let target = pkg
         .targets
         .iter()
-        .filter(|t| t.src_path.parent().is_some_and(|d| abs.starts_with(d.as_std_path())))
-        .max_by_key(|t| (t.src_path.parent().map(|d| d.as_str().len()).unwrap_or(0), t.kind.iter().any(|k| k.to_string() == "lib")))
+        .filter(|t| {
+            t.src_path
+                .parent()
+                .is_some_and(|d| abs.starts_with(d.as_std_path()))
+        })
+        .max_by_key(|t| {
+            (
+                t.src_path.parent().map(|d| d.as_str().len()).unwrap_or(0),
+                t.kind.iter().any(|k| k == "lib"),
+            )
+        })
         .or_else(|| pkg.targets.first())?;
     Some(PackageTarget {
         package_id: pkg.id.repr.clone(),
@@ -98,7 +124,11 @@ pub fn main() -> ExitCode {
         }
     };
     if let Some(fmt) = &args.message_format {
-        args.common.format = if fmt.starts_with("json") { "cargo-json".to_string() } else { "human".to_string() };
+        args.common.format = if fmt.starts_with("json") {
+            "cargo-json".to_string()
+        } else {
+            "human".to_string()
+        };
     }
     let mut cmd = MetadataCommand::new();
     cmd.no_deps();
@@ -117,7 +147,10 @@ pub fn main() -> ExitCode {
         return cli::fail("no package selected");
     }
     let root = meta.workspace_root.as_std_path().to_path_buf();
-    let manifests: Vec<PathBuf> = packages.iter().map(|p| p.manifest_path.as_std_path().to_path_buf()).collect();
+    let manifests: Vec<PathBuf> = packages
+        .iter()
+        .map(|p| p.manifest_path.as_std_path().to_path_buf())
+        .collect();
     let cfg = match cli::load_config(&args.common, &root, &manifests) {
         Ok(c) => c,
         Err(e) => return cli::fail(e),
@@ -145,11 +178,27 @@ pub fn main() -> ExitCode {
         }
     }
     // Each package's folder; nested member packages are their own units.
-    let paths: Vec<PathBuf> = packages.iter().filter_map(|p| p.manifest_path.parent().map(|d| d.as_std_path().to_path_buf())).collect();
+    let paths: Vec<PathBuf> = packages
+        .iter()
+        .filter_map(|p| {
+            p.manifest_path
+                .parent()
+                .map(|d| d.as_std_path().to_path_buf())
+        })
+        .collect();
     let package_of = |f: &str| package_target(&packages, &root, f);
     let mut common = args.common.clone();
     common.jobs = args.common.jobs;
-    let code = cli::run_check_units(paths, &manifests, &common, cfg, &RenderCx { root: &root, package_of: &package_of });
+    let code = cli::run_check_units(
+        paths,
+        &manifests,
+        &common,
+        cfg,
+        &RenderCx {
+            root: &root,
+            package_of: &package_of,
+        },
+    );
     if check_failed && code == ExitCode::SUCCESS {
         return ExitCode::from(1);
     }

@@ -19,7 +19,11 @@ use std::process::ExitCode;
 pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "imperlint", version, about = "Finds privilege bugs in Rust code that impersonates Windows identities")]
+#[command(
+    name = "imperlint",
+    version,
+    about = "Finds privilege bugs in Rust code that impersonates Windows identities"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -28,7 +32,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check files and folders (default: the current folder).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every lint with its default level and summary.
     Lints,
     /// Print a lint's documentation.
@@ -104,9 +108,19 @@ pub fn fail(message: impl std::fmt::Display) -> ExitCode {
 /// `imperlint lints`.
 pub fn print_lints() -> ExitCode {
     let mut out = String::new();
-    let width = registry::LINTS.iter().map(|l| l.info.name.len()).max().unwrap_or(0);
+    let width = registry::LINTS
+        .iter()
+        .map(|l| l.info.name.len())
+        .max()
+        .unwrap_or(0);
     for l in registry::LINTS {
-        out.push_str(&format!("{:width$}  {:5}  {}\n", l.info.name, l.info.default_level.as_str(), l.info.summary, width = width));
+        out.push_str(&format!(
+            "{:width$}  {:5}  {}\n",
+            l.info.name,
+            l.info.default_level.as_str(),
+            l.info.summary,
+            width = width
+        ));
     }
     print!("{out}");
     ExitCode::SUCCESS
@@ -116,13 +130,23 @@ pub fn print_lints() -> ExitCode {
 pub fn explain(name: &str) -> ExitCode {
     match registry::find(name) {
         Some(l) => {
-            println!("# {} (default: {})\n\n{}\n\n{}", l.info.name, l.info.default_level, l.info.summary, l.info.docs.trim_end());
+            println!(
+                "# {} (default: {})\n\n{}\n\n{}",
+                l.info.name,
+                l.info.default_level,
+                l.info.summary,
+                l.info.docs.trim_end()
+            );
             ExitCode::SUCCESS
         }
         None => {
             let names = known_names();
-            let hint = config::closest_name(name, names.iter().copied()).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
-            fail(format!("no lint named `{name}`{hint} (see `imperlint lints`)"))
+            let hint = config::closest_name(name, names.iter().copied())
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            fail(format!(
+                "no lint named `{name}`{hint} (see `imperlint lints`)"
+            ))
         }
     }
 }
@@ -130,10 +154,15 @@ pub fn explain(name: &str) -> ExitCode {
 /// Applies `-A/-W/-D` on top of a configuration, validating names.
 pub fn apply_levels(cfg: &mut Config, args: &CommonArgs) -> Result<(), String> {
     let known = known_names();
-    for (names, level) in [(&args.allow, Level::Allow), (&args.warn, Level::Warn), (&args.deny, Level::Deny)] {
+    for (names, level) in [
+        (&args.allow, Level::Allow),
+        (&args.warn, Level::Warn),
+        (&args.deny, Level::Deny),
+    ] {
         for n in names {
             if n != config::WARNINGS {
-                config::check_lint_name(n, &known).map_err(|e| format!("{e} (in `-{}`)", &level.as_str()[..1].to_uppercase()))?;
+                config::check_lint_name(n, &known)
+                    .map_err(|e| format!("{e} (in `-{}`)", &level.as_str()[..1].to_uppercase()))?;
             }
             cfg.set_level(n, level);
         }
@@ -142,14 +171,23 @@ pub fn apply_levels(cfg: &mut Config, args: &CommonArgs) -> Result<(), String> {
 }
 
 /// Loads configuration: `--config FILE`, or discovered from `root`.
-pub fn load_config(args: &CommonArgs, root: &Path, manifests: &[PathBuf]) -> Result<Config, String> {
+pub fn load_config(
+    args: &CommonArgs,
+    root: &Path,
+    manifests: &[PathBuf],
+) -> Result<Config, String> {
     let known = known_names();
     let mut cfg = match &args.config {
         Some(file) => {
-            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read configuration `{}`: {e}", file.display()))?;
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read configuration `{}`: {e}", file.display()))?;
             let mut c = Config::from_toml_str(&text, file, &known).map_err(|e| e.to_string())?;
             if let Some(dir) = file.parent() {
-                let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
                 if let (Ok(d), Ok(r)) = (dir.canonicalize(), root.canonicalize()) {
                     if let Ok(rel) = d.strip_prefix(&r) {
                         c.rebase_excludes(rel);
@@ -173,8 +211,17 @@ pub struct RenderCx<'a> {
 /// Runs the analysis over whole packages (their folders), keeping only the
 /// crates whose manifest is one of `manifests`.
 #[allow(dead_code)]
-pub fn run_check_units(paths: Vec<PathBuf>, manifests: &[PathBuf], args: &CommonArgs, cfg: Config, rcx: &RenderCx) -> ExitCode {
-    let dirs = manifests.iter().filter_map(|m| m.parent().map(Path::to_path_buf)).collect();
+pub fn run_check_units(
+    paths: Vec<PathBuf>,
+    manifests: &[PathBuf],
+    args: &CommonArgs,
+    cfg: Config,
+    rcx: &RenderCx,
+) -> ExitCode {
+    let dirs = manifests
+        .iter()
+        .filter_map(|m| m.parent().map(Path::to_path_buf))
+        .collect();
     run(paths, Some(dirs), args, cfg, rcx)
 }
 
@@ -184,7 +231,13 @@ pub fn run_check(paths: Vec<PathBuf>, args: &CommonArgs, cfg: Config, rcx: &Rend
     run(paths, None, args, cfg, rcx)
 }
 
-fn run(paths: Vec<PathBuf>, only: Option<Vec<PathBuf>>, args: &CommonArgs, cfg: Config, rcx: &RenderCx) -> ExitCode {
+fn run(
+    paths: Vec<PathBuf>,
+    only: Option<Vec<PathBuf>>,
+    args: &CommonArgs,
+    cfg: Config,
+    rcx: &RenderCx,
+) -> ExitCode {
     let format: Format = match args.format.parse() {
         Ok(f) => f,
         Err(e) => return fail(e),
@@ -192,7 +245,13 @@ fn run(paths: Vec<PathBuf>, only: Option<Vec<PathBuf>>, args: &CommonArgs, cfg: 
     if args.jobs == Some(0) {
         return fail("`--jobs` must be at least 1");
     }
-    let opts = Options { paths, root: rcx.root.to_path_buf(), jobs: args.jobs, config: cfg, only_crates: only };
+    let opts = Options {
+        paths,
+        root: rcx.root.to_path_buf(),
+        jobs: args.jobs,
+        config: cfg,
+        only_crates: only,
+    };
     let lints = lints();
     let outcome = driver::run(&opts, &lints);
     let mut diags = outcome.diagnostics;
@@ -218,10 +277,24 @@ fn run(paths: Vec<PathBuf>, only: Option<Vec<PathBuf>>, args: &CommonArgs, cfg: 
     let color = match args.color.as_str() {
         "always" => true,
         "never" => false,
-        _ => args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        _ => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
     };
-    let abs_root = rcx.root.canonicalize().unwrap_or_else(|_| rcx.root.to_path_buf());
-    let ecx = EmitContext { root: &abs_root, sources: &lookup, rules: &rules, tool_version: env!("CARGO_PKG_VERSION"), color, package_of: rcx.package_of };
+    let abs_root = rcx
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| rcx.root.to_path_buf());
+    let ecx = EmitContext {
+        root: &abs_root,
+        sources: &lookup,
+        rules: &rules,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        color,
+        package_of: rcx.package_of,
+    };
     let text = emit::render(format, &diags, &ecx);
     let written = match &args.output {
         Some(file) => std::fs::write(file, text.as_bytes()),
@@ -253,13 +326,25 @@ fn run(paths: Vec<PathBuf>, only: Option<Vec<PathBuf>>, args: &CommonArgs, cfg: 
 }
 
 /// `imperlint check`.
-pub fn check(args: CheckArgs) -> ExitCode {
+pub fn check(args: Box<CheckArgs>) -> ExitCode {
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let cfg = match load_config(&args.common, &root, &[]) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
     let none = |_: &str| None;
-    run_check(paths, &args.common, cfg, &RenderCx { root: &root, package_of: &none })
+    run_check(
+        paths,
+        &args.common,
+        cfg,
+        &RenderCx {
+            root: &root,
+            package_of: &none,
+        },
+    )
 }

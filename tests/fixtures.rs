@@ -15,7 +15,13 @@ fn fixtures_dir() -> PathBuf {
 
 fn run(dir: &Path) -> Vec<Diagnostic> {
     let lints = imperlint_lints::registry::LINTS.to_vec();
-    let opts = Options { paths: vec![dir.to_path_buf()], root: dir.to_path_buf(), jobs: Some(1), config: Config::default(), only_crates: None };
+    let opts = Options {
+        paths: vec![dir.to_path_buf()],
+        root: dir.to_path_buf(),
+        jobs: Some(1),
+        config: Config::default(),
+        only_crates: None,
+    };
     driver::run(&opts, &lints).diagnostics
 }
 
@@ -24,9 +30,14 @@ fn markers(dir: &Path) -> BTreeSet<(String, u32, String)> {
     let mut out = BTreeSet::new();
     for entry in walk(dir) {
         let text = std::fs::read_to_string(&entry).unwrap();
-        let rel = entry.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = entry
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         for (i, line) in text.lines().enumerate() {
-            if let Some(pos) = line.find("//~") {
+            let doc = line.trim_start().starts_with("//!") || line.trim_start().starts_with("///");
+            if let Some(pos) = line.find("//~").filter(|_| !doc) {
                 for lint in line[pos + 3..].split(',') {
                     let lint = lint.trim();
                     if !lint.is_empty() {
@@ -82,7 +93,10 @@ pub fn check_fixture(dir: &Path) -> String {
         report.push_str("  false positives (reported, not marked):\n");
         for key in extra {
             let (col, msg) = &cols[key];
-            report.push_str(&format!("    {}:{}:{}: {}: {}\n", key.0, key.1, col, key.2, msg));
+            report.push_str(&format!(
+                "    {}:{}:{}: {}: {}\n",
+                key.0, key.1, col, key.2, msg
+            ));
         }
     }
     report
@@ -91,25 +105,43 @@ pub fn check_fixture(dir: &Path) -> String {
 #[test]
 fn every_fixture_matches_its_markers() {
     let mut failures = String::new();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.join("Cargo.toml").is_file()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
     dirs.sort();
     assert!(!dirs.is_empty(), "no fixtures found");
     for dir in &dirs {
         let report = check_fixture(dir);
         if !report.is_empty() {
-            failures.push_str(&format!("fixture `{}`:\n{report}", dir.file_name().unwrap().to_string_lossy()));
+            failures.push_str(&format!(
+                "fixture `{}`:\n{report}",
+                dir.file_name().unwrap().to_string_lossy()
+            ));
         }
     }
-    assert!(failures.is_empty(), "fixtures do not match their markers:\n{failures}");
+    assert!(
+        failures.is_empty(),
+        "fixtures do not match their markers:\n{failures}"
+    );
 }
 
 #[test]
 fn every_lint_has_a_fixture_with_markers() {
     for lint in imperlint_lints::registry::LINTS {
         let dir = fixtures_dir().join(lint.info.name);
-        assert!(dir.join("Cargo.toml").is_file(), "lint `{}` has no fixture crate", lint.info.name);
+        assert!(
+            dir.join("Cargo.toml").is_file(),
+            "lint `{}` has no fixture crate",
+            lint.info.name
+        );
         let marks = markers(&dir);
-        assert!(marks.iter().any(|(_, _, l)| l == lint.info.name), "fixture of `{}` marks no finding of it", lint.info.name);
+        assert!(
+            marks.iter().any(|(_, _, l)| l == lint.info.name),
+            "fixture of `{}` marks no finding of it",
+            lint.info.name
+        );
     }
 }
 

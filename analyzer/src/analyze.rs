@@ -21,7 +21,12 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
     let macros = MacroArgs::collect(files.iter().map(|f| &f.ast));
     let n = ix.fns.len();
     let mut sums = vec![Summary::default(); n];
-    let mut guards: HashSet<String> = ix.extra.guards.iter().filter_map(|g| g.rsplit("::").next().map(str::to_string)).collect();
+    let mut guards: HashSet<String> = ix
+        .extra
+        .guards
+        .iter()
+        .filter_map(|g| g.rsplit("::").next().map(str::to_string))
+        .collect();
     let closing: HashSet<String> = ix
         .drops
         .iter()
@@ -37,12 +42,22 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
         let mut changed = false;
         let snapshot = sums.clone();
         let snapshot_guards = guards.clone();
-        let cx = Cx { ix, sums: &snapshot, guard_types: &snapshot_guards, closing_types: &closing, macros: &macros };
+        let cx = Cx {
+            ix,
+            sums: &snapshot,
+            guard_types: &snapshot_guards,
+            closing_types: &closing,
+            macros: &macros,
+        };
         let mut new_guards = guards.clone();
-        for id in 0..n {
-            let f = &ix.fns[id];
+        for (id, f) in ix.fns.iter().enumerate() {
             let from_no = Walker::new(&cx, id, false).run(&Entry::default());
-            let entered = Entry { imp: Imp::Yes, began: None, began_by: Some("caller".into()), via: None };
+            let entered = Entry {
+                imp: Imp::Yes,
+                began: None,
+                began_by: Some("caller".into()),
+                via: None,
+            };
             let from_yes = Walker::new(&cx, id, false).run(&entered);
             let ret_text = match &f.sig.output {
                 syn::ReturnType::Type(_, t) => quote::ToTokens::to_token_stream(t).to_string(),
@@ -50,17 +65,27 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
             };
             let names_guard = ret_text
                 .split(|c: char| !c.is_alphanumeric() && c != '_')
-                .any(|w| snapshot_guards.contains(w) || (w == "Self" && f.self_ty.as_ref().is_some_and(|t| snapshot_guards.contains(t))));
+                .any(|w| {
+                    snapshot_guards.contains(w)
+                        || (w == "Self"
+                            && f.self_ty
+                                .as_ref()
+                                .is_some_and(|t| snapshot_guards.contains(t)))
+                });
             // A begin wrapper does nothing after its begin but return (or
             // returns a guard); a function that works on and then returns
             // impersonating leaks, which is reported in it, not at its callers.
             // Success exits impersonate; for a `Result`-returning function a
             // path that does not is its error path (`Err` built elsewhere).
-            let fallible = names_guard || ret_text.contains("Result") || ret_text.contains("Option");
-            let begins = from_no.exit_imp == Imp::Yes || (from_no.exit_imp == Imp::Maybe && fallible);
+            let fallible =
+                names_guard || ret_text.contains("Result") || ret_text.contains("Option");
+            let begins =
+                from_no.exit_imp == Imp::Yes || (from_no.exit_imp == Imp::Maybe && fallible);
             let effect = if begins && from_no.exit_local && (!from_no.exit_work || names_guard) {
                 Effect::Begins
-            } else if !from_no.began_any && (from_yes.exit_imp == Imp::No || (f.is_drop && from_yes.exit_imp == Imp::Maybe)) {
+            } else if !from_no.began_any
+                && (from_yes.exit_imp == Imp::No || (f.is_drop && from_yes.exit_imp == Imp::Maybe))
+            {
                 // A `Drop` that reverts on some path (a flag guard) is a guard.
                 Effect::Ends
             } else {
@@ -80,7 +105,10 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
                     None
                 } else {
                     // A wrapper returning `Result`/`Option` hands its begin's failure to its callers.
-                    from_no.ret_kind.or(from_yes.ret_kind).or_else(|| (ret_text.contains("Result") || ret_text.contains("Option")).then_some(crate::catalog::ResultKind::Result))
+                    from_no.ret_kind.or(from_yes.ret_kind).or_else(|| {
+                        (ret_text.contains("Result") || ret_text.contains("Option"))
+                            .then_some(crate::catalog::ResultKind::Result)
+                    })
                 },
                 returns_guard,
                 runs_closure: runs,
@@ -99,7 +127,13 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
         }
     }
 
-    let cx = Cx { ix, sums: &sums, guard_types: &guards, closing_types: &closing, macros: &macros };
+    let cx = Cx {
+        ix,
+        sums: &sums,
+        guard_types: &guards,
+        closing_types: &closing,
+        macros: &macros,
+    };
 
     // 2. Entry states, top-down to a fixed point.
     let mut entries: Vec<Entry> = ix
@@ -107,7 +141,12 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
         .iter()
         .map(|f| {
             if f.impersonated {
-                Entry { imp: Imp::Yes, began: Some(f.name_loc.clone()), began_by: Some("declared impersonated".to_string()), via: None }
+                Entry {
+                    imp: Imp::Yes,
+                    began: Some(f.name_loc.clone()),
+                    began_by: Some("declared impersonated".to_string()),
+                    via: None,
+                }
             } else {
                 Entry::default()
             }
@@ -136,7 +175,11 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
             let f = &ix.fns[id];
             // Wrappers (begin/end functions) are about the region itself:
             // their callers' state is judged at the call site.
-            if f.impersonated || f.is_drop || incoming[id].is_empty() || sums[id].effect != Effect::None {
+            if f.impersonated
+                || f.is_drop
+                || incoming[id].is_empty()
+                || sums[id].effect != Effect::None
+            {
                 continue;
             }
             let mut imp: Option<Imp> = None;
@@ -157,7 +200,10 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
                     imp,
                     began: s.began.clone(),
                     began_by: s.began_by.clone(),
-                    via: Some(CallerNote { caller: ix.fns[caller].display.clone(), at: s.at.clone() }),
+                    via: Some(CallerNote {
+                        caller: ix.fns[caller].display.clone(),
+                        at: s.at.clone(),
+                    }),
                 },
             };
             if e != entries[id] {
@@ -169,8 +215,8 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
 
     // 3. Events.
     let mut events = Vec::new();
-    for id in 0..n {
-        let r = Walker::new(&cx, id, true).run(&entries[id]);
+    for (id, entry) in entries.iter().enumerate() {
+        let r = Walker::new(&cx, id, true).run(entry);
         events.extend(r.events);
     }
     // Items: guard types that can be sent to another thread.

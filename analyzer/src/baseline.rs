@@ -34,7 +34,12 @@ fn entries(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>) -> Vec<Ent
     diags
         .iter()
         .zip(prints)
-        .map(|(d, fingerprint)| Entry { lint: d.lint.to_string(), file: d.location.file.clone(), fingerprint, message: d.message.clone() })
+        .map(|(d, fingerprint)| Entry {
+            lint: d.lint.to_string(),
+            file: d.location.file.clone(),
+            fingerprint,
+            message: d.message.clone(),
+        })
         .collect()
 }
 
@@ -42,16 +47,28 @@ fn entries(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>) -> Vec<Ent
 pub fn write(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>) -> String {
     let mut findings = entries(diags, sources);
     findings.sort();
-    let mut text = serde_json::to_string_pretty(&File { version: VERSION, findings }).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&File {
+        version: VERSION,
+        findings,
+    })
+    .unwrap_or_default();
     text.push('\n');
     text
 }
 
 /// Removes the diagnostics recorded in `baseline` (each entry hides one finding).
-pub fn filter(diags: Vec<Diagnostic>, baseline: &str, sources: &HashMap<String, Arc<str>>) -> Result<Vec<Diagnostic>, String> {
-    let file: File = serde_json::from_str(baseline).map_err(|e| format!("not a baseline file: {e}"))?;
+pub fn filter(
+    diags: Vec<Diagnostic>,
+    baseline: &str,
+    sources: &HashMap<String, Arc<str>>,
+) -> Result<Vec<Diagnostic>, String> {
+    let file: File =
+        serde_json::from_str(baseline).map_err(|e| format!("not a baseline file: {e}"))?;
     if file.version != VERSION {
-        return Err(format!("baseline version {} is not supported (expected {VERSION})", file.version));
+        return Err(format!(
+            "baseline version {} is not supported (expected {VERSION})",
+            file.version
+        ));
     }
     let mut known: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for e in file.findings {
@@ -61,12 +78,14 @@ pub fn filter(diags: Vec<Diagnostic>, baseline: &str, sources: &HashMap<String, 
     Ok(diags
         .into_iter()
         .zip(current)
-        .filter(|(_, e)| match known.get_mut(&(e.lint.clone(), e.file.clone(), e.fingerprint.clone())) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                false
+        .filter(|(_, e)| {
+            match known.get_mut(&(e.lint.clone(), e.file.clone(), e.fingerprint.clone())) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
             }
-            _ => true,
         })
         .map(|(d, _)| d)
         .collect())
@@ -82,7 +101,15 @@ mod tests {
             lint: "missing_revert",
             level: Level::Deny,
             message: "m".into(),
-            location: Location { file: "src/lib.rs".into(), line, column: 1, end_line: line, end_column: 2, byte_start: 0, byte_end: 1 },
+            location: Location {
+                file: "src/lib.rs".into(),
+                line,
+                column: 1,
+                end_line: line,
+                end_column: 2,
+                byte_start: 0,
+                byte_end: 1,
+            },
             label: String::new(),
             related: vec![],
             notes: vec![],
@@ -93,9 +120,17 @@ mod tests {
 
     #[test]
     fn baseline_hides_known_findings_after_lines_move() {
-        let before: HashMap<String, Arc<str>> = [("src/lib.rs".to_string(), Arc::from("fn a() {\n    x()?;\n}\n"))].into();
+        let before: HashMap<String, Arc<str>> = [(
+            "src/lib.rs".to_string(),
+            Arc::from("fn a() {\n    x()?;\n}\n"),
+        )]
+        .into();
         let text = write(&[diag(2)], &before);
-        let after: HashMap<String, Arc<str>> = [("src/lib.rs".to_string(), Arc::from("// new\n// lines\nfn a() {\n    x()?;\n}\nfn b() {\n    y()?;\n}\n"))].into();
+        let after: HashMap<String, Arc<str>> = [(
+            "src/lib.rs".to_string(),
+            Arc::from("// new\n// lines\nfn a() {\n    x()?;\n}\nfn b() {\n    y()?;\n}\n"),
+        )]
+        .into();
         let kept = filter(vec![diag(4), diag(7)], &text, &after).unwrap();
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].location.line, 7);
@@ -104,6 +139,11 @@ mod tests {
     #[test]
     fn bad_baselines_are_errors() {
         assert!(filter(vec![], "{", &HashMap::new()).is_err());
-        assert!(filter(vec![], "{\"version\": 9, \"findings\": []}", &HashMap::new()).is_err());
+        assert!(filter(
+            vec![],
+            "{\"version\": 9, \"findings\": []}",
+            &HashMap::new()
+        )
+        .is_err());
     }
 }

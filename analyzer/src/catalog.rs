@@ -145,11 +145,20 @@ pub const PROFILE_ENV_VARS: &[&str] = &[
 
 /// True when `name` is a profile-related environment variable (case-insensitive, as Windows is).
 pub fn is_profile_env_var(name: &str) -> bool {
-    PROFILE_ENV_VARS.iter().any(|v| v.eq_ignore_ascii_case(name))
+    PROFILE_ENV_VARS
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case(name))
 }
 
 /// Crate roots whose items are Windows APIs matched by their last segment.
-pub const WINDOWS_CRATES: &[&str] = &["windows", "windows_sys", "winapi", "ntapi", "wdk_sys", "wdk"];
+pub const WINDOWS_CRATES: &[&str] = &[
+    "windows",
+    "windows_sys",
+    "winapi",
+    "ntapi",
+    "wdk_sys",
+    "wdk",
+];
 
 const fn a() -> Args {
     Args {
@@ -191,7 +200,13 @@ macro_rules! method {
 
 macro_rules! any_method {
     ($name:literal, $role:ident, $res:ident) => {
-        Api { name: $name, family: Family::AnyMethod, role: Role::$role, result: ResultKind::$res, args: a() }
+        Api {
+            name: $name,
+            family: Family::AnyMethod,
+            role: Role::$role,
+            result: ResultKind::$res,
+            args: a(),
+        }
     };
 }
 
@@ -294,7 +309,11 @@ pub static APIS: &[Api] = &[
     method!("spawn_blocking", ["tokio::runtime::Runtime", "tokio::runtime::Handle", "tokio::task::JoinSet"], AsyncSpawn, callback: 0),
     method!("spawn_local", ["tokio::task::LocalSet", "tokio::task::JoinSet"], AsyncSpawn, callback: 0),
     paths!("register", ["windows_service::service_control_handler::register"], Deferred, callback: 1),
-    paths!("start", ["windows_service::service_dispatcher::start"], Deferred),
+    paths!(
+        "start",
+        ["windows_service::service_dispatcher::start"],
+        Deferred
+    ),
     // --- processes (§7) ---
     win!("CreateProcessW", ProcessCreate, Bool),
     win!("CreateProcessA", ProcessCreate, Bool),
@@ -307,9 +326,36 @@ pub static APIS: &[Api] = &[
     win!("CreateProcessAsUserA", ProcessCreateAsUser, Bool, token: 0),
     win!("CreateProcessWithTokenW", ProcessCreateAsUser, Bool, token: 0),
     win!("CreateProcessWithLogonW", ProcessCreateAsUser, Bool),
-    method!("spawn", ["std::process::Command", "tokio::process::Command", "async_process::Command", "smol::process::Command"], ProcessCreate),
-    method!("output", ["std::process::Command", "tokio::process::Command", "async_process::Command", "smol::process::Command"], ProcessCreate),
-    method!("status", ["std::process::Command", "tokio::process::Command", "async_process::Command", "smol::process::Command"], ProcessCreate),
+    method!(
+        "spawn",
+        [
+            "std::process::Command",
+            "tokio::process::Command",
+            "async_process::Command",
+            "smol::process::Command"
+        ],
+        ProcessCreate
+    ),
+    method!(
+        "output",
+        [
+            "std::process::Command",
+            "tokio::process::Command",
+            "async_process::Command",
+            "smol::process::Command"
+        ],
+        ProcessCreate
+    ),
+    method!(
+        "status",
+        [
+            "std::process::Command",
+            "tokio::process::Command",
+            "async_process::Command",
+            "smol::process::Command"
+        ],
+        ProcessCreate
+    ),
     // --- COM (§8) ---
     win!("CoCreateInstance", ComCall, Status),
     win!("CoCreateInstanceEx", ComCall, Status),
@@ -335,11 +381,37 @@ pub static APIS: &[Api] = &[
     // --- per-user registry roots (§5) ---
     win!("HKEY_CURRENT_USER", PerUserRegistryRoot, Value),
     win!("HKEY_CLASSES_ROOT", PerUserRegistryRoot, Value),
-    win!("HKEY_CURRENT_USER_LOCAL_SETTINGS", PerUserRegistryRoot, Value),
-    paths!("HKEY_CURRENT_USER", ["winreg::enums::HKEY_CURRENT_USER", "winreg::HKEY_CURRENT_USER"], PerUserRegistryRoot),
-    paths!("HKEY_CLASSES_ROOT", ["winreg::enums::HKEY_CLASSES_ROOT", "winreg::HKEY_CLASSES_ROOT"], PerUserRegistryRoot),
-    paths!("CURRENT_USER", ["windows_registry::CURRENT_USER"], PerUserRegistryRoot),
-    paths!("CLASSES_ROOT", ["windows_registry::CLASSES_ROOT"], PerUserRegistryRoot),
+    win!(
+        "HKEY_CURRENT_USER_LOCAL_SETTINGS",
+        PerUserRegistryRoot,
+        Value
+    ),
+    paths!(
+        "HKEY_CURRENT_USER",
+        [
+            "winreg::enums::HKEY_CURRENT_USER",
+            "winreg::HKEY_CURRENT_USER"
+        ],
+        PerUserRegistryRoot
+    ),
+    paths!(
+        "HKEY_CLASSES_ROOT",
+        [
+            "winreg::enums::HKEY_CLASSES_ROOT",
+            "winreg::HKEY_CLASSES_ROOT"
+        ],
+        PerUserRegistryRoot
+    ),
+    paths!(
+        "CURRENT_USER",
+        ["windows_registry::CURRENT_USER"],
+        PerUserRegistryRoot
+    ),
+    paths!(
+        "CLASSES_ROOT",
+        ["windows_registry::CLASSES_ROOT"],
+        PerUserRegistryRoot
+    ),
     win!("RegOpenCurrentUser", PerUserRegistryFix, Status),
     win!("RegOpenUserClassesRoot", PerUserRegistryFix, Status, token: 0),
     // --- profile folders (§5) ---
@@ -354,21 +426,66 @@ pub static APIS: &[Api] = &[
     win!("GetTempPath2A", ProfileLookup, Value),
     paths!("var", ["std::env::var"], EnvRead, path: 0),
     paths!("var_os", ["std::env::var_os"], EnvRead, path: 0),
-    paths!("home_dir", ["std::env::home_dir", "home::home_dir", "dirs::home_dir", "dirs_next::home_dir"], ProfileLookup),
+    paths!(
+        "home_dir",
+        [
+            "std::env::home_dir",
+            "home::home_dir",
+            "dirs::home_dir",
+            "dirs_next::home_dir"
+        ],
+        ProfileLookup
+    ),
     paths!("temp_dir", ["std::env::temp_dir"], ProfileLookup),
-    paths!("config_dir", ["dirs::config_dir", "dirs_next::config_dir"], ProfileLookup),
-    paths!("config_local_dir", ["dirs::config_local_dir"], ProfileLookup),
-    paths!("data_dir", ["dirs::data_dir", "dirs_next::data_dir"], ProfileLookup),
-    paths!("data_local_dir", ["dirs::data_local_dir", "dirs_next::data_local_dir"], ProfileLookup),
-    paths!("cache_dir", ["dirs::cache_dir", "dirs_next::cache_dir"], ProfileLookup),
+    paths!(
+        "config_dir",
+        ["dirs::config_dir", "dirs_next::config_dir"],
+        ProfileLookup
+    ),
+    paths!(
+        "config_local_dir",
+        ["dirs::config_local_dir"],
+        ProfileLookup
+    ),
+    paths!(
+        "data_dir",
+        ["dirs::data_dir", "dirs_next::data_dir"],
+        ProfileLookup
+    ),
+    paths!(
+        "data_local_dir",
+        ["dirs::data_local_dir", "dirs_next::data_local_dir"],
+        ProfileLookup
+    ),
+    paths!(
+        "cache_dir",
+        ["dirs::cache_dir", "dirs_next::cache_dir"],
+        ProfileLookup
+    ),
     paths!("document_dir", ["dirs::document_dir"], ProfileLookup),
     paths!("download_dir", ["dirs::download_dir"], ProfileLookup),
     paths!("desktop_dir", ["dirs::desktop_dir"], ProfileLookup),
     paths!("picture_dir", ["dirs::picture_dir"], ProfileLookup),
     paths!("preference_dir", ["dirs::preference_dir"], ProfileLookup),
     paths!("state_dir", ["dirs::state_dir"], ProfileLookup),
-    paths!("new", ["directories::BaseDirs::new", "directories::UserDirs::new", "directories_next::BaseDirs::new", "directories_next::UserDirs::new"], ProfileLookup),
-    paths!("from", ["directories::ProjectDirs::from", "directories_next::ProjectDirs::from"], ProfileLookup),
+    paths!(
+        "new",
+        [
+            "directories::BaseDirs::new",
+            "directories::UserDirs::new",
+            "directories_next::BaseDirs::new",
+            "directories_next::UserDirs::new"
+        ],
+        ProfileLookup
+    ),
+    paths!(
+        "from",
+        [
+            "directories::ProjectDirs::from",
+            "directories_next::ProjectDirs::from"
+        ],
+        ProfileLookup
+    ),
     // --- handles (§10, §11) ---
     win!("CreateFileW", PipeClientOpen, Value, path: 0, flags: 5),
     win!("CreateFileA", PipeClientOpen, Value, path: 0, flags: 5),
@@ -400,7 +517,11 @@ pub static APIS: &[Api] = &[
 ];
 
 /// Constants that request a delegation-level impersonation.
-pub const DELEGATION_LEVELS: &[&str] = &["SecurityDelegation", "SECURITY_DELEGATION", "RPC_C_IMP_LEVEL_DELEGATE"];
+pub const DELEGATION_LEVELS: &[&str] = &[
+    "SecurityDelegation",
+    "SECURITY_DELEGATION",
+    "RPC_C_IMP_LEVEL_DELEGATE",
+];
 
 /// The flag that makes a legacy pool work item run with the caller's
 /// impersonation token, and its value.
@@ -410,7 +531,10 @@ pub const TRANSFER_IMPERSONATION: (&str, u64) = ("WT_TRANSFER_IMPERSONATION", 0x
 pub const SQOS_PRESENT: (&str, u64) = ("SECURITY_SQOS_PRESENT", 0x100000);
 
 /// COM capabilities that make calls carry the thread token (cloaking).
-pub const CLOAKING: &[(&str, u64)] = &[("EOAC_STATIC_CLOAKING", 0x20), ("EOAC_DYNAMIC_CLOAKING", 0x40)];
+pub const CLOAKING: &[(&str, u64)] = &[
+    ("EOAC_STATIC_CLOAKING", 0x20),
+    ("EOAC_DYNAMIC_CLOAKING", 0x40),
+];
 
 /// The `NtSetInformationThread` information class that sets the impersonation token.
 pub const THREAD_IMPERSONATION_TOKEN: &str = "ThreadImpersonationToken";
@@ -419,11 +543,26 @@ pub const THREAD_IMPERSONATION_TOKEN: &str = "ThreadImpersonationToken";
 pub const PIPE_PREFIX: &str = r"\\.\pipe\";
 
 /// Thread-handle expressions that name the current thread.
-pub const CURRENT_THREAD: &[&str] = &["GetCurrentThread", "PsGetCurrentThread", "NtCurrentThread", "ZwCurrentThread", "KeGetCurrentThread"];
+pub const CURRENT_THREAD: &[&str] = &[
+    "GetCurrentThread",
+    "PsGetCurrentThread",
+    "NtCurrentThread",
+    "ZwCurrentThread",
+    "KeGetCurrentThread",
+];
 
 /// Constants that compare equal to a success status (0) for status-kind
 /// results, or to FALSE for BOOL results.
-pub const ZERO_CONSTANTS: &[&str] = &["S_OK", "STATUS_SUCCESS", "ERROR_SUCCESS", "RPC_S_OK", "NO_ERROR", "SEC_E_OK", "FALSE", "NOERROR"];
+pub const ZERO_CONSTANTS: &[&str] = &[
+    "S_OK",
+    "STATUS_SUCCESS",
+    "ERROR_SUCCESS",
+    "RPC_S_OK",
+    "NO_ERROR",
+    "SEC_E_OK",
+    "FALSE",
+    "NOERROR",
+];
 
 /// Constants that are TRUE for BOOL results.
 pub const TRUE_CONSTANTS: &[&str] = &["TRUE"];
@@ -443,27 +582,90 @@ pub const STATUS_TESTS: &[(&str, bool)] = &[
 pub const STRING_MACROS: &[&str] = &["w", "s", "h", "wide", "wstr", "u16cstr", "u16str", "cstr"];
 
 /// Types whose constructor takes ownership of a raw handle and closes it on drop.
-pub const OWNING_HANDLE_TYPES: &[&str] = &["OwnedHandle", "Owned", "HandleGuard", "SafeHandle", "UniqueHandle"];
+pub const OWNING_HANDLE_TYPES: &[&str] = &[
+    "OwnedHandle",
+    "Owned",
+    "HandleGuard",
+    "SafeHandle",
+    "UniqueHandle",
+];
 
 /// Static cell types that make a process-wide (or thread-wide) cache.
 pub const CACHE_TYPES: &[&str] = &[
-    "OnceLock", "OnceCell", "Lazy", "LazyLock", "LazyCell", "Mutex", "RwLock", "DashMap", "RefCell", "Cell", "ArcSwap",
+    "OnceLock", "OnceCell", "Lazy", "LazyLock", "LazyCell", "Mutex", "RwLock", "DashMap",
+    "RefCell", "Cell", "ArcSwap",
 ];
 
 /// Methods that write into a cache cell or the collection inside it.
 pub const CACHE_WRITE_METHODS: &[&str] = &[
-    "get_or_init", "get_or_try_init", "get_mut_or_init", "set", "insert", "push", "push_back", "entry", "extend", "replace", "append", "try_insert", "store", "swap",
+    "get_or_init",
+    "get_or_try_init",
+    "get_mut_or_init",
+    "set",
+    "insert",
+    "push",
+    "push_back",
+    "entry",
+    "extend",
+    "replace",
+    "append",
+    "try_insert",
+    "store",
+    "swap",
 ];
 
 /// Methods of `Option`, `Result`, iterators, cells and locks that run their
 /// closure argument in place, on the calling thread.
 pub const IN_PLACE_METHODS: &[&str] = &[
-    "map", "map_err", "and_then", "or_else", "unwrap_or_else", "map_or", "map_or_else", "ok_or_else", "filter", "filter_map", "for_each", "try_for_each", "fold", "try_fold", "find", "find_map", "any", "all", "position", "flat_map", "inspect", "take_while", "skip_while", "scan", "with", "with_borrow", "with_borrow_mut", "get_or_init", "get_or_try_init", "get_or_insert_with", "or_insert_with", "or_insert_with_key", "then", "then_some", "retain", "sort_by", "sort_by_key", "max_by_key", "min_by_key", "is_some_and", "is_ok_and", "in_scope", "call_once",
+    "map",
+    "map_err",
+    "and_then",
+    "or_else",
+    "unwrap_or_else",
+    "map_or",
+    "map_or_else",
+    "ok_or_else",
+    "filter",
+    "filter_map",
+    "for_each",
+    "try_for_each",
+    "fold",
+    "try_fold",
+    "find",
+    "find_map",
+    "any",
+    "all",
+    "position",
+    "flat_map",
+    "inspect",
+    "take_while",
+    "skip_while",
+    "scan",
+    "with",
+    "with_borrow",
+    "with_borrow_mut",
+    "get_or_init",
+    "get_or_try_init",
+    "get_or_insert_with",
+    "or_insert_with",
+    "or_insert_with_key",
+    "then",
+    "then_some",
+    "retain",
+    "sort_by",
+    "sort_by_key",
+    "max_by_key",
+    "min_by_key",
+    "is_some_and",
+    "is_ok_and",
+    "in_scope",
+    "call_once",
 ];
 
 /// Looks up a Win32-family entry by name (function, constant or type).
 pub fn win32(name: &str) -> Option<&'static Api> {
-    APIS.iter().find(|a| a.name == name && a.family == Family::Win32)
+    APIS.iter()
+        .find(|a| a.name == name && a.family == Family::Win32)
 }
 
 /// Looks up an entry for a fully resolved path (crate root first).
@@ -484,7 +686,9 @@ pub fn method(name: &str, receiver: Option<&[String]>) -> Option<&'static Api> {
     APIS.iter().find(|a| {
         a.name == name
             && match a.family {
-                Family::Method(types) => receiver.is_some_and(|r| types.iter().any(|t| path_matches(t, r))),
+                Family::Method(types) => {
+                    receiver.is_some_and(|r| types.iter().any(|t| path_matches(t, r)))
+                }
                 Family::AnyMethod => true,
                 _ => false,
             }
@@ -516,17 +720,36 @@ mod tests {
 
     #[test]
     fn paths_match_by_suffix() {
-        assert_eq!(by_path(&segs("std::thread::spawn")).unwrap().role, Role::ThreadSpawn);
-        assert_eq!(by_path(&segs("thread::spawn")).unwrap().role, Role::ThreadSpawn);
-        assert_eq!(by_path(&segs("tokio::spawn")).unwrap().role, Role::AsyncSpawn);
+        assert_eq!(
+            by_path(&segs("std::thread::spawn")).unwrap().role,
+            Role::ThreadSpawn
+        );
+        assert_eq!(
+            by_path(&segs("thread::spawn")).unwrap().role,
+            Role::ThreadSpawn
+        );
+        assert_eq!(
+            by_path(&segs("tokio::spawn")).unwrap().role,
+            Role::AsyncSpawn
+        );
         assert!(by_path(&segs("spawn")).is_none());
         assert!(by_path(&segs("my::spawn")).is_none());
     }
 
     #[test]
     fn methods_need_their_receiver_type() {
-        assert_eq!(method("spawn", Some(&segs("std::process::Command"))).unwrap().role, Role::ProcessCreate);
-        assert_eq!(method("spawn", Some(&segs("process::Command"))).unwrap().role, Role::ProcessCreate);
+        assert_eq!(
+            method("spawn", Some(&segs("std::process::Command")))
+                .unwrap()
+                .role,
+            Role::ProcessCreate
+        );
+        assert_eq!(
+            method("spawn", Some(&segs("process::Command")))
+                .unwrap()
+                .role,
+            Role::ProcessCreate
+        );
         assert!(method("spawn", None).is_none());
         assert_eq!(method("ImpersonateClient", None).unwrap().role, Role::Begin);
     }
@@ -535,7 +758,11 @@ mod tests {
     fn every_entry_has_a_unique_identity() {
         for (i, a) in APIS.iter().enumerate() {
             for b in &APIS[i + 1..] {
-                assert!(!(a.name == b.name && a.family == b.family), "duplicate entry {}", a.name);
+                assert!(
+                    !(a.name == b.name && a.family == b.family),
+                    "duplicate entry {}",
+                    a.name
+                );
             }
         }
     }

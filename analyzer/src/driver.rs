@@ -64,9 +64,16 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
     if let Some(only) = &opts.only_crates {
         let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let only: Vec<PathBuf> = only.iter().map(|p| canon(p)).collect();
-        disc.crates.retain(|c| c.manifest_dir.as_ref().is_some_and(|m| only.contains(&canon(m))));
+        disc.crates.retain(|c| {
+            c.manifest_dir
+                .as_ref()
+                .is_some_and(|m| only.contains(&canon(m)))
+        });
     }
-    let mut out = Outcome { missing: disc.missing, ..Outcome::default() };
+    let mut out = Outcome {
+        missing: disc.missing,
+        ..Outcome::default()
+    };
     out.diagnostics.extend(disc.diagnostics);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.unwrap_or(0))
@@ -82,8 +89,16 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
                     .cloned()
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_else(|| "unknown panic".to_string());
-                let first = unit.files.first().map(|f| source::display_path(f, &opts.root)).unwrap_or_default();
-                let crate_name = unit.manifest_dir.as_ref().map(|m| source::display_path(m, &opts.root)).unwrap_or_else(|| first.clone());
+                let first = unit
+                    .files
+                    .first()
+                    .map(|f| source::display_path(f, &opts.root))
+                    .unwrap_or_default();
+                let crate_name = unit
+                    .manifest_dir
+                    .as_ref()
+                    .map(|m| source::display_path(m, &opts.root))
+                    .unwrap_or_else(|| first.clone());
                 CrateResult {
                     diagnostics: vec![Diagnostic {
                         lint: builtin::INTERNAL_ERROR,
@@ -127,7 +142,11 @@ struct CrateResult {
 
 /// Loads a crate's files, following `mod x;` (with `#[path]`) and
 /// item-level `include!` to files outside the discovered set.
-fn load_files(unit: &CrateUnit, root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(SourceFile, syn::File)> {
+fn load_files(
+    unit: &CrateUnit,
+    root: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(SourceFile, syn::File)> {
     let mut seen: BTreeSet<PathBuf> = unit.files.iter().cloned().collect();
     let mut queue: Vec<PathBuf> = unit.files.clone();
     let mut out = Vec::new();
@@ -159,8 +178,15 @@ fn load_files(unit: &CrateUnit, root: &Path, diags: &mut Vec<Diagnostic>) -> Vec
 /// Files a parsed file pulls in: `mod x;` and `include!("..")`.
 fn referenced_files(path: &Path, ast: &syn::File) -> Vec<PathBuf> {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let mod_dir = if matches!(stem.as_str(), "mod" | "lib" | "main") { dir.clone() } else { dir.join(&stem) };
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mod_dir = if matches!(stem.as_str(), "mod" | "lib" | "main") {
+        dir.clone()
+    } else {
+        dir.join(&stem)
+    };
     let mut out = Vec::new();
     for item in &ast.items {
         match item {
@@ -171,7 +197,10 @@ fn referenced_files(path: &Path, ast: &syn::File) -> Vec<PathBuf> {
                     }
                     match &a.meta {
                         syn::Meta::NameValue(nv) => match &nv.value {
-                            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                            syn::Expr::Lit(syn::ExprLit {
+                                lit: syn::Lit::Str(s),
+                                ..
+                            }) => Some(s.value()),
                             _ => None,
                         },
                         _ => None,
@@ -224,8 +253,15 @@ fn item_ranges(ast: &syn::File) -> Vec<(u32, u32)> {
 }
 
 fn is_bin_root(path: &Path, manifest_dir: Option<&Path>) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let parent = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let _ = manifest_dir;
     name == "main.rs" || parent == "bin" || parent == "examples" || name == "build.rs"
 }
@@ -239,7 +275,13 @@ fn analyse_unit(unit: &CrateUnit, opts: &Options, lints: &[&'static Lint]) -> Cr
             let uses = UseMap::build(&ast);
             let impersonated_markers = index::impersonated_markers(&src.text);
             let is_bin_root = is_bin_root(&src.path, unit.manifest_dir.as_deref());
-            FileCx { src, ast, uses, impersonated_markers, is_bin_root }
+            FileCx {
+                src,
+                ast,
+                uses,
+                impersonated_markers,
+                is_bin_root,
+            }
         })
         .collect();
     res.files_analyzed = files.len();
@@ -260,12 +302,18 @@ fn analyse_unit(unit: &CrateUnit, opts: &Options, lints: &[&'static Lint]) -> Cr
     let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
     for ev in &events {
         for lint in lints {
-            let level = opts.config.level_of(lint.info.name, lint.info.default_level);
+            let level = opts
+                .config
+                .level_of(lint.info.name, lint.info.default_level);
             if level == Level::Allow {
                 continue;
             }
             let mut found = Vec::new();
-            let mut sink = Sink { info: lint.info, level, out: &mut found };
+            let mut sink = Sink {
+                info: lint.info,
+                level,
+                out: &mut found,
+            };
             (lint.check)(ev, &mut sink);
             for d in found {
                 by_file.entry(d.location.file.clone()).or_default().push(d);
@@ -274,12 +322,21 @@ fn analyse_unit(unit: &CrateUnit, opts: &Options, lints: &[&'static Lint]) -> Cr
     }
     // Suppressions, per file.
     let known: Vec<&str> = lints.iter().map(|l| l.info.name).collect();
-    let unused_level = opts.config.level_of(suppress::UNUSED_SUPPRESSION, Level::Warn);
-    let invalid_level = opts.config.level_of(suppress::INVALID_SUPPRESSION, Level::Warn);
+    let unused_level = opts
+        .config
+        .level_of(suppress::UNUSED_SUPPRESSION, Level::Warn);
+    let invalid_level = opts
+        .config
+        .level_of(suppress::INVALID_SUPPRESSION, Level::Warn);
     let report = |display: &str, path: &Path| -> bool {
         match &unit.report {
             None => true,
-            Some(set) => set.contains(path) || set.iter().any(|p| source::display_path(p, &opts.root) == display),
+            Some(set) => {
+                set.contains(path)
+                    || set
+                        .iter()
+                        .any(|p| source::display_path(p, &opts.root) == display)
+            }
         }
     };
     for f in &files {
@@ -307,7 +364,9 @@ fn analyse_unit(unit: &CrateUnit, opts: &Options, lints: &[&'static Lint]) -> Cr
     if let Some(set) = &unit.report {
         res.diagnostics.retain(|d| {
             d.lint != builtin::PARSE_ERROR && d.lint != builtin::IO_ERROR
-                || set.iter().any(|p| source::display_path(p, &opts.root) == d.location.file)
+                || set
+                    .iter()
+                    .any(|p| source::display_path(p, &opts.root) == d.location.file)
         });
     }
     proc_macro2::extra::invalidate_current_thread_spans();

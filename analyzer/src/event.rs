@@ -190,11 +190,19 @@ pub enum EventKind {
     /// A handle opened while impersonating is used after the revert.
     HandleUseAfterRevert { open: Location, name: String },
     /// A handle opened while impersonating escapes the region.
-    HandleEscape { open: Location, name: String, how: Escape },
+    HandleEscape {
+        open: Location,
+        name: String,
+        how: Escape,
+    },
     /// A process-wide or thread-local cache is written.
     CacheWrite { cache: String, declared: Location },
     /// A token handle is stored where it outlives the function, with no close.
-    TokenStore { open: Location, name: String, how: Escape },
+    TokenStore {
+        open: Location,
+        name: String,
+        how: Escape,
+    },
     /// A guard type (its `Drop` reverts) that is `Send`.
     SendGuard { guard: String },
     /// A COM activation or interface-method call (`call` names it) in a

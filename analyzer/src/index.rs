@@ -43,7 +43,9 @@ impl UseMap {
             }
             fn visit_item_extern_crate(&mut self, e: &'ast syn::ItemExternCrate) {
                 if let Some((_, alias)) = &e.rename {
-                    self.0.names.insert(alias.to_string(), vec![e.ident.to_string()]);
+                    self.0
+                        .names
+                        .insert(alias.to_string(), vec![e.ident.to_string()]);
                 }
             }
         }
@@ -205,7 +207,13 @@ fn last_ident(ty: &syn::Type) -> Option<String> {
 /// The path segments of a type (`std::process::Command`), looking through references.
 pub fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
     match ty {
-        syn::Type::Path(p) => Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect()),
+        syn::Type::Path(p) => Some(
+            p.path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect(),
+        ),
         syn::Type::Reference(r) => type_path(&r.elem),
         syn::Type::Ptr(p) => type_path(&p.elem),
         syn::Type::Paren(p) => type_path(&p.elem),
@@ -222,7 +230,11 @@ fn tokens_text(t: &impl quote::ToTokens) -> String {
 /// markers such as `PhantomData<*const ()>`, `NonNull`, `MutexGuard`.
 fn text_not_send(text: &str) -> bool {
     let t = text.replace(' ', "");
-    t.contains("*const") || t.contains("*mut") || t.contains("Rc<") || t.contains("NonNull<") || t.contains("MutexGuard<")
+    t.contains("*const")
+        || t.contains("*mut")
+        || t.contains("Rc<")
+        || t.contains("NonNull<")
+        || t.contains("MutexGuard<")
 }
 
 /// Parses `static ref NAME: TYPE = EXPR;` items of a `lazy_static!` body
@@ -274,8 +286,10 @@ pub fn string_value(e: &syn::Expr) -> Option<String> {
         syn::Expr::Macro(m) => {
             let name = m.mac.path.segments.last()?.ident.to_string();
             if catalog::STRING_MACROS.contains(&name.as_str()) || name == "concat" {
-                let lits: syn::punctuated::Punctuated<syn::Expr, syn::Token![,]> =
-                    m.mac.parse_body_with(syn::punctuated::Punctuated::parse_terminated).ok()?;
+                let lits: syn::punctuated::Punctuated<syn::Expr, syn::Token![,]> = m
+                    .mac
+                    .parse_body_with(syn::punctuated::Punctuated::parse_terminated)
+                    .ok()?;
                 let mut s = String::new();
                 for l in &lits {
                     s.push_str(&string_value(l)?);
@@ -291,11 +305,16 @@ pub fn string_value(e: &syn::Expr) -> Option<String> {
 
 /// Text that names a pipe path (`\\.\pipe\`), case-insensitively.
 pub fn is_pipe_text(s: &str) -> bool {
-    s.to_ascii_lowercase().contains(&catalog::PIPE_PREFIX.to_ascii_lowercase())
+    s.to_ascii_lowercase()
+        .contains(&catalog::PIPE_PREFIX.to_ascii_lowercase())
 }
 
 impl<'a> CrateIndex<'a> {
-    pub fn build(files: &'a [FileCx], crate_renames: HashMap<String, String>, extra: Extra) -> CrateIndex<'a> {
+    pub fn build(
+        files: &'a [FileCx],
+        crate_renames: HashMap<String, String>,
+        extra: Extra,
+    ) -> CrateIndex<'a> {
         let mut ix = CrateIndex {
             files,
             fns: Vec::new(),
@@ -342,7 +361,9 @@ impl<'a> CrateIndex<'a> {
                     self.collect_nested(fi, &f.block, module);
                 }
                 syn::Item::Impl(imp) => {
-                    let Some(self_ty) = last_ident(&imp.self_ty) else { continue };
+                    let Some(self_ty) = last_ident(&imp.self_ty) else {
+                        continue;
+                    };
                     let trait_name = imp.trait_.as_ref().and_then(|(neg, p, _)| {
                         if neg.is_some() {
                             None
@@ -360,7 +381,16 @@ impl<'a> CrateIndex<'a> {
                         if let syn::ImplItem::Fn(m) = ii {
                             let is_drop = is_drop_impl && m.sig.ident == "drop";
                             self.local_methods.insert(m.sig.ident.to_string());
-                            let id = self.push_fn(fi, &m.attrs, &m.sig, &m.block, Some(self_ty.clone()), is_drop, false, module);
+                            let id = self.push_fn(
+                                fi,
+                                &m.attrs,
+                                &m.sig,
+                                &m.block,
+                                Some(self_ty.clone()),
+                                is_drop,
+                                false,
+                                module,
+                            );
                             if is_drop {
                                 self.drops.insert(self_ty.clone(), id);
                             }
@@ -374,7 +404,16 @@ impl<'a> CrateIndex<'a> {
                         if let syn::TraitItem::Fn(m) = ti {
                             self.local_methods.insert(m.sig.ident.to_string());
                             if let Some(body) = &m.default {
-                                self.push_fn(fi, &m.attrs, &m.sig, body, Some(t.ident.to_string()), false, false, module);
+                                self.push_fn(
+                                    fi,
+                                    &m.attrs,
+                                    &m.sig,
+                                    body,
+                                    Some(t.ident.to_string()),
+                                    false,
+                                    false,
+                                    module,
+                                );
                             }
                         }
                     }
@@ -384,21 +423,44 @@ impl<'a> CrateIndex<'a> {
                         .fields
                         .iter()
                         .enumerate()
-                        .map(|(i, f)| (f.ident.as_ref().map(|x| x.to_string()).unwrap_or_else(|| i.to_string()), f.ty.clone()))
+                        .map(|(i, f)| {
+                            (
+                                f.ident
+                                    .as_ref()
+                                    .map(|x| x.to_string())
+                                    .unwrap_or_else(|| i.to_string()),
+                                f.ty.clone(),
+                            )
+                        })
                         .collect();
-                    let not_send_marker = fields.iter().any(|(_, t)| text_not_send(&tokens_text(t)));
+                    let not_send_marker =
+                        fields.iter().any(|(_, t)| text_not_send(&tokens_text(t)));
                     self.local_types.insert(s.ident.to_string());
                     self.types.insert(
                         s.ident.to_string(),
-                        TypeDef { name: s.ident.to_string(), loc: location(&file.src.display, s.ident.span()), fields, not_send_marker },
+                        TypeDef {
+                            name: s.ident.to_string(),
+                            loc: location(&file.src.display, s.ident.span()),
+                            fields,
+                            not_send_marker,
+                        },
                     );
                 }
                 syn::Item::Enum(e) => {
-                    let not_send_marker = e.variants.iter().flat_map(|v| v.fields.iter()).any(|f| text_not_send(&tokens_text(&f.ty)));
+                    let not_send_marker = e
+                        .variants
+                        .iter()
+                        .flat_map(|v| v.fields.iter())
+                        .any(|f| text_not_send(&tokens_text(&f.ty)));
                     self.local_types.insert(e.ident.to_string());
                     self.types.insert(
                         e.ident.to_string(),
-                        TypeDef { name: e.ident.to_string(), loc: location(&file.src.display, e.ident.span()), fields: Vec::new(), not_send_marker },
+                        TypeDef {
+                            name: e.ident.to_string(),
+                            loc: location(&file.src.display, e.ident.span()),
+                            fields: Vec::new(),
+                            not_send_marker,
+                        },
                     );
                 }
                 syn::Item::Type(t) => {
@@ -407,10 +469,8 @@ impl<'a> CrateIndex<'a> {
                 syn::Item::Union(u) => {
                     self.local_types.insert(u.ident.to_string());
                 }
-                syn::Item::Const(c) => {
-                    if string_value(&c.expr).is_some_and(|s| is_pipe_text(&s)) {
-                        self.pipe_consts.insert(c.ident.to_string());
-                    }
+                syn::Item::Const(c) if string_value(&c.expr).is_some_and(|s| is_pipe_text(&s)) => {
+                    self.pipe_consts.insert(c.ident.to_string());
                 }
                 syn::Item::Static(s) => {
                     if string_value(&s.expr).is_some_and(|v| is_pipe_text(&v)) {
@@ -443,7 +503,13 @@ impl<'a> CrateIndex<'a> {
         let items: Vec<&'a syn::Item> = block
             .stmts
             .iter()
-            .filter_map(|s| if let syn::Stmt::Item(i) = s { Some(i) } else { None })
+            .filter_map(|s| {
+                if let syn::Stmt::Item(i) = s {
+                    Some(i)
+                } else {
+                    None
+                }
+            })
             .collect();
         for item in items {
             self.collect_items(fi, std::slice::from_ref(item), module);
@@ -451,7 +517,9 @@ impl<'a> CrateIndex<'a> {
     }
 
     fn collect_macro_item(&mut self, fi: usize, m: &'a syn::ItemMacro) {
-        let Some(name) = m.mac.path.segments.last().map(|s| s.ident.to_string()) else { return };
+        let Some(name) = m.mac.path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
         match name.as_str() {
             "lazy_static" => {
                 for s in parse_macro_statics(m.mac.tokens.clone()) {
@@ -468,7 +536,10 @@ impl<'a> CrateIndex<'a> {
                 let text = m.mac.tokens.to_string();
                 if let Some(pos) = text.find(" fn ") {
                     let rest = &text[pos + 4..];
-                    let ident: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let ident: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
                     if !ident.is_empty() {
                         self.extern_fns.insert(ident);
                     }
@@ -488,14 +559,26 @@ impl<'a> CrateIndex<'a> {
         }
     }
 
-    fn add_static(&mut self, fi: usize, name: &syn::Ident, ty: &syn::Type, init: &syn::Expr, lazy_macro: bool) {
+    fn add_static(
+        &mut self,
+        fi: usize,
+        name: &syn::Ident,
+        ty: &syn::Type,
+        init: &syn::Expr,
+        lazy_macro: bool,
+    ) {
         let ty_text = tokens_text(ty).replace(' ', "");
-        let is_cache = catalog::CACHE_TYPES.iter().any(|c| ty_text.contains(&format!("{c}<")) || ty_text == *c)
+        let is_cache = catalog::CACHE_TYPES
+            .iter()
+            .any(|c| ty_text.contains(&format!("{c}<")) || ty_text == *c)
             || ty_text.contains("HashMap<")
             || ty_text.contains("BTreeMap<")
             || ty_text.contains("Vec<")
             || lazy_macro;
-        let lazy = lazy_macro || ty_text.starts_with("Lazy<") || ty_text.starts_with("LazyLock<") || ty_text.contains("::Lazy<");
+        let lazy = lazy_macro
+            || ty_text.starts_with("Lazy<")
+            || ty_text.starts_with("LazyLock<")
+            || ty_text.contains("::Lazy<");
         if lazy {
             self.lazy_inits.push((name.to_string(), fi, init.clone()));
         }
@@ -526,7 +609,14 @@ impl<'a> CrateIndex<'a> {
                     Target::Api(api) => {
                         if matches!(
                             api.role,
-                            Role::ProfileLookup | Role::ProfileWithToken | Role::EnvRead | Role::PerUserRegistryRoot | Role::HandleOpen | Role::PipeClientOpen | Role::IdentityQuery | Role::SaveToken
+                            Role::ProfileLookup
+                                | Role::ProfileWithToken
+                                | Role::EnvRead
+                                | Role::PerUserRegistryRoot
+                                | Role::HandleOpen
+                                | Role::PipeClientOpen
+                                | Role::IdentityQuery
+                                | Role::SaveToken
                         ) {
                             self.found = true;
                         }
@@ -534,7 +624,12 @@ impl<'a> CrateIndex<'a> {
                     Target::Local(ids) if self.depth > 0 => {
                         for id in ids {
                             let f = &self.ix.fns[id];
-                            let mut inner = V { ix: self.ix, fi: f.file, depth: self.depth - 1, found: false };
+                            let mut inner = V {
+                                ix: self.ix,
+                                fi: f.file,
+                                depth: self.depth - 1,
+                                found: false,
+                            };
                             inner.visit_block(f.body);
                             self.found |= inner.found;
                         }
@@ -544,7 +639,12 @@ impl<'a> CrateIndex<'a> {
                 syn::visit::visit_path(self, p);
             }
         }
-        let mut v = V { ix: self, fi, depth, found: false };
+        let mut v = V {
+            ix: self,
+            fi,
+            depth,
+            found: false,
+        };
         v.visit_expr(e);
         v.found
     }
@@ -575,9 +675,10 @@ impl<'a> CrateIndex<'a> {
             .min()
             .unwrap_or(0) as u32;
         let vis_line = sig.fn_token.span.start().line as u32;
-        let marked = file.impersonated_markers.iter().any(|&l| {
-            (l < first_line && first_line - l <= 3) || (l < vis_line && l >= first_line)
-        });
+        let marked = file
+            .impersonated_markers
+            .iter()
+            .any(|&l| (l < first_line && first_line - l <= 3) || (l < vis_line && l >= first_line));
         let configured = self.extra.entry_points.iter().any(|e| {
             let tail: Vec<&str> = e.split("::").collect();
             match tail.as_slice() {
@@ -618,9 +719,16 @@ impl<'a> CrateIndex<'a> {
                             let caps = api.args.flags.and_then(|i| c.args.iter().nth(i));
                             let cloaks = caps.is_some_and(|e| mentions_flag(e, catalog::CLOAKING));
                             self.cloaking |= cloaks;
-                            if !cloaks && api.name == "CoInitializeSecurity" && self.setup.is_none() {
-                                let last = p.path.segments.last().map(|s| s.ident.span()).unwrap_or_else(proc_macro2::Span::call_site);
-                                self.setup = Some(location(&self.ix.files[self.fi].src.display, last));
+                            if !cloaks && api.name == "CoInitializeSecurity" && self.setup.is_none()
+                            {
+                                let last = p
+                                    .path
+                                    .segments
+                                    .last()
+                                    .map(|s| s.ident.span())
+                                    .unwrap_or_else(proc_macro2::Span::call_site);
+                                self.setup =
+                                    Some(location(&self.ix.files[self.fi].src.display, last));
                             }
                         }
                     }
@@ -628,7 +736,9 @@ impl<'a> CrateIndex<'a> {
                 syn::visit::visit_expr_call(self, c);
             }
             fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-                if m.method == "SetBlanket" && m.args.iter().any(|a| mentions_flag(a, catalog::CLOAKING)) {
+                if m.method == "SetBlanket"
+                    && m.args.iter().any(|a| mentions_flag(a, catalog::CLOAKING))
+                {
                     self.cloaking = true;
                 }
                 syn::visit::visit_expr_method_call(self, m);
@@ -637,7 +747,12 @@ impl<'a> CrateIndex<'a> {
         let mut cloaking = false;
         let mut setup = None;
         for (fi, f) in self.files.iter().enumerate() {
-            let mut v = V { ix: self, fi, cloaking: false, setup: None };
+            let mut v = V {
+                ix: self,
+                fi,
+                cloaking: false,
+                setup: None,
+            };
             v.visit_file(&f.ast);
             cloaking |= v.cloaking;
             if setup.is_none() {
@@ -655,7 +770,9 @@ impl<'a> CrateIndex<'a> {
     }
 
     pub fn full_segments(&self, fi: usize, segs: Vec<String>) -> Vec<String> {
-        let Some(first) = segs.first() else { return segs };
+        let Some(first) = segs.first() else {
+            return segs;
+        };
         let mut out = match self.files[fi].uses.names.get(first) {
             Some(full) if !matches!(first.as_str(), "crate" | "self" | "super" | "Self") => {
                 let mut v = full.clone();
@@ -691,7 +808,9 @@ impl<'a> CrateIndex<'a> {
 
     /// Whether `name` is defined in this crate as a function with a body.
     pub fn defines_fn(&self, name: &str) -> bool {
-        self.fns_by_name.get(name).is_some_and(|v| v.iter().any(|&i| self.fns[i].self_ty.is_none()))
+        self.fns_by_name
+            .get(name)
+            .is_some_and(|v| v.iter().any(|&i| self.fns[i].self_ty.is_none()))
     }
 
     /// Resolves a called or used path to a local function, a catalog API,
@@ -704,7 +823,9 @@ impl<'a> CrateIndex<'a> {
     /// module-relative lookups of local functions).
     pub fn resolve_path_in(&self, fi: usize, path: &syn::Path, from: Option<&[String]>) -> Target {
         let segs = self.full_path(fi, path);
-        let Some(last) = segs.last().cloned() else { return Target::Unknown };
+        let Some(last) = segs.last().cloned() else {
+            return Target::Unknown;
+        };
         for b in &self.extra.begin {
             if extra_matches(b, &segs) {
                 return Target::ExtraBegin(last);
@@ -739,7 +860,12 @@ impl<'a> CrateIndex<'a> {
             // A bare name: imported by glob from a Windows crate (or a local
             // re-export of one), or declared by hand.
             if let Some(api) = catalog::win32(&last) {
-                let globbed = self.files[fi].uses.globs.iter().any(|g| g.first().is_some_and(|r| self.is_windows_root(&self.full_segments(fi, g.clone())[0]) || !self.crate_renames.is_empty() && self.crate_renames.contains_key(r)));
+                let globbed = self.files[fi].uses.globs.iter().any(|g| {
+                    g.first().is_some_and(|r| {
+                        self.is_windows_root(&self.full_segments(fi, g.clone())[0])
+                            || !self.crate_renames.is_empty() && self.crate_renames.contains_key(r)
+                    })
+                });
                 let any_glob = !self.files[fi].uses.globs.is_empty();
                 if globbed || any_glob || self.extern_fns.contains(&last) {
                     return Target::Api(api);
@@ -758,7 +884,14 @@ impl<'a> CrateIndex<'a> {
             // (`mod ffi { pub use windows_sys::Win32::Security::*; }`): the
             // last segment is a Win32 name and no local function has it.
             if let Some(api) = catalog::win32(&last) {
-                if !self.defines_fn(&last) && self.files.iter().any(|f| f.uses.globs.iter().any(|g| g.first().is_some_and(|r| self.is_windows_root(r)))) {
+                if !self.defines_fn(&last)
+                    && self.files.iter().any(|f| {
+                        f.uses
+                            .globs
+                            .iter()
+                            .any(|g| g.first().is_some_and(|r| self.is_windows_root(r)))
+                    })
+                {
                     return Target::Api(api);
                 }
             }
@@ -770,17 +903,40 @@ impl<'a> CrateIndex<'a> {
     /// type before it (`Type::f`) or by the module path (`util::f`,
     /// `crate::util::f`, `self::f`, `super::f`); a bare `f` names a function
     /// of the caller's own module or of a glob-imported local module.
-    fn local_candidates(&self, fi: usize, segs: &[String], from: Option<&[String]>) -> Option<Vec<usize>> {
+    fn local_candidates(
+        &self,
+        fi: usize,
+        segs: &[String],
+        from: Option<&[String]>,
+    ) -> Option<Vec<usize>> {
         let last = segs.last()?;
         let ids = self.fns_by_name.get(last)?;
-        let qualifier = if segs.len() >= 2 { Some(segs[segs.len() - 2].as_str()) } else { None };
+        let qualifier = if segs.len() >= 2 {
+            Some(segs[segs.len() - 2].as_str())
+        } else {
+            None
+        };
         let upper = |s: &str| s.chars().next().is_some_and(|c| c.is_uppercase());
         let chosen: Vec<usize> = match qualifier {
-            Some(q) if q != "Self" && upper(q) => ids.iter().copied().filter(|&i| self.fns[i].self_ty.as_deref() == Some(q)).collect(),
-            Some("Self") => ids.iter().copied().filter(|&i| self.fns[i].self_ty.is_some()).collect(),
+            Some(q) if q != "Self" && upper(q) => ids
+                .iter()
+                .copied()
+                .filter(|&i| self.fns[i].self_ty.as_deref() == Some(q))
+                .collect(),
+            Some("Self") => ids
+                .iter()
+                .copied()
+                .filter(|&i| self.fns[i].self_ty.is_some())
+                .collect(),
             _ => {
-                let free: Vec<usize> = ids.iter().copied().filter(|&i| self.fns[i].self_ty.is_none()).collect();
-                let Some(from) = from else { return if free.is_empty() { None } else { Some(free) } };
+                let free: Vec<usize> = ids
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.fns[i].self_ty.is_none())
+                    .collect();
+                let Some(from) = from else {
+                    return if free.is_empty() { None } else { Some(free) };
+                };
                 let module_wanted: Option<Vec<String>> = if segs.len() == 1 {
                     Some(from.to_vec())
                 } else {
@@ -808,17 +964,33 @@ impl<'a> CrateIndex<'a> {
                     } else {
                         // `util::f`: a module path relative to here or to the crate root.
                         let suffix = rest.to_vec();
-                        let found: Vec<usize> = free.iter().copied().filter(|&i| self.fns[i].module.ends_with(&suffix)).collect();
+                        let found: Vec<usize> = free
+                            .iter()
+                            .copied()
+                            .filter(|&i| self.fns[i].module.ends_with(&suffix))
+                            .collect();
                         return if found.is_empty() { None } else { Some(found) };
                     }
                 };
                 let wanted = module_wanted.unwrap_or_default();
-                let mut found: Vec<usize> = free.iter().copied().filter(|&i| self.fns[i].module == wanted).collect();
+                let mut found: Vec<usize> = free
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.fns[i].module == wanted)
+                    .collect();
                 if found.is_empty() && segs.len() == 1 {
                     // Glob imports of local modules (`use crate::util::*;`).
                     for g in &self.files[fi].uses.globs {
-                        let g: Vec<String> = g.iter().filter(|s| !matches!(s.as_str(), "crate" | "self" | "super")).cloned().collect();
-                        found.extend(free.iter().copied().filter(|&i| self.fns[i].module.ends_with(&g) && !g.is_empty()));
+                        let g: Vec<String> = g
+                            .iter()
+                            .filter(|s| !matches!(s.as_str(), "crate" | "self" | "super"))
+                            .cloned()
+                            .collect();
+                        found.extend(
+                            free.iter()
+                                .copied()
+                                .filter(|&i| self.fns[i].module.ends_with(&g) && !g.is_empty()),
+                        );
                     }
                 }
                 found
@@ -833,10 +1005,20 @@ impl<'a> CrateIndex<'a> {
 
     /// Local methods named `name`, narrowed by the receiver's type when known.
     pub fn local_methods_named(&self, name: &str, receiver_ty: Option<&str>) -> Vec<usize> {
-        let Some(ids) = self.fns_by_name.get(name) else { return Vec::new() };
-        let methods: Vec<usize> = ids.iter().copied().filter(|&i| self.fns[i].self_ty.is_some() && self.fns[i].sig.receiver().is_some()).collect();
+        let Some(ids) = self.fns_by_name.get(name) else {
+            return Vec::new();
+        };
+        let methods: Vec<usize> = ids
+            .iter()
+            .copied()
+            .filter(|&i| self.fns[i].self_ty.is_some() && self.fns[i].sig.receiver().is_some())
+            .collect();
         if let Some(t) = receiver_ty {
-            let typed: Vec<usize> = methods.iter().copied().filter(|&i| self.fns[i].self_ty.as_deref() == Some(t)).collect();
+            let typed: Vec<usize> = methods
+                .iter()
+                .copied()
+                .filter(|&i| self.fns[i].self_ty.as_deref() == Some(t))
+                .collect();
             if !typed.is_empty() {
                 return typed;
             }
@@ -853,20 +1035,32 @@ impl<'a> CrateIndex<'a> {
 
     /// The type of a field of a local struct.
     pub fn field_type(&self, ty: &str, field: &str) -> Option<&syn::Type> {
-        self.types.get(ty)?.fields.iter().find(|(n, _)| n == field).map(|(_, t)| t)
+        self.types
+            .get(ty)?
+            .fields
+            .iter()
+            .find(|(n, _)| n == field)
+            .map(|(_, t)| t)
     }
 
     /// A COM interface type: `I` + upper-case letter, not defined locally.
     pub fn is_com_interface(&self, ty: &str) -> bool {
         let mut c = ty.chars();
-        c.next() == Some('I') && c.next().is_some_and(|x| x.is_ascii_uppercase()) && !self.local_types.contains(ty)
+        c.next() == Some('I')
+            && c.next().is_some_and(|x| x.is_ascii_uppercase())
+            && !self.local_types.contains(ty)
     }
 }
 
 fn extra_matches(configured: &str, segs: &[String]) -> bool {
     let parts: Vec<&str> = configured.split("::").collect();
     let n = parts.len().min(segs.len());
-    n > 0 && parts[parts.len() - n..].iter().zip(&segs[segs.len() - n..]).all(|(a, b)| *a == b) && parts.last() == segs.last().map(String::as_str).as_ref()
+    n > 0
+        && parts[parts.len() - n..]
+            .iter()
+            .zip(&segs[segs.len() - n..])
+            .all(|(a, b)| *a == b)
+        && parts.last() == segs.last().map(String::as_str).as_ref()
 }
 
 /// Whether an expression mentions one of the named flags, by name or value.
@@ -902,7 +1096,9 @@ pub fn mentions_flag(e: &syn::Expr, flags: &[(&str, u64)]) -> bool {
 /// dashes turned into underscores as rustc does.
 pub fn cargo_renames(manifest: &str) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    let Ok(value) = manifest.parse::<toml::Table>() else { return out };
+    let Ok(value) = manifest.parse::<toml::Table>() else {
+        return out;
+    };
     let mut tables: Vec<&toml::Table> = Vec::new();
     for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
         if let Some(t) = value.get(key).and_then(|v| v.as_table()) {
@@ -934,7 +1130,10 @@ pub fn impersonated_markers(text: &str) -> Vec<u32> {
         .enumerate()
         .filter(|(_, l)| {
             let t = l.trim_start();
-            t.starts_with("//") && t.trim_start_matches('/').trim_start().starts_with("imperlint: impersonated")
+            t.starts_with("//")
+                && t.trim_start_matches('/')
+                    .trim_start()
+                    .starts_with("imperlint: impersonated")
         })
         .map(|(i, _)| i as u32 + 1)
         .collect()
@@ -944,8 +1143,13 @@ pub fn impersonated_markers(text: &str) -> Vec<u32> {
 /// its crate root): `src/lib.rs` → `[]`, `src/a/b.rs` → `[a, b]`,
 /// `src/a/mod.rs` → `[a]`; `src/bin/x.rs`, `tests/x.rs` → `[]` (own crates).
 pub fn file_module(path: &std::path::Path) -> Vec<String> {
-    let comps: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-    let Some(src) = comps.iter().rposition(|c| c == "src") else { return Vec::new() };
+    let comps: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let Some(src) = comps.iter().rposition(|c| c == "src") else {
+        return Vec::new();
+    };
     let mut rest: Vec<String> = comps[src + 1..].to_vec();
     if rest.first().is_some_and(|f| f == "bin") {
         return Vec::new();
@@ -970,21 +1174,37 @@ mod tests {
         )
         .unwrap();
         let m = UseMap::build(&f);
-        assert_eq!(m.names["close"], vec!["windows", "Win32", "Foundation", "CloseHandle"]);
+        assert_eq!(
+            m.names["close"],
+            vec!["windows", "Win32", "Foundation", "CloseHandle"]
+        );
         assert_eq!(m.names["ws"], vec!["windows_sys"]);
         assert_eq!(m.names["wa"], vec!["winapi"]);
-        assert_eq!(m.globs, vec![vec!["windows".to_string(), "Win32".into(), "System".into(), "Pipes".into()]]);
+        assert_eq!(
+            m.globs,
+            vec![vec![
+                "windows".to_string(),
+                "Win32".into(),
+                "System".into(),
+                "Pipes".into()
+            ]]
+        );
     }
 
     #[test]
     fn cargo_renames_are_read() {
-        let r = cargo_renames("[dependencies]\nwin = { package = \"windows\", version = \"0.48\" }\nserde = \"1\"\n");
+        let r = cargo_renames(
+            "[dependencies]\nwin = { package = \"windows\", version = \"0.48\" }\nserde = \"1\"\n",
+        );
         assert_eq!(r.get("win").map(String::as_str), Some("windows"));
         assert_eq!(r.len(), 1);
     }
 
     #[test]
     fn markers_are_found() {
-        assert_eq!(impersonated_markers("fn a() {}\n// imperlint: impersonated\nfn b() {}"), vec![2]);
+        assert_eq!(
+            impersonated_markers("fn a() {}\n// imperlint: impersonated\nfn b() {}"),
+            vec![2]
+        );
     }
 }

@@ -3,18 +3,18 @@
 //! impersonates a client, and turns that into events for the lints. It knows
 //! no concrete lint: lints plug in through [`lint::Lint`].
 
+pub mod analyze;
+pub mod baseline;
 pub mod catalog;
 pub mod config;
 pub mod diag;
+pub mod driver;
 pub mod emit;
 pub mod event;
-pub mod lint;
-pub mod suppress;
-pub mod analyze;
-pub mod baseline;
-pub mod driver;
 pub mod index;
+pub mod lint;
 pub mod macros;
 pub mod parse;
 pub mod source;
+pub mod suppress;
 pub mod walk;

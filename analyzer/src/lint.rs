@@ -33,7 +33,11 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(message: impl Into<String>, label: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn new(
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
         Finding {
             message: message.into(),
             label: label.into(),

@@ -19,17 +19,24 @@ pub struct MacroArgs {
 
 /// How a macro's arguments are laid out.
 fn parse_args(mac: &syn::Macro) -> Vec<syn::Expr> {
-    let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else { return Vec::new() };
+    let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
+        return Vec::new();
+    };
     if catalog::STRING_MACROS.contains(&name.as_str()) || name == "concat" {
         return Vec::new();
     }
     let list = || -> Vec<syn::Expr> {
-        mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
-            .map(|p| p.into_iter().collect())
-            .unwrap_or_default()
+        mac.parse_body_with(
+            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+        )
+        .map(|p| p.into_iter().collect())
+        .unwrap_or_default()
     };
     let after_format = |mut v: Vec<syn::Expr>| -> Vec<syn::Expr> {
-        if let Some(pos) = v.iter().position(|e| matches!(e, syn::Expr::Lit(l) if matches!(l.lit, syn::Lit::Str(_)))) {
+        if let Some(pos) = v
+            .iter()
+            .position(|e| matches!(e, syn::Expr::Lit(l) if matches!(l.lit, syn::Lit::Str(_))))
+        {
             v.drain(..=pos);
         }
         v
@@ -42,7 +49,9 @@ fn parse_args(mac: &syn::Macro) -> Vec<syn::Expr> {
                 let _: proc_macro2::TokenStream = input.parse()?;
                 Ok(e)
             };
-            p.parse2(mac.tokens.clone()).map(|e| vec![e]).unwrap_or_default()
+            p.parse2(mac.tokens.clone())
+                .map(|e| vec![e])
+                .unwrap_or_default()
         }
         "vec" => {
             let v = list();
@@ -59,9 +68,9 @@ fn parse_args(mac: &syn::Macro) -> Vec<syn::Expr> {
                 v
             }
         }
-        "format" | "print" | "println" | "eprint" | "eprintln" | "panic" | "format_args" | "trace" | "debug" | "info" | "warn" | "error" | "log" | "anyhow" | "bail" | "todo" | "unimplemented" | "unreachable" | "event" => {
-            after_format(list())
-        }
+        "format" | "print" | "println" | "eprint" | "eprintln" | "panic" | "format_args"
+        | "trace" | "debug" | "info" | "warn" | "error" | "log" | "anyhow" | "bail" | "todo"
+        | "unimplemented" | "unreachable" | "event" => after_format(list()),
         "write" | "writeln" => {
             let mut v = list();
             if !v.is_empty() {
@@ -97,11 +106,16 @@ impl MacroArgs {
         for f in files {
             v.visit_file(f);
         }
-        MacroArgs { map: v.found.into_iter().collect() }
+        MacroArgs {
+            map: v.found.into_iter().collect(),
+        }
     }
 
     /// The re-parsed arguments of a macro invocation (empty when none).
     pub fn get(&self, mac: &syn::Macro) -> &[syn::Expr] {
-        self.map.get(&(mac as *const syn::Macro as usize)).map(|b| &b[..]).unwrap_or(&[])
+        self.map
+            .get(&(mac as *const syn::Macro as usize))
+            .map(|b| &b[..])
+            .unwrap_or(&[])
     }
 }

@@ -32,6 +32,9 @@ pub struct CrateUnit {
     pub report: Option<BTreeSet<PathBuf>>,
 }
 
+/// A package's files, and the files reported on (`None`: all of them).
+type Group = (BTreeSet<PathBuf>, Option<BTreeSet<PathBuf>>);
+
 /// The outcome of discovery.
 #[derive(Debug, Default)]
 pub struct Discovery {
@@ -66,7 +69,11 @@ fn io_diag(display: String, message: String) -> Diagnostic {
 
 /// Finds the folder of the nearest `Cargo.toml` at or above `start`.
 pub fn nearest_manifest_dir(start: &Path) -> Option<PathBuf> {
-    let mut dir = if start.is_dir() { Some(start) } else { start.parent() };
+    let mut dir = if start.is_dir() {
+        Some(start)
+    } else {
+        start.parent()
+    };
     while let Some(d) = dir {
         if d.join("Cargo.toml").is_file() {
             return Some(d.to_path_buf());
@@ -99,7 +106,9 @@ fn walk_dir(dir: &Path, root: &Path, out: &mut BTreeSet<PathBuf>, diags: &mut Ve
             }
             Err(err) => {
                 let (path, msg) = describe_walk_error(&err);
-                let shown = path.map(|p| display_path(&p, root)).unwrap_or_else(|| display_path(dir, root));
+                let shown = path
+                    .map(|p| display_path(&p, root))
+                    .unwrap_or_else(|| display_path(dir, root));
                 diags.push(io_diag(shown, msg));
             }
         }
@@ -113,7 +122,11 @@ fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, String) {
         ignore::Error::WithLineNumber { err, .. } => describe_walk_error(err),
         ignore::Error::Loop { child, ancestor } => (
             Some(child.clone()),
-            format!("symbolic link loop: `{}` points back to `{}`; skipped", child.display(), ancestor.display()),
+            format!(
+                "symbolic link loop: `{}` points back to `{}`; skipped",
+                child.display(),
+                ancestor.display()
+            ),
         ),
         ignore::Error::Io(e) => (None, format!("cannot read: {e}")),
         other => (None, other.to_string()),
@@ -126,8 +139,8 @@ fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, String) {
 /// loaded for context only; a named folder is analysed whole.
 pub fn discover(paths: &[PathBuf], root: &Path, exclude: &dyn Fn(&Path) -> bool) -> Discovery {
     let mut disc = Discovery::default();
-    // manifest dir (or None key as the folder) -> (files, reported files or None = all)
-    let mut groups: BTreeMap<Option<PathBuf>, (BTreeSet<PathBuf>, Option<BTreeSet<PathBuf>>)> = BTreeMap::new();
+    // manifest dir -> (files, reported files or None = all)
+    let mut groups: BTreeMap<Option<PathBuf>, Group> = BTreeMap::new();
     let mut loose: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
     for p in paths {
         if std::fs::symlink_metadata(p).is_err() {
@@ -198,9 +211,12 @@ pub fn discover(paths: &[PathBuf], root: &Path, exclude: &dyn Fn(&Path) -> bool)
 }
 
 /// Reads a file as UTF-8 text, or gives the diagnostic that replaces it.
+// The error is the diagnostic itself, made once per bad file: not a hot path.
+#[allow(clippy::result_large_err)]
 pub fn read_source(path: &Path, root: &Path) -> Result<SourceFile, Diagnostic> {
     let display = display_path(path, root);
-    let bytes = std::fs::read(path).map_err(|e| io_diag(display.clone(), format!("cannot read `{display}`: {e}")))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| io_diag(display.clone(), format!("cannot read `{display}`: {e}")))?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile {
             path: path.to_path_buf(),
@@ -210,7 +226,10 @@ pub fn read_source(path: &Path, root: &Path) -> Result<SourceFile, Diagnostic> {
         Err(e) => {
             let mut d = io_diag(
                 display.clone(),
-                format!("`{display}` is not valid UTF-8 (invalid byte at offset {}); skipped", e.utf8_error().valid_up_to()),
+                format!(
+                    "`{display}` is not valid UTF-8 (invalid byte at offset {}); skipped",
+                    e.utf8_error().valid_up_to()
+                ),
             );
             d.lint = builtin::PARSE_ERROR;
             d.label = "not UTF-8".to_string();

@@ -10,7 +10,9 @@
 
 use crate::catalog::{self, Api, ResultKind, Role};
 use crate::diag::Location;
-use crate::event::{CallFacts, CallerNote, Check, Escape, Event, EventKind, ExitKind, Imp, StateInfo};
+use crate::event::{
+    CallFacts, CallerNote, Check, Escape, Event, EventKind, ExitKind, Imp, StateInfo,
+};
 use crate::index::{self, CrateIndex, Target};
 use crate::parse::location;
 use proc_macro2::Span;
@@ -82,7 +84,13 @@ struct Snap {
 }
 
 impl Snap {
-    const NONE: Snap = Snap { imp: Imp::No, origin: None, guarded: false, work: false, saved: false };
+    const NONE: Snap = Snap {
+        imp: Imp::No,
+        origin: None,
+        guarded: false,
+        work: false,
+        saved: false,
+    };
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,15 +160,32 @@ struct State {
 
 impl State {
     fn new() -> State {
-        State { imp: Imp::No, origin: None, guarded: false, work: false, saved: false, dead: false, vars: Vec::new() }
+        State {
+            imp: Imp::No,
+            origin: None,
+            guarded: false,
+            work: false,
+            saved: false,
+            dead: false,
+            vars: Vec::new(),
+        }
     }
 
     fn dead() -> State {
-        State { dead: true, ..State::new() }
+        State {
+            dead: true,
+            ..State::new()
+        }
     }
 
     fn snap(&self) -> Snap {
-        Snap { imp: self.imp, origin: self.origin, guarded: self.guarded, work: self.work, saved: self.saved }
+        Snap {
+            imp: self.imp,
+            origin: self.origin,
+            guarded: self.guarded,
+            work: self.work,
+            saved: self.saved,
+        }
     }
 
     fn apply(&mut self, s: Snap) {
@@ -199,8 +224,16 @@ impl State {
             .vars
             .iter()
             .filter_map(|a| {
-                let b = other.vars.iter().rev().find(|b| b.name == a.name && b.depth == a.depth)?;
-                Some(Var { name: a.name.clone(), depth: a.depth, fact: join_fact(&a.fact, &b.fact) })
+                let b = other
+                    .vars
+                    .iter()
+                    .rev()
+                    .find(|b| b.name == a.name && b.depth == a.depth)?;
+                Some(Var {
+                    name: a.name.clone(),
+                    depth: a.depth,
+                    fact: join_fact(&a.fact, &b.fact),
+                })
             })
             .collect();
         State {
@@ -225,12 +258,20 @@ fn join_fact(a: &Fact, b: &Fact) -> Fact {
         return a.clone();
     }
     let handle = match (&a.handle, &b.handle) {
-        (Some(x), Some(y)) => Some(HandleFact { open: x.open.clone(), closed: x.closed || y.closed, reported: x.reported || y.reported }),
+        (Some(x), Some(y)) => Some(HandleFact {
+            open: x.open.clone(),
+            closed: x.closed || y.closed,
+            reported: x.reported || y.reported,
+        }),
         (Some(x), None) | (None, Some(x)) => Some(x.clone()),
         _ => None,
     };
     let token = match (&a.token, &b.token) {
-        (Some(x), Some(y)) => Some(TokenFact { open: x.open.clone(), stored: x.stored.clone().or(y.stored.clone()), closed: x.closed && y.closed }),
+        (Some(x), Some(y)) => Some(TokenFact {
+            open: x.open.clone(),
+            stored: x.stored.clone().or(y.stored.clone()),
+            closed: x.closed && y.closed,
+        }),
         (Some(x), None) | (None, Some(x)) => Some(x.clone()),
         _ => None,
     };
@@ -240,16 +281,30 @@ fn join_fact(a: &Fact, b: &Fact) -> Fact {
         guard: a.guard && b.guard,
         handle,
         token,
-        ty: if a.ty == b.ty { a.ty.clone() } else { a.ty.clone().or(b.ty.clone()) },
+        ty: if a.ty == b.ty {
+            a.ty.clone()
+        } else {
+            a.ty.clone().or(b.ty.clone())
+        },
         pipe: a.pipe || b.pipe,
         null: a.null && b.null,
         // A saved token closed on either path cannot restore the state after the join.
-        saved: if a.token.as_ref().is_some_and(|t| t.closed) || b.token.as_ref().is_some_and(|t| t.closed) { None } else { a.saved.or(b.saved) },
+        saved: if a.token.as_ref().is_some_and(|t| t.closed)
+            || b.token.as_ref().is_some_and(|t| t.closed)
+        {
+            None
+        } else {
+            a.saved.or(b.saved)
+        },
         static_alias: a.static_alias.clone().or(b.static_alias.clone()),
         sqos: a.sqos && b.sqos,
         closure: a.closure.or(b.closure),
         var: None,
-        text: if a.text == b.text { a.text.clone() } else { None },
+        text: if a.text == b.text {
+            a.text.clone()
+        } else {
+            None
+        },
         is_err: a.is_err && b.is_err,
     }
 }
@@ -342,24 +397,92 @@ pub struct WalkResult {
 }
 
 const NON_WORK: &[&str] = &[
-    "Ok", "Err", "Some", "into", "from", "map_err", "context", "with_context", "ok", "ok_or", "ok_or_else", "default", "new", "clone", "as_raw_handle", "as_raw", "to_string", "len", "is_err", "is_ok", "unwrap", "expect", "debug", "info", "trace", "warn", "error", "Self", "drop", "forget", "as_bool", "is_null", "PhantomData", "HANDLE",
+    "Ok",
+    "Err",
+    "Some",
+    "into",
+    "from",
+    "map_err",
+    "context",
+    "with_context",
+    "ok",
+    "ok_or",
+    "ok_or_else",
+    "default",
+    "new",
+    "clone",
+    "as_raw_handle",
+    "as_raw",
+    "to_string",
+    "len",
+    "is_err",
+    "is_ok",
+    "unwrap",
+    "expect",
+    "debug",
+    "info",
+    "trace",
+    "warn",
+    "error",
+    "Self",
+    "drop",
+    "forget",
+    "as_bool",
+    "is_null",
+    "PhantomData",
+    "HANDLE",
 ];
 
-const DIVERGING: &[&str] = &["abort", "exit", "panic_any", "ExitProcess", "TerminateProcess", "KeBugCheckEx", "resume_unwind"];
+const DIVERGING: &[&str] = &[
+    "abort",
+    "exit",
+    "panic_any",
+    "ExitProcess",
+    "TerminateProcess",
+    "KeBugCheckEx",
+    "resume_unwind",
+];
 
-const OUTCOME_PASSTHROUGH: &[&str] =
-    &["ok", "map_err", "context", "with_context", "into", "ok_or", "ok_or_else", "map", "err", "wrap_err", "wrap_err_with", "inspect_err", "inspect", "and_then", "or_else"];
+const OUTCOME_PASSTHROUGH: &[&str] = &[
+    "ok",
+    "map_err",
+    "context",
+    "with_context",
+    "into",
+    "ok_or",
+    "ok_or_else",
+    "map",
+    "err",
+    "wrap_err",
+    "wrap_err_with",
+    "inspect_err",
+    "inspect",
+    "and_then",
+    "or_else",
+];
 
 fn is_null_expr(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Lit(l) => matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"),
         syn::Expr::Path(p) => {
-            let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let last = p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
             last == "None" || last == "NULL" || last == "null_mut" || last == "NULL_HANDLE"
         }
         syn::Expr::Call(c) => {
-            let syn::Expr::Path(p) = &*c.func else { return false };
-            let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let syn::Expr::Path(p) = &*c.func else {
+                return false;
+            };
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
             let last = segs.last().map(String::as_str).unwrap_or("");
             match last {
                 "null" | "null_mut" | "default" => true,
@@ -394,13 +517,23 @@ fn is_current_thread(e: &syn::Expr) -> bool {
         return true;
     }
     match e {
-        syn::Expr::Call(_) => call_name(e).is_some_and(|n| catalog::CURRENT_THREAD.contains(&n.as_str()) || n == "null" || n == "null_mut"),
+        syn::Expr::Call(_) => call_name(e).is_some_and(|n| {
+            catalog::CURRENT_THREAD.contains(&n.as_str()) || n == "null" || n == "null_mut"
+        }),
         syn::Expr::Reference(r) => is_current_thread(&r.expr),
         syn::Expr::Cast(c) => is_current_thread(&c.expr),
         syn::Expr::Paren(p) => is_current_thread(&p.expr),
-        syn::Expr::Unsafe(u) => u.block.stmts.len() == 1 && matches!(&u.block.stmts[0], syn::Stmt::Expr(e, None) if is_current_thread(e)),
+        syn::Expr::Unsafe(u) => {
+            u.block.stmts.len() == 1
+                && matches!(&u.block.stmts[0], syn::Stmt::Expr(e, None) if is_current_thread(e))
+        }
         syn::Expr::Path(p) => {
-            let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let last = p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
             last == "None" || catalog::CURRENT_THREAD.contains(&last.as_str())
         }
         syn::Expr::Lit(l) => matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"),
@@ -415,7 +548,9 @@ fn is_current_thread(e: &syn::Expr) -> bool {
 /// The first plain variable named in an expression (through `&x as *const _`).
 fn first_var(e: &syn::Expr) -> Option<String> {
     match e {
-        syn::Expr::Path(p) if p.path.segments.len() == 1 => Some(p.path.segments[0].ident.to_string()),
+        syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+            Some(p.path.segments[0].ident.to_string())
+        }
         syn::Expr::Reference(r) => first_var(&r.expr),
         syn::Expr::Cast(c) => first_var(&c.expr),
         syn::Expr::Paren(p) => first_var(&p.expr),
@@ -436,7 +571,13 @@ fn out_param(e: &syn::Expr) -> Option<String> {
         syn::Expr::Paren(p) => out_param(&p.expr),
         syn::Expr::MethodCall(m) if m.method == "as_mut_ptr" => first_var(&m.receiver),
         syn::Expr::RawAddr(r) => first_var(&r.expr),
-        syn::Expr::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "addr_of_mut") => {
+        syn::Expr::Macro(m)
+            if m.mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "addr_of_mut") =>
+        {
             let inner: syn::Expr = m.mac.parse_body().ok()?;
             first_var(&inner)
         }
@@ -447,7 +588,9 @@ fn out_param(e: &syn::Expr) -> Option<String> {
 /// The root of a place expression: `self.a.b` → `self`, `X.lock()` → `X`.
 fn place_root(e: &syn::Expr) -> Option<(String, bool)> {
     match e {
-        syn::Expr::Path(p) if p.path.segments.len() == 1 => Some((p.path.segments[0].ident.to_string(), false)),
+        syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+            Some((p.path.segments[0].ident.to_string(), false))
+        }
         syn::Expr::Path(p) => p.path.segments.last().map(|s| (s.ident.to_string(), true)),
         syn::Expr::Field(f) => place_root(&f.base).map(|(n, _)| (n, true)),
         syn::Expr::MethodCall(m) => place_root(&m.receiver).map(|(n, _)| (n, true)),
@@ -578,15 +721,14 @@ fn comparison_polarity(op: &syn::BinOp, other: &syn::Expr, kind: ResultKind) -> 
     use syn::BinOp::*;
     let zero_means_success = match operand(other) {
         Operand::Zero => kind != ResultKind::Bool,
-        Operand::One => return match op {
-            Eq(_) | Ge(_) => Some(kind == ResultKind::Bool),
-            Ne(_) | Lt(_) => Some(kind != ResultKind::Bool),
-            _ => None,
-        },
-        Operand::Const(c) => match constant_polarity(&c, kind) {
-            Some(p) => p,
-            None => return None,
-        },
+        Operand::One => {
+            return match op {
+                Eq(_) | Ge(_) => Some(kind == ResultKind::Bool),
+                Ne(_) | Lt(_) => Some(kind != ResultKind::Bool),
+                _ => None,
+            }
+        }
+        Operand::Const(c) => constant_polarity(&c, kind)?,
         Operand::Other => return None,
     };
     match op {
@@ -596,7 +738,8 @@ fn comparison_polarity(op: &syn::BinOp, other: &syn::Expr, kind: ResultKind) -> 
         Ge(_) => Some(true),
         Lt(_) => Some(false),
         Gt(_) => Some(kind == ResultKind::Bool),
-        Le(_) => Some(kind != ResultKind::Bool && false),
+        // `x <= 0`: a failed BOOL; for a status 0 is success, so it says nothing.
+        Le(_) => (kind == ResultKind::Bool).then_some(false),
         _ => None,
     }
 }
@@ -630,7 +773,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         };
         let returns_guard_type = ret_text
             .split(|c: char| !c.is_alphanumeric() && c != '_')
-            .any(|w| cx.guard_types.contains(w) || (w == "Self" && f.self_ty.as_ref().is_some_and(|t| cx.guard_types.contains(t))));
+            .any(|w| {
+                cx.guard_types.contains(w)
+                    || (w == "Self"
+                        && f.self_ty
+                            .as_ref()
+                            .is_some_and(|t| cx.guard_types.contains(t)))
+            });
         Walker {
             cx,
             fid,
@@ -665,16 +814,26 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     fn origin(&mut self, loc: Location, by: &str, local: bool, via: Option<CallerNote>) -> u32 {
-        if let Some(i) = self.origins.iter().position(|o| o.loc == loc && o.local == local) {
+        if let Some(i) = self
+            .origins
+            .iter()
+            .position(|o| o.loc == loc && o.local == local)
+        {
             return i as u32;
         }
-        self.origins.push(Origin { loc, by: by.to_string(), local, via });
+        self.origins.push(Origin {
+            loc,
+            by: by.to_string(),
+            local,
+            via,
+        });
         (self.origins.len() - 1) as u32
     }
 
     fn is_local_origin(&self, st: &State) -> bool {
         let base = self.ctxs.last().map(|c| c.origin_base).unwrap_or(0);
-        st.origin.is_some_and(|o| (o as usize) >= base && self.origins[o as usize].local)
+        st.origin
+            .is_some_and(|o| (o as usize) >= base && self.origins[o as usize].local)
     }
 
     fn info(&self, st: &State) -> StateInfo {
@@ -694,7 +853,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             return None;
         }
         let state = self.info(st);
-        self.events.push(Event { kind, location: loc, state, function: self.fn_display.clone() });
+        self.events.push(Event {
+            kind,
+            location: loc,
+            state,
+            function: self.fn_display.clone(),
+        });
         Some(self.events.len() - 1)
     }
 
@@ -704,7 +868,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let checkable = !matches!(kind, ResultKind::Unit);
         let e = self.checks.entry(key).or_insert(PendingCheck {
             event: None,
-            check: if checkable { Check::Dropped } else { Check::NotCheckable },
+            check: if checkable {
+                Check::Dropped
+            } else {
+                Check::NotCheckable
+            },
             debug_only: false,
         });
         if event.is_some() {
@@ -732,16 +900,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 return;
             }
             match how {
-                Check::Checked if debug => {
-                    if p.check != Check::Checked {
-                        p.debug_only = true;
-                    }
-                }
+                Check::Checked if debug && p.check != Check::Checked => p.debug_only = true,
+                Check::Checked if debug => {}
                 Check::Checked => p.check = Check::Checked,
-                Check::UnusedVariable => {
-                    if p.check == Check::Dropped {
-                        p.check = Check::UnusedVariable;
-                    }
+                Check::UnusedVariable if p.check == Check::Dropped => {
+                    p.check = Check::UnusedVariable
                 }
                 _ => {}
             }
@@ -756,7 +919,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let mut st = State::new();
         if entry.imp != Imp::No {
             let loc = entry.began.clone().unwrap_or_else(|| f.name_loc.clone());
-            let by = entry.began_by.clone().unwrap_or_else(|| "declared `imperlint: impersonated`".to_string());
+            let by = entry
+                .began_by
+                .clone()
+                .unwrap_or_else(|| "declared `imperlint: impersonated`".to_string());
             let o = self.origin(loc, &by, false, entry.via.clone());
             st.imp = entry.imp;
             st.origin = Some(o);
@@ -767,7 +933,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             if let syn::FnArg::Typed(t) = input {
                 if let Some(name) = pattern_ident(&t.pat) {
                     let ty = index::type_path(&t.ty).map(|p| self.cx.ix.full_segments(self.fi, p));
-                    st.vars.push(Var { name, depth: 0, fact: Fact { ty, ..Fact::default() } });
+                    st.vars.push(Var {
+                        name,
+                        depth: 0,
+                        fact: Fact {
+                            ty,
+                            ..Fact::default()
+                        },
+                    });
                 }
             }
         }
@@ -785,16 +958,24 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     p.check
                 };
                 match &mut self.events[ev].kind {
-                    EventKind::Begin { check: c, .. } | EventKind::End { check: c, .. } => *c = check,
+                    EventKind::Begin { check: c, .. } | EventKind::End { check: c, .. } => {
+                        *c = check
+                    }
                     _ => {}
                 }
             }
         }
-        let exit_local = exit_state.origin.is_some_and(|o| self.origins[o as usize].local);
+        let exit_local = exit_state
+            .origin
+            .is_some_and(|o| self.origins[o as usize].local);
         WalkResult {
             events: self.events,
             call_sites: self.call_sites,
-            exit_imp: if exit_state.dead { Imp::No } else { exit_state.imp },
+            exit_imp: if exit_state.dead {
+                Imp::No
+            } else {
+                exit_state.imp
+            },
             exit_local,
             exit_work: exit_state.work,
             ret_kind: ret,
@@ -805,7 +986,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     /// Walks a function-like body (fn, closure, async block): returns the
     /// kind of outcome it returns and its normal-exit state after locals drop.
-    fn body(&mut self, block: &'a syn::Block, st: State, is_async: bool, report_exits: bool) -> (Option<ResultKind>, State) {
+    fn body(
+        &mut self,
+        block: &'a syn::Block,
+        st: State,
+        is_async: bool,
+        report_exits: bool,
+    ) -> (Option<ResultKind>, State) {
         self.ctxs.push(Ctx {
             is_async,
             report_exits,
@@ -858,18 +1045,35 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         let is_async = self.ctxs.last().is_some_and(|c| c.is_async);
         let in_closure = self.ctxs.len() > 1;
-        let returns_guard = value.is_some_and(|v| v.guard) || (!in_closure && self.returns_guard_type);
+        let returns_guard =
+            value.is_some_and(|v| v.guard) || (!in_closure && self.returns_guard_type);
         let begin_wrapper = !st.work || returns_guard;
         // A guard constructor whose failure path still reaches here returns a guard anyway.
-        if value.is_some_and(|v| v.guard) && st.imp == Imp::Maybe && kind != ExitKind::Question && self.is_local_origin(st) {
+        if value.is_some_and(|v| v.guard)
+            && st.imp == Imp::Maybe
+            && kind != ExitKind::Question
+            && self.is_local_origin(st)
+        {
             if let Some(o) = st.origin {
                 let at = self.origins[o as usize].loc.clone();
-                let guard = self.cx.ix.fns[self.fid].self_ty.clone().unwrap_or_else(|| self.fn_display.clone());
+                let guard = self.cx.ix.fns[self.fid]
+                    .self_ty
+                    .clone()
+                    .unwrap_or_else(|| self.fn_display.clone());
                 self.event(EventKind::FailOpenGuard { guard }, at, st);
             }
         }
         let is_main = self.is_main && !in_closure;
-        self.event(EventKind::Exit { kind, is_main, is_async, begin_wrapper }, loc, st);
+        self.event(
+            EventKind::Exit {
+                kind,
+                is_main,
+                is_async,
+                begin_wrapper,
+            },
+            loc,
+            st,
+        );
     }
 
     /// Records what a returned value does: checks a result, escapes a handle.
@@ -886,12 +1090,19 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if let Some(h) = &v.handle {
             if !h.closed && (st.imp == Imp::No || st.guarded || self.is_local_origin(st)) {
                 let name = v.var.clone().unwrap_or_else(|| "the handle".to_string());
-                self.event(EventKind::HandleEscape { open: h.open.clone(), name, how: Escape::Returned }, loc, st);
+                self.event(
+                    EventKind::HandleEscape {
+                        open: h.open.clone(),
+                        name,
+                        how: Escape::Returned,
+                    },
+                    loc,
+                    st,
+                );
             }
         }
     }
 }
-
 
 // ----- statements, scopes, control flow -----
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
@@ -909,7 +1120,15 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             if let Some(t) = v.fact.token.as_ref().filter(|t| !t.closed) {
                 if let Some((loc, how)) = t.stored.clone() {
                     if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
-                        self.event(EventKind::TokenStore { open: t.open.clone(), name: v.name.clone(), how }, loc, &st);
+                        self.event(
+                            EventKind::TokenStore {
+                                open: t.open.clone(),
+                                name: v.name.clone(),
+                                how,
+                            },
+                            loc,
+                            &st,
+                        );
                     }
                 }
             }
@@ -922,12 +1141,29 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if st.dead {
             return;
         }
-        let stores: Vec<(String, TokenFact)> =
-            st.vars.iter().filter_map(|v| v.fact.token.clone().filter(|t| t.stored.is_some() && !t.closed).map(|t| (v.name.clone(), t))).collect();
+        let stores: Vec<(String, TokenFact)> = st
+            .vars
+            .iter()
+            .filter_map(|v| {
+                v.fact
+                    .token
+                    .clone()
+                    .filter(|t| t.stored.is_some() && !t.closed)
+                    .map(|t| (v.name.clone(), t))
+            })
+            .collect();
         for (name, t) in stores {
             let (loc, how) = t.stored.clone().expect("filtered on stored");
             if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
-                self.event(EventKind::TokenStore { open: t.open.clone(), name, how }, loc, st);
+                self.event(
+                    EventKind::TokenStore {
+                        open: t.open.clone(),
+                        name,
+                        how,
+                    },
+                    loc,
+                    st,
+                );
             }
         }
     }
@@ -955,7 +1191,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     fn bind(&mut self, name: String, mut fact: Fact, st: &mut State) {
         fact.var = None;
         fact.test = fact.test.take();
-        st.vars.push(Var { name, depth: self.depth, fact });
+        st.vars.push(Var {
+            name,
+            depth: self.depth,
+            fact,
+        });
     }
 
     fn stmt(&mut self, s: &'a syn::Stmt, st: &mut State) {
@@ -996,7 +1236,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         if let Some((_, diverge)) = &init.diverge {
             // let PAT = EXPR else { DIVERGE };
-            let pol = v.outcome.as_ref().and_then(|o| pattern_polarity(&l.pat, o.kind).map(|p| (o.clone(), p)));
+            let pol = v
+                .outcome
+                .as_ref()
+                .and_then(|o| pattern_polarity(&l.pat, o.kind).map(|p| (o.clone(), p)));
             self.mark(&v, Check::Checked);
             let mut else_st = st.clone();
             if let Some((o, success)) = &pol {
@@ -1035,12 +1278,17 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 } else {
                     let mut names = Vec::new();
                     pattern_bindings(p, &mut names);
-                    let polarity_ok = matches!(p, syn::Pat::TupleStruct(_)) || matches!(p, syn::Pat::Tuple(_));
+                    let polarity_ok =
+                        matches!(p, syn::Pat::TupleStruct(_)) || matches!(p, syn::Pat::Tuple(_));
                     if v.outcome.is_some() {
                         self.mark(&v, Check::Checked);
                     }
                     for n in names {
-                        let mut f = if polarity_ok { v.clone() } else { Fact::default() };
+                        let mut f = if polarity_ok {
+                            v.clone()
+                        } else {
+                            Fact::default()
+                        };
                         f.outcome = None;
                         if f.guard {
                             st.guarded = true;
@@ -1073,7 +1321,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             syn::Expr::Let(l) => {
                 let v = self.expr(&l.expr, st);
-                let pol = v.outcome.as_ref().and_then(|o| pattern_polarity(&l.pat, o.kind).map(|p| (o.clone(), p)));
+                let pol = v
+                    .outcome
+                    .as_ref()
+                    .and_then(|o| pattern_polarity(&l.pat, o.kind).map(|p| (o.clone(), p)));
                 self.mark(&v, Check::Checked);
                 let mut t = st.clone();
                 let mut f = st.clone();
@@ -1091,7 +1342,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     let mut fact = v.clone();
                     fact.outcome = None;
                     fact.test = None;
-                    t.vars.push(Var { name: n, depth: self.depth + 1, fact });
+                    t.vars.push(Var {
+                        name: n,
+                        depth: self.depth + 1,
+                        fact,
+                    });
                 }
                 (t, f)
             }
@@ -1127,7 +1382,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let mut entry = st.clone();
         self.emit = false;
         for _ in 0..rounds {
-            self.frames.push(Frame { depth: self.depth, label: label.clone(), is_loop: true, range, breaks: Vec::new(), continues: Vec::new() });
+            self.frames.push(Frame {
+                depth: self.depth,
+                label: label.clone(),
+                is_loop: true,
+                range,
+                breaks: Vec::new(),
+                continues: Vec::new(),
+            });
             let mut s = entry.clone();
             let end = iteration(self, &mut s);
             let frame = self.frames.pop().expect("pushed above");
@@ -1141,7 +1403,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             entry = next;
         }
         self.emit = emit;
-        self.frames.push(Frame { depth: self.depth, label, is_loop: true, range, breaks: Vec::new(), continues: Vec::new() });
+        self.frames.push(Frame {
+            depth: self.depth,
+            label,
+            is_loop: true,
+            range,
+            breaks: Vec::new(),
+            continues: Vec::new(),
+        });
         let mut s = entry.clone();
         let end = iteration(self, &mut s);
         let frame = self.frames.pop().expect("pushed above");
@@ -1169,7 +1438,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let b = self.origins[o as usize].loc.byte_start;
                 b >= self.frames[i].range.0 && b < self.frames[i].range.1
             });
-            let leaks = began_inside && !st.guarded && st.imp != Imp::No && self.is_local_origin(st);
+            let leaks =
+                began_inside && !st.guarded && st.imp != Imp::No && self.is_local_origin(st);
             if leaks {
                 self.exit(ExitKind::Break, loc, st, None);
             }
@@ -1217,7 +1487,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             syn::Expr::Block(b) => {
                 if let Some(label) = &b.label {
                     let range = (e.span().byte_range().start, e.span().byte_range().end);
-                    self.frames.push(Frame { depth: self.depth, label: Some(label.name.ident.to_string()), is_loop: false, range, breaks: Vec::new(), continues: Vec::new() });
+                    self.frames.push(Frame {
+                        depth: self.depth,
+                        label: Some(label.name.ident.to_string()),
+                        is_loop: false,
+                        range,
+                        breaks: Vec::new(),
+                        continues: Vec::new(),
+                    });
                     let v = self.block(&b.block, st);
                     let frame = self.frames.pop().expect("pushed above");
                     for br in &frame.breaks {
@@ -1235,7 +1512,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     syn::Lit::Str(s) => Some(s.value()),
                     _ => None,
                 };
-                Fact { pipe: text.as_deref().is_some_and(index::is_pipe_text), null: is_null_expr(e), text, ..Fact::default() }
+                Fact {
+                    pipe: text.as_deref().is_some_and(index::is_pipe_text),
+                    null: is_null_expr(e),
+                    text,
+                    ..Fact::default()
+                }
             }
             syn::Expr::Path(p) => self.path_expr(p, st),
             syn::Expr::Reference(r) => self.expr(&r.expr, st),
@@ -1268,7 +1550,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if let syn::Member::Named(n) = &f.member {
                     if let Some(ty) = self.field_owner_type(&f.base, &base, st) {
                         if let Some(t) = self.cx.ix.field_type(&ty, &n.to_string()) {
-                            v.ty = index::type_path(t).map(|p| self.cx.ix.full_segments(self.fi, p));
+                            v.ty =
+                                index::type_path(t).map(|p| self.cx.ix.full_segments(self.fi, p));
                         }
                     }
                 }
@@ -1278,7 +1561,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             syn::Expr::Index(i) => {
                 let base = self.expr(&i.expr, st);
                 self.expr(&i.index, st);
-                Fact { static_alias: base.static_alias, ..Fact::default() }
+                Fact {
+                    static_alias: base.static_alias,
+                    ..Fact::default()
+                }
             }
             syn::Expr::Tuple(t) => {
                 let mut out = Fact::default();
@@ -1312,8 +1598,17 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if let Some(r) = &s.rest {
                     self.expr(r, st);
                 }
-                let name = s.path.segments.last().map(|x| x.ident.to_string()).unwrap_or_default();
-                let ty = if name == "Self" { self.cx.ix.fns[self.fid].self_ty.clone() } else { Some(name) };
+                let name = s
+                    .path
+                    .segments
+                    .last()
+                    .map(|x| x.ident.to_string())
+                    .unwrap_or_default();
+                let ty = if name == "Self" {
+                    self.cx.ix.fns[self.fid].self_ty.clone()
+                } else {
+                    Some(name)
+                };
                 if let Some(t) = ty {
                     out.guard = self.cx.guard_types.contains(&t);
                     out.ty = Some(vec![t]);
@@ -1371,7 +1666,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         let mut b = s.clone();
                         this.depth += 1;
                         for n in &names {
-                            b.vars.push(Var { name: n.clone(), depth: this.depth, fact: Fact::default() });
+                            b.vars.push(Var {
+                                name: n.clone(),
+                                depth: this.depth,
+                                fact: Fact::default(),
+                            });
                         }
                         this.block(&fl.body, &mut b);
                         let b = this.pop_scope(b, this.depth - 1);
@@ -1404,7 +1703,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     self.mark(&v, Check::Checked);
                 }
                 let loc = self.loc(b.break_token.span);
-                self.jump(b.label.as_ref().map(|l| l.ident.to_string()), false, loc, st);
+                self.jump(
+                    b.label.as_ref().map(|l| l.ident.to_string()),
+                    false,
+                    loc,
+                    st,
+                );
                 Fact::default()
             }
             syn::Expr::Continue(c) => {
@@ -1448,7 +1752,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             syn::Expr::Closure(c) => {
                 // A closure value: walked where it is called or handed over.
                 self.closures.push(c);
-                Fact { closure: Some(self.closures.len() - 1), ..Fact::default() }
+                Fact {
+                    closure: Some(self.closures.len() - 1),
+                    ..Fact::default()
+                }
             }
             syn::Expr::Assign(a) => self.assign(a, st),
             syn::Expr::Call(c) => {
@@ -1492,11 +1799,23 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 }
                 // A handle opened while impersonating, used after the revert.
                 if let Some(h) = &fact.handle {
-                    if !h.closed && !h.reported && st.imp == Imp::No && !st.dead && self.closing == 0 {
+                    if !h.closed
+                        && !h.reported
+                        && st.imp == Imp::No
+                        && !st.dead
+                        && self.closing == 0
+                    {
                         let loc = self.loc(path.span());
                         let open = h.open.clone();
                         if self.emit {
-                            self.event(EventKind::HandleUseAfterRevert { open, name: name.clone() }, loc, st);
+                            self.event(
+                                EventKind::HandleUseAfterRevert {
+                                    open,
+                                    name: name.clone(),
+                                },
+                                loc,
+                                st,
+                            );
                         }
                         if let Some(var) = st.var_mut(&name) {
                             if let Some(h) = var.fact.handle.as_mut() {
@@ -1509,17 +1828,38 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 return fact;
             }
         }
-        let last = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        let mut fact = Fact { null: is_null_expr(&syn::Expr::Path(p.clone())), sqos: last == catalog::SQOS_PRESENT.0, ..Fact::default() };
+        let last = path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let mut fact = Fact {
+            null: is_null_expr(&syn::Expr::Path(p.clone())),
+            sqos: last == catalog::SQOS_PRESENT.0,
+            ..Fact::default()
+        };
         // A unit-struct guard value (`let _revert = RevertOnDrop;`).
         if self.cx.guard_types.contains(&last) {
             fact.guard = true;
             fact.ty = Some(vec![last.clone()]);
         }
         if catalog::DELEGATION_LEVELS.contains(&last.as_str()) {
-            let loc = self.call_stack.last().cloned().unwrap_or_else(|| self.loc(path.segments.last().map(|s| s.ident.span()).unwrap_or_else(|| path.span())));
+            let loc = self.call_stack.last().cloned().unwrap_or_else(|| {
+                self.loc(
+                    path.segments
+                        .last()
+                        .map(|s| s.ident.span())
+                        .unwrap_or_else(|| path.span()),
+                )
+            });
             if self.emit && !st.dead && self.reported_delegation.insert(loc.byte_start) {
-                self.event(EventKind::DelegationRequested { constant: last.clone() }, loc, st);
+                self.event(
+                    EventKind::DelegationRequested {
+                        constant: last.clone(),
+                    },
+                    loc,
+                    st,
+                );
             }
         }
         if self.cx.ix.pipe_consts.contains(&last) {
@@ -1529,12 +1869,24 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             fact.static_alias = Some(last.clone());
             if s.lazy_identity_init && st.imp != Imp::No {
                 let loc = self.loc(path.span());
-                self.event(EventKind::CacheWrite { cache: last.clone(), declared: s.loc.clone() }, loc, st);
+                self.event(
+                    EventKind::CacheWrite {
+                        cache: last.clone(),
+                        declared: s.loc.clone(),
+                    },
+                    loc,
+                    st,
+                );
             }
         }
         if let Target::Api(api) = self.cx.ix.resolve_path(self.fi, path) {
             if api.role == Role::PerUserRegistryRoot {
-                let loc = self.loc(path.segments.last().map(|s| s.ident.span()).unwrap_or_else(|| path.span()));
+                let loc = self.loc(
+                    path.segments
+                        .last()
+                        .map(|s| s.ident.span())
+                        .unwrap_or_else(|| path.span()),
+                );
                 self.event(EventKind::PathUse { api }, loc, st);
             }
         }
@@ -1559,13 +1911,18 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             let pick = if let Some(o) = &l.outcome {
                 Some((o.clone(), b.op, &*b.right))
             } else {
-                r.outcome.as_ref().map(|o| (o.clone(), flip(&b.op), &*b.left))
+                r.outcome
+                    .as_ref()
+                    .map(|o| (o.clone(), flip(&b.op), &*b.left))
             };
             self.mark(&l, Check::Checked);
             self.mark(&r, Check::Checked);
             if let Some((o, op, other)) = pick {
                 if let Some(p) = comparison_polarity(&op, other, o.kind) {
-                    return Fact { test: Some((o, p)), ..Fact::default() };
+                    return Fact {
+                        test: Some((o, p)),
+                        ..Fact::default()
+                    };
                 }
             }
             return Fact::default();
@@ -1582,7 +1939,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         self.mark(&l, Check::Checked);
         self.mark(&r, Check::Checked);
-        Fact { pipe: l.pipe || r.pipe, sqos: l.sqos || r.sqos, ..Fact::default() }
+        Fact {
+            pipe: l.pipe || r.pipe,
+            sqos: l.sqos || r.sqos,
+            ..Fact::default()
+        }
     }
 
     fn if_expr(&mut self, i: &'a syn::ExprIf, st: &mut State) -> Fact {
@@ -1602,7 +1963,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     fn match_expr(&mut self, m: &'a syn::ExprMatch, st: &mut State) -> Fact {
         let v = self.expr(&m.expr, st);
         self.mark(&v, Check::Checked);
-        let outcome = v.outcome.clone().or(v.test.as_ref().map(|(o, _)| o.clone()));
+        let outcome = v
+            .outcome
+            .clone()
+            .or(v.test.as_ref().map(|(o, _)| o.clone()));
         let kind = outcome.as_ref().map(|o| o.kind);
         let pols: Vec<Option<bool>> = m
             .arms
@@ -1643,7 +2007,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let mut f = v.clone();
                 f.outcome = None;
                 f.test = None;
-                s.vars.push(Var { name: n, depth: self.depth, fact: f });
+                s.vars.push(Var {
+                    name: n,
+                    depth: self.depth,
+                    fact: f,
+                });
             }
             if let Some((_, g)) = &arm.guard {
                 let gv = self.expr(g, &mut s);
@@ -1673,7 +2041,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 }
                 return Fact::default();
             }
-            syn::Expr::Path(p) if p.path.segments.len() == 1 && st.var(&p.path.segments[0].ident.to_string()).is_some() => {}
+            syn::Expr::Path(p)
+                if p.path.segments.len() == 1
+                    && st.var(&p.path.segments[0].ident.to_string()).is_some() => {}
             _ => self.mark(&v, Check::Checked),
         }
         match &*a.left {
@@ -1686,7 +2056,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     }
                     let depth = var.depth;
                     if let Some(slot) = st.var_mut(&name) {
-                        *slot = Var { name: name.clone(), depth, fact: Fact { var: None, ..v.clone() } };
+                        *slot = Var {
+                            name: name.clone(),
+                            depth,
+                            fact: Fact {
+                                var: None,
+                                ..v.clone()
+                            },
+                        };
                     }
                     if v.outcome.is_some() {
                         self.mark(&v, Check::UnusedVariable);
@@ -1704,7 +2081,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         if let Some(s) = self.cx.ix.statics.get(&r) {
                             if s.is_cache && st.imp != Imp::No {
                                 let declared = s.loc.clone();
-                                self.event(EventKind::CacheWrite { cache: r.clone(), declared }, loc.clone(), st);
+                                self.event(
+                                    EventKind::CacheWrite {
+                                        cache: r.clone(),
+                                        declared,
+                                    },
+                                    loc.clone(),
+                                    st,
+                                );
                             }
                         }
                         self.store(&v, Escape::StoredInStatic, loc, st);
@@ -1714,7 +2098,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         if let Some(s) = alias.as_ref().and_then(|a| self.cx.ix.statics.get(a)) {
                             if s.is_cache && st.imp != Imp::No {
                                 let declared = s.loc.clone();
-                                self.event(EventKind::CacheWrite { cache: s.name.clone(), declared }, loc.clone(), st);
+                                self.event(
+                                    EventKind::CacheWrite {
+                                        cache: s.name.clone(),
+                                        declared,
+                                    },
+                                    loc.clone(),
+                                    st,
+                                );
                             }
                             self.store(&v, Escape::StoredInStatic, loc, st);
                         } else if r == "self" || self.params.contains(&r) {
@@ -1749,7 +2140,15 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if let Some(h) = &v.handle {
             if !h.closed && !h.reported {
                 let name = v.var.clone().unwrap_or_else(|| "the handle".to_string());
-                self.event(EventKind::HandleEscape { open: h.open.clone(), name, how }, loc.clone(), st);
+                self.event(
+                    EventKind::HandleEscape {
+                        open: h.open.clone(),
+                        name,
+                        how,
+                    },
+                    loc.clone(),
+                    st,
+                );
             }
         }
         if v.token.is_some() {
@@ -1806,11 +2205,20 @@ enum Callable<'a> {
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     fn text_of(&self, span: Span) -> String {
         let r = span.byte_range();
-        self.cx.ix.files[self.fi].src.text.get(r).unwrap_or("").to_string()
+        self.cx.ix.files[self.fi]
+            .src
+            .text
+            .get(r)
+            .unwrap_or("")
+            .to_string()
     }
 
     /// Evaluates call arguments, keeping closures and async blocks aside.
-    fn args(&mut self, args: impl Iterator<Item = &'a syn::Expr>, st: &mut State) -> (Vec<Fact>, Vec<(usize, Callable<'a>)>) {
+    fn args(
+        &mut self,
+        args: impl Iterator<Item = &'a syn::Expr>,
+        st: &mut State,
+    ) -> (Vec<Fact>, Vec<(usize, Callable<'a>)>) {
         let mut vals = Vec::new();
         let mut callables = Vec::new();
         for (i, a) in args.enumerate() {
@@ -1837,9 +2245,20 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     /// Runs a closure-like argument; returns the state after it, for in-place runs.
-    fn run_callable(&mut self, c: Callable<'a>, mode: Mode, st: &State, helper: Option<(Location, String)>, param_ty: Option<Vec<String>>, param_alias: Option<String>) -> State {
+    fn run_callable(
+        &mut self,
+        c: Callable<'a>,
+        mode: Mode,
+        st: &State,
+        helper: Option<(Location, String)>,
+        param_ty: Option<Vec<String>>,
+        param_alias: Option<String>,
+    ) -> State {
         let mut entry = match mode {
-            Mode::Fresh => State { vars: st.vars.clone(), ..State::new() },
+            Mode::Fresh => State {
+                vars: st.vars.clone(),
+                ..State::new()
+            },
             _ => st.clone(),
         };
         if mode == Mode::Helper {
@@ -1853,7 +2272,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         let emit = self.emit;
         let is_async = match c {
-            Callable::Closure(cl) => cl.asyncness.is_some() || matches!(&*cl.body, syn::Expr::Async(_)),
+            Callable::Closure(cl) => {
+                cl.asyncness.is_some() || matches!(&*cl.body, syn::Expr::Async(_))
+            }
             Callable::Async(_) => true,
         };
         self.ctxs.push(Ctx {
@@ -1877,7 +2298,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         f.ty = param_ty.clone();
                         f.static_alias = param_alias.clone();
                     }
-                    s.vars.push(Var { name: n, depth: self.depth, fact: f });
+                    s.vars.push(Var {
+                        name: n,
+                        depth: self.depth,
+                        fact: f,
+                    });
                 }
             }
         }
@@ -1936,20 +2361,52 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             .vars
             .iter()
             .filter(|v| idents.contains(&v.name))
-            .filter_map(|v| v.fact.handle.as_ref().filter(|h| !h.closed).map(|h| (v.name.clone(), h.open.clone())))
+            .filter_map(|v| {
+                v.fact
+                    .handle
+                    .as_ref()
+                    .filter(|h| !h.closed)
+                    .map(|h| (v.name.clone(), h.open.clone()))
+            })
             .collect();
         for (name, open) in moved {
-            self.event(EventKind::HandleEscape { open, name, how: Escape::MovedToThread }, loc.clone(), st);
+            self.event(
+                EventKind::HandleEscape {
+                    open,
+                    name,
+                    how: Escape::MovedToThread,
+                },
+                loc.clone(),
+                st,
+            );
         }
     }
 
-    fn begin(&mut self, name: &str, loc: Location, st: &mut State, kind: ResultKind, restore: Option<Snap>) -> Fact {
+    fn begin(
+        &mut self,
+        name: &str,
+        loc: Location,
+        st: &mut State,
+        kind: ResultKind,
+        restore: Option<Snap>,
+    ) -> Fact {
         let before = st.snap();
         let key = loc.byte_start;
         // The current token counts as saved while a variable holding it is still open.
-        let saved = restore.is_some() || st.vars.iter().any(|v| v.fact.saved.is_some() && !v.fact.token.as_ref().is_some_and(|t| t.closed));
+        let saved = restore.is_some()
+            || st.vars.iter().any(|v| {
+                v.fact.saved.is_some() && !v.fact.token.as_ref().is_some_and(|t| t.closed)
+            });
         self.began_any = true;
-        let ev = self.event(EventKind::Begin { api: name.to_string(), check: Check::Checked, saved }, loc.clone(), st);
+        let ev = self.event(
+            EventKind::Begin {
+                api: name.to_string(),
+                check: Check::Checked,
+                saved,
+            },
+            loc.clone(),
+            st,
+        );
         self.register_call(key, kind, ev);
         match restore {
             Some(s) => st.apply(s),
@@ -1961,32 +2418,65 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 st.work = false;
             }
         }
-        Fact { outcome: matches!(kind, ResultKind::Bool | ResultKind::Status | ResultKind::Result).then(|| Outcome { calls: vec![key], err: before, kind }), ..Fact::default() }
+        Fact {
+            outcome: matches!(
+                kind,
+                ResultKind::Bool | ResultKind::Status | ResultKind::Result
+            )
+            .then(|| Outcome {
+                calls: vec![key],
+                err: before,
+                kind,
+            }),
+            ..Fact::default()
+        }
     }
 
     fn end(&mut self, name: &str, loc: Location, st: &mut State, kind: ResultKind) -> Fact {
         let key = loc.byte_start;
         let in_drop = self.cx.ix.fns[self.fid].is_drop;
-        let ev = self.event(EventKind::End { api: name.to_string(), check: Check::Checked, in_drop }, loc, st);
+        let ev = self.event(
+            EventKind::End {
+                api: name.to_string(),
+                check: Check::Checked,
+                in_drop,
+            },
+            loc,
+            st,
+        );
         self.register_call(key, kind, ev);
         st.revert();
-        Fact { outcome: matches!(kind, ResultKind::Bool | ResultKind::Status | ResultKind::Result).then(|| Outcome { calls: vec![key], err: Snap::NONE, kind }), ..Fact::default() }
+        Fact {
+            outcome: matches!(
+                kind,
+                ResultKind::Bool | ResultKind::Status | ResultKind::Result
+            )
+            .then(|| Outcome {
+                calls: vec![key],
+                err: Snap::NONE,
+                kind,
+            }),
+            ..Fact::default()
+        }
     }
 
     /// The local type a function returns (`Self`, `Guard`, `io::Result<Guard>`), if any.
     fn return_type(&self, id: usize) -> Option<Vec<String>> {
         let f = &self.cx.ix.fns[id];
-        let syn::ReturnType::Type(_, t) = &f.sig.output else { return None };
+        let syn::ReturnType::Type(_, t) = &f.sig.output else {
+            return None;
+        };
         let text = quote::ToTokens::to_token_stream(t).to_string();
-        text.split(|c: char| !c.is_alphanumeric() && c != '_').find_map(|w| {
-            if w == "Self" {
-                f.self_ty.clone().map(|t| vec![t])
-            } else if self.cx.ix.types.contains_key(w) {
-                Some(vec![w.to_string()])
-            } else {
-                None
-            }
-        })
+        text.split(|c: char| !c.is_alphanumeric() && c != '_')
+            .find_map(|w| {
+                if w == "Self" {
+                    f.self_ty.clone().map(|t| vec![t])
+                } else if self.cx.ix.types.contains_key(w) {
+                    Some(vec![w.to_string()])
+                } else {
+                    None
+                }
+            })
     }
 
     fn set_work(&self, name: &str, st: &mut State) {
@@ -2005,7 +2495,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 for v in &vals {
                     self.mark(v, Check::Checked);
                 }
-                let after = self.run_callable(Callable::Closure(cl), Mode::InPlace, st, None, None, None);
+                let after =
+                    self.run_callable(Callable::Closure(cl), Mode::InPlace, st, None, None, None);
                 *st = after;
                 return Fact::default();
             }
@@ -2016,14 +2507,23 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     self.mark(v, Check::Checked);
                 }
                 if let Some(ci) = f.closure {
-                    let after = self.run_callable(Callable::Closure(self.closures[ci]), Mode::InPlace, st, None, None, None);
+                    let after = self.run_callable(
+                        Callable::Closure(self.closures[ci]),
+                        Mode::InPlace,
+                        st,
+                        None,
+                        None,
+                        None,
+                    );
                     *st = after;
                 }
                 return Fact::default();
             }
         };
         let path = &fp.path;
-        let Some(last_seg) = path.segments.last() else { return Fact::default() };
+        let Some(last_seg) = path.segments.last() else {
+            return Fact::default();
+        };
         let name = last_seg.ident.to_string();
         let loc = self.loc(last_seg.ident.span());
         // A call through a local variable: a closure or a closure parameter.
@@ -2040,7 +2540,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     }
                 }
                 if let Some(ci) = var.fact.closure {
-                    let after = self.run_callable(Callable::Closure(self.closures[ci]), Mode::InPlace, st, None, None, None);
+                    let after = self.run_callable(
+                        Callable::Closure(self.closures[ci]),
+                        Mode::InPlace,
+                        st,
+                        None,
+                        None,
+                        None,
+                    );
                     *st = after;
                 }
                 return Fact::default();
@@ -2085,7 +2592,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             _ => {}
         }
-        let target = self.cx.ix.resolve_path_in(self.fi, path, Some(&self.cx.ix.fns[self.fid].module));
+        let target =
+            self.cx
+                .ix
+                .resolve_path_in(self.fi, path, Some(&self.cx.ix.fns[self.fid].module));
         // Closing a handle is not a use of it.
         let closing = matches!(target, Target::Api(api) if api.role == Role::HandleClose);
         self.call_stack.push(loc.clone());
@@ -2104,7 +2614,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             let v = vals.first().cloned().unwrap_or_default();
             self.mark(&v, Check::Checked);
             return match v.outcome {
-                Some(o) => Fact { test: Some((o, *success)), ..Fact::default() },
+                Some(o) => Fact {
+                    test: Some((o, *success)),
+                    ..Fact::default()
+                },
                 None => Fact::default(),
             };
         }
@@ -2112,7 +2625,16 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             Target::Local(ids) => self.local_call(&ids, &name, loc, vals, callables, st),
             Target::Api(api) => {
                 let full = self.cx.ix.full_path(self.fi, path);
-                self.api_call(api, c.args.iter().collect(), &full, loc, vals, callables, st, turbofish_type(path, &self.cx.ix, self.fi))
+                self.api_call(
+                    api,
+                    c.args.iter().collect(),
+                    &full,
+                    loc,
+                    vals,
+                    callables,
+                    st,
+                    turbofish_type(path, self.cx.ix, self.fi),
+                )
             }
             Target::ExtraBegin(n) => {
                 self.run_in_place(callables, st);
@@ -2137,9 +2659,18 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     /// A call of something unknown: results passed in are examined; a
     /// `Type::new`-style constructor gives the value's type.
-    fn generic_call(&mut self, path: &syn::Path, name: &str, vals: Vec<Fact>, st: &mut State) -> Fact {
+    fn generic_call(
+        &mut self,
+        path: &syn::Path,
+        name: &str,
+        vals: Vec<Fact>,
+        st: &mut State,
+    ) -> Fact {
         let full = self.cx.ix.full_path(self.fi, path);
-        let wrapper = matches!(name, "Ok" | "Some" | "Err" | "new" | "from" | "pin" | "Cell" | "RefCell") && vals.len() == 1;
+        let wrapper = matches!(
+            name,
+            "Ok" | "Some" | "Err" | "new" | "from" | "pin" | "Cell" | "RefCell"
+        ) && vals.len() == 1;
         let mut out = Fact::default();
         for v in &vals {
             self.mark(v, Check::Checked);
@@ -2160,7 +2691,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         // Owning wrappers take over a raw handle or token.
         if full.len() >= 2 {
             let owner = &full[full.len() - 2];
-            if catalog::OWNING_HANDLE_TYPES.contains(&owner.as_str()) || self.cx.closing_types.contains(owner) {
+            if catalog::OWNING_HANDLE_TYPES.contains(&owner.as_str())
+                || self.cx.closing_types.contains(owner)
+            {
                 for v in &vals {
                     if let Some(var) = &v.var {
                         if let Some(slot) = st.var_mut(var) {
@@ -2195,10 +2728,23 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         out
     }
 
-    fn local_call(&mut self, ids: &[usize], name: &str, loc: Location, vals: Vec<Fact>, callables: Vec<(usize, Callable<'a>)>, st: &mut State) -> Fact {
+    fn local_call(
+        &mut self,
+        ids: &[usize],
+        name: &str,
+        loc: Location,
+        vals: Vec<Fact>,
+        callables: Vec<(usize, Callable<'a>)>,
+        st: &mut State,
+    ) -> Fact {
         let id = ids[0];
         let sum = self.cx.sums[id].clone();
-        let began = st.origin.map(|o| (self.origins[o as usize].loc.clone(), self.origins[o as usize].by.clone()));
+        let began = st.origin.map(|o| {
+            (
+                self.origins[o as usize].loc.clone(),
+                self.origins[o as usize].by.clone(),
+            )
+        });
         for &callee in ids {
             self.call_sites.push(CallSite {
                 callee,
@@ -2209,10 +2755,16 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             });
         }
         let display = self.cx.ix.fns[id].display.clone();
-        let self_offset = usize::from(self.cx.ix.fns[id].sig.receiver().is_some() && false);
         for (i, c) in callables {
-            if sum.runs_closure.contains(&(i + self_offset)) {
-                self.run_callable(c, Mode::Helper, st, Some((loc.clone(), format!("{display}"))), None, None);
+            if sum.runs_closure.contains(&i) {
+                self.run_callable(
+                    c,
+                    Mode::Helper,
+                    st,
+                    Some((loc.clone(), display.clone())),
+                    None,
+                    None,
+                );
             } else {
                 self.run_callable(c, Mode::InPlace, st, None, None, None);
             }
@@ -2232,7 +2784,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         match sum.effect {
             Effect::Begins => {
-                let mut v = self.begin(&display, loc, st, sum.ret_kind.unwrap_or(ResultKind::Unit), None);
+                let mut v = self.begin(
+                    &display,
+                    loc,
+                    st,
+                    sum.ret_kind.unwrap_or(ResultKind::Unit),
+                    None,
+                );
                 v.ty = ret_ty;
                 v.guard = sum.returns_guard;
                 if sum.returns_guard {
@@ -2274,7 +2832,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     if let Some(saved) = var.as_ref().and_then(|v| v.fact.saved) {
                         return self.begin(api.name, loc, st, api.result, Some(saved));
                     }
-                    if api.name.starts_with("Ps") && (is_null_expr(tok) || var.is_some_and(|v| v.fact.null)) {
+                    if api.name.starts_with("Ps")
+                        && (is_null_expr(tok) || var.is_some_and(|v| v.fact.null))
+                    {
                         return self.end(api.name, loc, st, api.result);
                     }
                 }
@@ -2292,17 +2852,27 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 }
                 if api.args.flags.is_some() {
                     let class = arg(api.args.flags);
-                    if !class.is_some_and(|c| quote::ToTokens::to_token_stream(c).to_string().contains(catalog::THREAD_IMPERSONATION_TOKEN)) {
+                    if !class.is_some_and(|c| {
+                        quote::ToTokens::to_token_stream(c)
+                            .to_string()
+                            .contains(catalog::THREAD_IMPERSONATION_TOKEN)
+                    }) {
                         return out;
                     }
                 }
-                let Some(tok) = arg(api.args.token) else { return out };
+                let Some(tok) = arg(api.args.token) else {
+                    return out;
+                };
                 let var = first_var(tok).and_then(|n| st.var(&n).cloned());
                 let null = is_null_expr(tok) || var.as_ref().is_some_and(|v| v.fact.null);
                 if let Some(saved) = var.as_ref().and_then(|v| v.fact.saved) {
                     return self.begin(api.name, loc, st, api.result, Some(saved));
                 }
-                return if null { self.end(api.name, loc, st, api.result) } else { self.begin(api.name, loc, st, api.result, None) };
+                return if null {
+                    self.end(api.name, loc, st, api.result)
+                } else {
+                    self.begin(api.name, loc, st, api.result, None)
+                };
             }
             Role::SaveToken => {
                 let snap = st.snap();
@@ -2310,7 +2880,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if let Some(name) = arg(api.args.token).and_then(out_param) {
                     if let Some(v) = st.var_mut(&name) {
                         v.fact.saved = Some(snap);
-                        v.fact.token = Some(TokenFact { open: loc.clone(), stored: None, closed: false });
+                        v.fact.token = Some(TokenFact {
+                            open: loc.clone(),
+                            stored: None,
+                            closed: false,
+                        });
                         v.fact.null = false;
                     }
                 } else {
@@ -2324,11 +2898,19 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             Role::TokenSource | Role::TokenDuplicate => {
                 if let Some(name) = arg(api.args.token).and_then(out_param) {
                     if let Some(v) = st.var_mut(&name) {
-                        v.fact.token = Some(TokenFact { open: loc.clone(), stored: None, closed: false });
+                        v.fact.token = Some(TokenFact {
+                            open: loc.clone(),
+                            stored: None,
+                            closed: false,
+                        });
                         v.fact.null = false;
                     }
                 } else {
-                    out.token = Some(TokenFact { open: loc.clone(), stored: None, closed: false });
+                    out.token = Some(TokenFact {
+                        open: loc.clone(),
+                        stored: None,
+                        closed: false,
+                    });
                 }
             }
             Role::HandleClose => {
@@ -2346,7 +2928,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             Role::ThreadSpawn | Role::ScopedThreadSpawn | Role::PoolSubmit | Role::AsyncSpawn => {
                 let mut facts = CallFacts::default();
                 if let Some(f) = arg(api.args.flags) {
-                    facts.transfers_impersonation = index::mentions_flag(f, &[catalog::TRANSFER_IMPERSONATION]);
+                    facts.transfers_impersonation =
+                        index::mentions_flag(f, &[catalog::TRANSFER_IMPERSONATION]);
                     facts.flags_arg = Some(self.loc(f.span()));
                     facts.flags_text = Some(self.text_of(f.span()));
                 }
@@ -2360,7 +2943,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             Role::RunsInPlace => {
                 let scope_ty = scope_type(full);
                 for (_, c) in callables {
-                    let after = self.run_callable(c, Mode::InPlace, st, None, scope_ty.clone(), None);
+                    let after =
+                        self.run_callable(c, Mode::InPlace, st, None, scope_ty.clone(), None);
                     *st = after;
                 }
             }
@@ -2371,39 +2955,96 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             Role::ProcessCreate | Role::WindowMessage | Role::ProfileLookup => {
                 self.run_in_place(callables, st);
-                self.event(EventKind::Call { api, facts: CallFacts::default() }, loc, st);
+                self.event(
+                    EventKind::Call {
+                        api,
+                        facts: CallFacts::default(),
+                    },
+                    loc,
+                    st,
+                );
             }
             Role::ProfileWithToken => {
-                let null_token = arg(api.args.token).is_some_and(|t| is_null_expr(t) || first_var(t).and_then(|n| st.var(&n).map(|v| v.fact.null)).unwrap_or(false));
-                self.event(EventKind::Call { api, facts: CallFacts { null_token, ..CallFacts::default() } }, loc, st);
+                let null_token = arg(api.args.token).is_some_and(|t| {
+                    is_null_expr(t)
+                        || first_var(t)
+                            .and_then(|n| st.var(&n).map(|v| v.fact.null))
+                            .unwrap_or(false)
+                });
+                self.event(
+                    EventKind::Call {
+                        api,
+                        facts: CallFacts {
+                            null_token,
+                            ..CallFacts::default()
+                        },
+                    },
+                    loc,
+                    st,
+                );
             }
             Role::EnvRead => {
                 let name = arg(api.args.path).and_then(|a| {
-                    index::string_value(a).or_else(|| vals.get(api.args.path.unwrap_or(0)).and_then(|v| v.text.clone()))
+                    index::string_value(a).or_else(|| {
+                        vals.get(api.args.path.unwrap_or(0))
+                            .and_then(|v| v.text.clone())
+                    })
                 });
-                self.event(EventKind::Call { api, facts: CallFacts { env_var: name, ..CallFacts::default() } }, loc, st);
+                self.event(
+                    EventKind::Call {
+                        api,
+                        facts: CallFacts {
+                            env_var: name,
+                            ..CallFacts::default()
+                        },
+                    },
+                    loc,
+                    st,
+                );
             }
             Role::ComCall => {
                 self.run_in_place(callables, st);
                 if !self.cx.ix.cloaking {
                     let setup = self.cx.ix.com_setup.clone();
-                    self.event(EventKind::ComWithoutCloaking { call: api.name.to_string(), setup }, loc, st);
+                    self.event(
+                        EventKind::ComWithoutCloaking {
+                            call: api.name.to_string(),
+                            setup,
+                        },
+                        loc,
+                        st,
+                    );
                 }
                 out.ty = turbofish.or(Some(vec!["IUnknown".to_string()]));
             }
             Role::HandleOpen | Role::PipeClientOpen => {
                 self.run_in_place(callables, st);
                 if api.role == Role::PipeClientOpen {
-                    let pipe = api.args.path.and_then(|i| vals.get(i)).is_some_and(|v| v.pipe)
-                        || arg(api.args.path).and_then(index::string_value).is_some_and(|s| index::is_pipe_text(&s));
-                    let sqos = arg(api.args.flags).is_some_and(|f| index::mentions_flag(f, &[catalog::SQOS_PRESENT]))
-                        || api.args.flags.and_then(|i| vals.get(i)).is_some_and(|v| v.sqos);
+                    let pipe = api
+                        .args
+                        .path
+                        .and_then(|i| vals.get(i))
+                        .is_some_and(|v| v.pipe)
+                        || arg(api.args.path)
+                            .and_then(index::string_value)
+                            .is_some_and(|s| index::is_pipe_text(&s));
+                    let sqos = arg(api.args.flags)
+                        .is_some_and(|f| index::mentions_flag(f, &[catalog::SQOS_PRESENT]))
+                        || api
+                            .args
+                            .flags
+                            .and_then(|i| vals.get(i))
+                            .is_some_and(|v| v.sqos);
                     if pipe && !sqos {
                         self.event(EventKind::PipeOpenWithoutSqos { api }, loc.clone(), st);
                     }
                 }
                 if st.imp != Imp::No {
-                    let h = HandleFact { open: loc.clone(), closed: false, reported: false };
+                    let h = HandleFact {
+                        open: loc.clone(),
+                        closed: false,
+                        reported: false,
+                    };
                     if let Some(name) = arg(api.args.token).and_then(out_param) {
                         if let Some(v) = st.var_mut(&name) {
                             v.fact.handle = Some(h);
@@ -2413,7 +3054,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     }
                 }
             }
-            Role::PerUserRegistryRoot | Role::PerUserRegistryFix | Role::ProcessCreateAsUser | Role::ComSecurity | Role::IdentityQuery => {
+            Role::PerUserRegistryRoot
+            | Role::PerUserRegistryFix
+            | Role::ProcessCreateAsUser
+            | Role::ComSecurity
+            | Role::IdentityQuery => {
                 self.run_in_place(callables, st);
             }
         }
@@ -2459,14 +3104,66 @@ fn strip(e: &syn::Expr) -> &syn::Expr {
     }
 }
 
-
 /// `Result`/`Option` adapters that keep the wrapped value (a guard, a handle).
-const RESULT_ADAPTERS: &[&str] = &["ok", "map_err", "context", "with_context", "ok_or", "ok_or_else", "wrap_err", "wrap_err_with", "inspect_err", "into"];
+const RESULT_ADAPTERS: &[&str] = &[
+    "ok",
+    "map_err",
+    "context",
+    "with_context",
+    "ok_or",
+    "ok_or_else",
+    "wrap_err",
+    "wrap_err_with",
+    "inspect_err",
+    "into",
+];
 
-const BUILDER_TYPES: &[&str] = &["Command", "OpenOptions", "Builder", "ClientOptions", "ServerOptions", "ThreadPoolBuilder", "DirBuilder", "BaseDirs", "UserDirs", "ProjectDirs"];
-const ALIAS_METHODS: &[&str] = &["lock", "write", "try_lock", "try_write", "borrow_mut", "get_mut", "as_mut", "unwrap", "expect", "deref_mut", "lock_arc"];
-const STORE_METHODS: &[&str] = &["push", "insert", "push_back", "push_front", "extend", "append", "set", "replace", "store"];
-const COM_HELPER_METHODS: &[&str] = &["cast", "clone", "as_raw", "into_raw", "as_ref", "to_owned", "vtable", "as_unknown"];
+const BUILDER_TYPES: &[&str] = &[
+    "Command",
+    "OpenOptions",
+    "Builder",
+    "ClientOptions",
+    "ServerOptions",
+    "ThreadPoolBuilder",
+    "DirBuilder",
+    "BaseDirs",
+    "UserDirs",
+    "ProjectDirs",
+];
+const ALIAS_METHODS: &[&str] = &[
+    "lock",
+    "write",
+    "try_lock",
+    "try_write",
+    "borrow_mut",
+    "get_mut",
+    "as_mut",
+    "unwrap",
+    "expect",
+    "deref_mut",
+    "lock_arc",
+];
+const STORE_METHODS: &[&str] = &[
+    "push",
+    "insert",
+    "push_back",
+    "push_front",
+    "extend",
+    "append",
+    "set",
+    "replace",
+    "store",
+];
+const COM_HELPER_METHODS: &[&str] = &[
+    "cast",
+    "clone",
+    "as_raw",
+    "into_raw",
+    "as_ref",
+    "to_owned",
+    "vtable",
+    "as_unknown",
+];
 
 // ----- method calls and macros -----
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
@@ -2489,14 +3186,35 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 self.mark(v, Check::Checked);
             }
             return match name.as_str() {
-                "is_ok" | "is_some" | "as_bool" | "succeeded" | "is_success" => Fact { test: Some((o, true)), ..Fact::default() },
-                "is_err" | "is_none" | "is_null" | "is_invalid" | "failed" => Fact { test: Some((o, false)), ..Fact::default() },
-                n if RESULT_ADAPTERS.contains(&n) => Fact { outcome: Some(o), guard: recv.guard, handle: recv.handle, ty: recv.ty, ..Fact::default() },
-                n if OUTCOME_PASSTHROUGH.contains(&n) => Fact { outcome: Some(o), ..Fact::default() },
+                "is_ok" | "is_some" | "as_bool" | "succeeded" | "is_success" => Fact {
+                    test: Some((o, true)),
+                    ..Fact::default()
+                },
+                "is_err" | "is_none" | "is_null" | "is_invalid" | "failed" => Fact {
+                    test: Some((o, false)),
+                    ..Fact::default()
+                },
+                n if RESULT_ADAPTERS.contains(&n) => Fact {
+                    outcome: Some(o),
+                    guard: recv.guard,
+                    handle: recv.handle,
+                    ty: recv.ty,
+                    ..Fact::default()
+                },
+                n if OUTCOME_PASSTHROUGH.contains(&n) => Fact {
+                    outcome: Some(o),
+                    ..Fact::default()
+                },
                 "unwrap_or_default" | "unwrap_or" | "ok_or_default" => Fact::default(),
                 _ => {
                     self.mark(&recv, Check::Checked);
-                    Fact { guard: recv.guard, handle: recv.handle, token: recv.token, ty: recv.ty, ..Fact::default() }
+                    Fact {
+                        guard: recv.guard,
+                        handle: recv.handle,
+                        token: recv.token,
+                        ty: recv.ty,
+                        ..Fact::default()
+                    }
                 }
             };
         }
@@ -2504,7 +3222,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             // `.then(..)`/`.not()` on a test keep it; anything else examines it.
             self.mark(&recv, Check::Checked);
             if name == "not" {
-                return Fact { test: Some((o, !p)), ..Fact::default() };
+                return Fact {
+                    test: Some((o, !p)),
+                    ..Fact::default()
+                };
             }
         }
         self.set_work(&name, st);
@@ -2518,8 +3239,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     if let Some(slot) = st.var_mut(&var) {
                         slot.fact.guard = false;
                     }
-                    let ids = self.cx.ix.local_methods_named(&name, recv.ty.as_ref().and_then(|t| t.last().map(String::as_str)));
-                    if ids.first().is_none_or(|&id| self.cx.sums[id].effect == Effect::None) {
+                    let ids = self.cx.ix.local_methods_named(
+                        &name,
+                        recv.ty.as_ref().and_then(|t| t.last().map(String::as_str)),
+                    );
+                    if ids
+                        .first()
+                        .is_none_or(|&id| self.cx.sums[id].effect == Effect::None)
+                    {
                         // Consumed and dropped: the guard's `Drop` reverts.
                         st.revert();
                         let (_vals, callables) = self.args(m.args.iter(), st);
@@ -2537,7 +3264,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         // A method of this crate.
         let locals = self.cx.ix.local_methods_named(&name, recv_last.as_deref());
         let shadowed = self.cx.ix.local_methods.contains(&name);
-        if !locals.is_empty() && (recv_last.as_ref().is_some_and(|t| !self.cx.ix.is_com_interface(t)) || recv_last.is_none()) {
+        if !locals.is_empty()
+            && (recv_last
+                .as_ref()
+                .is_some_and(|t| !self.cx.ix.is_com_interface(t))
+                || recv_last.is_none())
+        {
             let mut v = self.local_call(&locals, &name, loc, vals, callables, st);
             if v.ty.is_none() {
                 v.ty = None;
@@ -2545,19 +3277,28 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             return v;
         }
         // A catalog method.
-        let api = catalog::method(&name, recv_ty.as_deref()).filter(|a| !(shadowed && a.family == catalog::Family::AnyMethod));
+        let api = catalog::method(&name, recv_ty.as_deref())
+            .filter(|a| !(shadowed && a.family == catalog::Family::AnyMethod));
         if let Some(api) = api {
             let mut args: Vec<&'a syn::Expr> = m.args.iter().collect();
             if matches!(api.role, Role::PipeClientOpen) {
                 // `OpenOptions::new()...open(PIPE)`: SQOS comes from the builder chain.
-                let pipe = vals.first().is_some_and(|v| v.pipe) || args.first().and_then(|a| index::string_value(a)).is_some_and(|s| index::is_pipe_text(&s));
+                let pipe = vals.first().is_some_and(|v| v.pipe)
+                    || args
+                        .first()
+                        .and_then(|a| index::string_value(a))
+                        .is_some_and(|s| index::is_pipe_text(&s));
                 if pipe && !recv.sqos {
                     self.event(EventKind::PipeOpenWithoutSqos { api }, loc.clone(), st);
                 }
                 args.clear();
                 let mut out = Fact::default();
                 if st.imp != Imp::No {
-                    out.handle = Some(HandleFact { open: loc, closed: false, reported: false });
+                    out.handle = Some(HandleFact {
+                        open: loc,
+                        closed: false,
+                        reported: false,
+                    });
                 }
                 self.run_in_place(callables, st);
                 return out;
@@ -2571,17 +3312,35 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         // A COM interface method.
         if let Some(t) = &recv_last {
-            let adapter = RESULT_ADAPTERS.contains(&name.as_str()) || OUTCOME_PASSTHROUGH.contains(&name.as_str()) || matches!(name.as_str(), "unwrap" | "expect" | "is_ok" | "is_err" | "unwrap_or_default");
-            if self.cx.ix.is_com_interface(t) && !COM_HELPER_METHODS.contains(&name.as_str()) && !adapter {
+            let adapter = RESULT_ADAPTERS.contains(&name.as_str())
+                || OUTCOME_PASSTHROUGH.contains(&name.as_str())
+                || matches!(
+                    name.as_str(),
+                    "unwrap" | "expect" | "is_ok" | "is_err" | "unwrap_or_default"
+                );
+            if self.cx.ix.is_com_interface(t)
+                && !COM_HELPER_METHODS.contains(&name.as_str())
+                && !adapter
+            {
                 self.run_in_place(callables, st);
                 if !self.cx.ix.cloaking {
                     let setup = self.cx.ix.com_setup.clone();
-                    self.event(EventKind::ComWithoutCloaking { call: format!("{t}::{name}"), setup }, loc, st);
+                    self.event(
+                        EventKind::ComWithoutCloaking {
+                            call: format!("{t}::{name}"),
+                            setup,
+                        },
+                        loc,
+                        st,
+                    );
                 }
                 for v in &vals {
                     self.mark(v, Check::Checked);
                 }
-                return Fact { ty: Some(vec!["IUnknown".to_string()]), ..Fact::default() };
+                return Fact {
+                    ty: Some(vec!["IUnknown".to_string()]),
+                    ..Fact::default()
+                };
             }
         }
         // Writes into a process-wide cache.
@@ -2592,17 +3351,36 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         .or(recv.static_alias.clone());
         if let Some(s) = root_static.as_ref().and_then(|r| self.cx.ix.statics.get(r)) {
-            if s.is_cache && catalog::CACHE_WRITE_METHODS.contains(&name.as_str()) && st.imp != Imp::No {
+            if s.is_cache
+                && catalog::CACHE_WRITE_METHODS.contains(&name.as_str())
+                && st.imp != Imp::No
+            {
                 let declared = s.loc.clone();
-                self.event(EventKind::CacheWrite { cache: s.name.clone(), declared }, loc.clone(), st);
+                self.event(
+                    EventKind::CacheWrite {
+                        cache: s.name.clone(),
+                        declared,
+                    },
+                    loc.clone(),
+                    st,
+                );
             }
         }
         // Stores into something that outlives the function.
         if STORE_METHODS.contains(&name.as_str()) {
             let lasting = match place_root(&m.receiver) {
                 Some((r, _)) if self.cx.ix.statics.contains_key(&r) => Some(Escape::StoredInStatic),
-                Some((r, _)) if st.var(&r).and_then(|v| v.fact.static_alias.clone()).is_some() => Some(Escape::StoredInStatic),
-                Some((r, nested)) if r == "self" || (self.params.contains(&r) && !nested) || (r == "self" && nested) => Some(Escape::StoredInCollection),
+                Some((r, _))
+                    if st
+                        .var(&r)
+                        .and_then(|v| v.fact.static_alias.clone())
+                        .is_some() =>
+                {
+                    Some(Escape::StoredInStatic)
+                }
+                Some((r, nested)) if r == "self" || (self.params.contains(&r) && !nested) => {
+                    Some(Escape::StoredInCollection)
+                }
                 Some((r, true)) if self.params.contains(&r) => Some(Escape::StoredInCollection),
                 _ => None,
             };
@@ -2615,7 +3393,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
         }
         // Closures: thread-locals' `with` gets the static as its parameter.
-        let alias = if matches!(name.as_str(), "with" | "with_borrow" | "with_borrow_mut") { root_static.clone() } else { None };
+        let alias = if matches!(name.as_str(), "with" | "with_borrow" | "with_borrow_mut") {
+            root_static.clone()
+        } else {
+            None
+        };
         for (_, c) in callables {
             let _ = self.run_callable(c, Mode::InPlace, st, None, None, alias.clone());
         }
@@ -2635,16 +3417,26 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     *l = last.trim_end_matches("Builder").to_string();
                 }
                 out.ty = Some(b);
-            } else if BUILDER_TYPES.contains(&last.as_str()) || matches!(name.as_str(), "unwrap" | "expect") {
+            } else if BUILDER_TYPES.contains(&last.as_str())
+                || matches!(name.as_str(), "unwrap" | "expect")
+            {
                 out.ty = Some(t.clone());
             }
         }
         out.sqos = recv.sqos || name == "security_qos_flags";
-        if name == "custom_flags" && m.args.first().is_some_and(|a| index::mentions_flag(a, &[catalog::SQOS_PRESENT])) {
+        if name == "custom_flags"
+            && m.args
+                .first()
+                .is_some_and(|a| index::mentions_flag(a, &[catalog::SQOS_PRESENT]))
+        {
             out.sqos = true;
         }
         out.pipe = recv.pipe || vals.iter().any(|v| v.pipe);
-        if matches!(name.as_str(), "unwrap" | "expect" | "clone" | "as_raw_handle") || RESULT_ADAPTERS.contains(&name.as_str()) {
+        if matches!(
+            name.as_str(),
+            "unwrap" | "expect" | "clone" | "as_raw_handle"
+        ) || RESULT_ADAPTERS.contains(&name.as_str())
+        {
             out.handle = recv.handle.clone();
             out.token = recv.token.clone();
             out.var = recv.var.clone();
@@ -2660,16 +3452,27 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     /// Expression and statement macros: the common ones are re-parsed.
     fn mac(&mut self, mac: &'a syn::Macro, st: &mut State) -> Fact {
-        let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else { return Fact::default() };
+        let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
+            return Fact::default();
+        };
         if catalog::STRING_MACROS.contains(&name.as_str()) || name == "concat" {
-            let text = mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated).ok().and_then(|p| {
-                let mut s = String::new();
-                for e in &p {
-                    s.push_str(&index::string_value(e)?);
-                }
-                Some(s)
-            });
-            return Fact { pipe: text.as_deref().is_some_and(index::is_pipe_text), text, ..Fact::default() };
+            let text = mac
+                .parse_body_with(
+                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                )
+                .ok()
+                .and_then(|p| {
+                    let mut s = String::new();
+                    for e in &p {
+                        s.push_str(&index::string_value(e)?);
+                    }
+                    Some(s)
+                });
+            return Fact {
+                pipe: text.as_deref().is_some_and(index::is_pipe_text),
+                text,
+                ..Fact::default()
+            };
         }
         let owned: &'a [syn::Expr] = self.cx.macros.get(mac);
         let debug = name.starts_with("debug_assert");
@@ -2685,7 +3488,15 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     if name == "ensure" {
                         let mut f = f;
                         let loc = self.loc(mac.path.span());
-                        self.ret(Some(Fact { is_err: true, ..Fact::default() }), ExitKind::Return, loc, &mut f);
+                        self.ret(
+                            Some(Fact {
+                                is_err: true,
+                                ..Fact::default()
+                            }),
+                            ExitKind::Return,
+                            loc,
+                            &mut f,
+                        );
                     }
                 }
                 for e in owned.iter().skip(1) {
@@ -2707,12 +3518,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             "panic" | "todo" | "unimplemented" | "unreachable" => *st = State::dead(),
             "bail" => {
                 let loc = self.loc(mac.path.span());
-                let err = Fact { is_err: true, ..Fact::default() };
+                let err = Fact {
+                    is_err: true,
+                    ..Fact::default()
+                };
                 self.ret(Some(err), ExitKind::Return, loc, st);
             }
             _ => {}
         }
         out
     }
-
 }

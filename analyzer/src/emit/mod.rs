@@ -154,7 +154,10 @@ pub fn render(format: Format, diags: &[Diagnostic], cx: &EmitContext) -> String 
 /// One stable fingerprint per diagnostic (in order): the SARIF
 /// `partialFingerprints` value, also used by baselines. It does not depend
 /// on line numbers, so it survives unrelated lines moving.
-pub fn fingerprints(diags: &[Diagnostic], sources: &dyn Fn(&str) -> Option<Arc<str>>) -> Vec<String> {
+pub fn fingerprints(
+    diags: &[Diagnostic],
+    sources: &dyn Fn(&str) -> Option<Arc<str>>,
+) -> Vec<String> {
     let sources = Sources {
         get: sources,
         cache: RefCell::new(BTreeMap::new()),
