@@ -37,6 +37,11 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
         .map(|(t, _)| t.clone())
         .collect();
 
+    // Only functions that (transitively) call a begin, end or save API can
+    // have a summary other than the default: the others are not walked for
+    // summaries at all.
+    let relevant = lifecycle_relevant(ix);
+
     // 1. Summaries, bottom-up to a fixed point.
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
@@ -51,6 +56,9 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
         };
         let mut new_guards = guards.clone();
         for (id, f) in ix.fns.iter().enumerate() {
+            if !relevant[id] {
+                continue;
+            }
             let from_no = Walker::new(&cx, id, false).run(&Entry::default());
             let entered = Entry {
                 imp: Imp::Yes,
@@ -59,26 +67,13 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
                 via: None,
             };
             let from_yes = Walker::new(&cx, id, false).run(&entered);
-            let ret_text = match &f.sig.output {
-                syn::ReturnType::Type(_, t) => quote::ToTokens::to_token_stream(t).to_string(),
-                syn::ReturnType::Default => String::new(),
-            };
-            let names_guard = ret_text
-                .split(|c: char| !c.is_alphanumeric() && c != '_')
-                .any(|w| {
-                    snapshot_guards.contains(w)
-                        || (w == "Self"
-                            && f.self_ty
-                                .as_ref()
-                                .is_some_and(|t| snapshot_guards.contains(t)))
-                });
+            let names_guard = f.returns_type(|w| snapshot_guards.contains(w));
             // A begin wrapper does nothing after its begin but return (or
             // returns a guard); a function that works on and then returns
             // impersonating leaks, which is reported in it, not at its callers.
             // Success exits impersonate; for a `Result`-returning function a
             // path that does not is its error path (`Err` built elsewhere).
-            let fallible =
-                names_guard || ret_text.contains("Result") || ret_text.contains("Option");
+            let fallible = names_guard || f.returns_fallible();
             let begins =
                 from_no.exit_imp == Imp::Yes || (from_no.exit_imp == Imp::Maybe && fallible);
             let effect = if begins && from_no.exit_local && (!from_no.exit_work || names_guard) {
@@ -106,7 +101,7 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
                 } else {
                     // A wrapper returning `Result`/`Option` hands its begin's failure to its callers.
                     from_no.ret_kind.or(from_yes.ret_kind).or_else(|| {
-                        (ret_text.contains("Result") || ret_text.contains("Option"))
+                        f.returns_fallible()
                             .then_some(crate::catalog::ResultKind::Result)
                     })
                 },
@@ -235,4 +230,73 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
         });
     }
     events
+}
+
+/// The names a function's body mentions: path segments and method names.
+fn mentioned_names(block: &syn::Block) -> HashSet<String> {
+    use syn::visit::Visit;
+    struct V(HashSet<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.0.insert(i.to_string());
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            // Macro bodies are tokens: collect their identifiers too.
+            fn walk(ts: proc_macro2::TokenStream, out: &mut HashSet<String>) {
+                for t in ts {
+                    match t {
+                        proc_macro2::TokenTree::Ident(i) => {
+                            out.insert(i.to_string());
+                        }
+                        proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
+                        _ => {}
+                    }
+                }
+            }
+            walk(m.tokens.clone(), &mut self.0);
+            syn::visit::visit_macro(self, m);
+        }
+    }
+    let mut v = V(HashSet::new());
+    v.visit_block(block);
+    v.0
+}
+
+/// Which functions may begin, end, save or restore impersonation, directly
+/// or through functions they call (by name): a fixed point over names.
+fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
+    use crate::catalog::{Role, APIS};
+    let mut names: HashSet<String> = APIS
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.role,
+                Role::Begin | Role::End | Role::SetToken | Role::SaveToken
+            )
+        })
+        .map(|a| a.name.to_string())
+        .collect();
+    for extra in ix.extra.begin.iter().chain(&ix.extra.end) {
+        if let Some(last) = extra.rsplit("::").next() {
+            names.insert(last.to_string());
+        }
+    }
+    let mentions: Vec<HashSet<String>> = ix.fns.iter().map(|f| mentioned_names(f.body)).collect();
+    let mut relevant = vec![false; ix.fns.len()];
+    loop {
+        let mut changed = false;
+        for (id, m) in mentions.iter().enumerate() {
+            if !relevant[id]
+                && (m.iter().any(|n| names.contains(n))
+                    || ix.fns[id].is_drop && m.iter().any(|n| names.contains(n)))
+            {
+                relevant[id] = true;
+                names.insert(ix.fns[id].name.clone());
+                changed = true;
+            }
+        }
+        if !changed {
+            return relevant;
+        }
+    }
 }

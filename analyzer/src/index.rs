@@ -113,6 +113,24 @@ pub struct FnDef<'a> {
     /// The module the function is in (`["util", "tests"]`), from the file's
     /// place under `src/` and inline `mod` blocks.
     pub module: Vec<String>,
+    /// The identifiers of the return type (`io::Result<Self>` → `io`, `Result`, `Self`).
+    pub ret_idents: Vec<String>,
+}
+
+impl FnDef<'_> {
+    /// Whether the return type names `ty` (or `Self` inside `impl ty`).
+    pub fn returns_type(&self, pred: impl Fn(&str) -> bool) -> bool {
+        self.ret_idents
+            .iter()
+            .any(|w| pred(w) || (w == "Self" && self.self_ty.as_deref().is_some_and(&pred)))
+    }
+
+    /// Whether the function returns a `Result` or an `Option`.
+    pub fn returns_fallible(&self) -> bool {
+        self.ret_idents
+            .iter()
+            .any(|w| w.contains("Result") || w == "Option")
+    }
 }
 
 /// A struct or enum of the crate.
@@ -219,6 +237,16 @@ pub fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
         syn::Type::Paren(p) => type_path(&p.elem),
         syn::Type::Group(g) => type_path(&g.elem),
         _ => None,
+    }
+}
+
+fn collect_idents(ts: proc_macro2::TokenStream, out: &mut Vec<String>) {
+    for t in ts {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+            proc_macro2::TokenTree::Group(g) => collect_idents(g.stream(), out),
+            _ => {}
+        }
     }
 }
 
@@ -699,6 +727,14 @@ impl<'a> CrateIndex<'a> {
             impersonated: marked || configured,
             name_loc: location(&file.src.display, sig.ident.span()),
             module: module.to_vec(),
+            ret_idents: match &sig.output {
+                syn::ReturnType::Type(_, t) => {
+                    let mut v = Vec::new();
+                    collect_idents(quote::ToTokens::to_token_stream(t), &mut v);
+                    v
+                }
+                syn::ReturnType::Default => Vec::new(),
+            },
         });
         self.fns.len() - 1
     }

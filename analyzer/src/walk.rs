@@ -767,19 +767,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 syn::FnArg::Receiver(_) => None,
             })
             .collect();
-        let ret_text = match &f.sig.output {
-            syn::ReturnType::Type(_, t) => quote::ToTokens::to_token_stream(t).to_string(),
-            syn::ReturnType::Default => String::new(),
-        };
-        let returns_guard_type = ret_text
-            .split(|c: char| !c.is_alphanumeric() && c != '_')
-            .any(|w| {
-                cx.guard_types.contains(w)
-                    || (w == "Self"
-                        && f.self_ty
-                            .as_ref()
-                            .is_some_and(|t| cx.guard_types.contains(t)))
-            });
+        let returns_guard_type = f.returns_type(|w| cx.guard_types.contains(w));
         Walker {
             cx,
             fid,
@@ -2466,17 +2454,16 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let syn::ReturnType::Type(_, t) = &f.sig.output else {
             return None;
         };
-        let text = quote::ToTokens::to_token_stream(t).to_string();
-        text.split(|c: char| !c.is_alphanumeric() && c != '_')
-            .find_map(|w| {
-                if w == "Self" {
-                    f.self_ty.clone().map(|t| vec![t])
-                } else if self.cx.ix.types.contains_key(w) {
-                    Some(vec![w.to_string()])
-                } else {
-                    None
-                }
-            })
+        let _ = t;
+        f.ret_idents.iter().find_map(|w| {
+            if w == "Self" {
+                f.self_ty.clone().map(|t| vec![t])
+            } else if self.cx.ix.types.contains_key(w) {
+                Some(vec![w.to_string()])
+            } else {
+                None
+            }
+        })
     }
 
     fn set_work(&self, name: &str, st: &mut State) {
