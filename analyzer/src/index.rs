@@ -115,6 +115,8 @@ pub struct FnDef<'a> {
     pub module: Vec<String>,
     /// The identifiers of the return type (`io::Result<Self>` → `io`, `Result`, `Self`).
     pub ret_idents: Vec<String>,
+    /// A method with a `self` receiver.
+    pub has_receiver: bool,
 }
 
 impl FnDef<'_> {
@@ -727,6 +729,7 @@ impl<'a> CrateIndex<'a> {
             impersonated: marked || configured,
             name_loc: location(&file.src.display, sig.ident.span()),
             module: module.to_vec(),
+            has_receiver: sig.receiver().is_some(),
             ret_idents: match &sig.output {
                 syn::ReturnType::Type(_, t) => {
                     let mut v = Vec::new();
@@ -1047,7 +1050,7 @@ impl<'a> CrateIndex<'a> {
         let methods: Vec<usize> = ids
             .iter()
             .copied()
-            .filter(|&i| self.fns[i].self_ty.is_some() && self.fns[i].sig.receiver().is_some())
+            .filter(|&i| self.fns[i].self_ty.is_some() && self.fns[i].has_receiver)
             .collect();
         if let Some(t) = receiver_ty {
             let typed: Vec<usize> = methods
