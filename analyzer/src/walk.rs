@@ -2187,6 +2187,8 @@ enum Mode {
 enum Callable<'a> {
     Closure(&'a syn::ExprClosure),
     Async(&'a syn::ExprAsync),
+    /// A function of this crate passed by name (`.map(process)`), and where.
+    FnItem(&'a syn::ExprPath),
 }
 
 // ----- calls -----
@@ -2220,6 +2222,29 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     callables.push((i, Callable::Async(x)));
                     vals.push(Fact::default());
                 }
+                syn::Expr::Path(p)
+                    if p.qself.is_none()
+                        && st
+                            .var(
+                                &p.path
+                                    .segments
+                                    .last()
+                                    .map(|s| s.ident.to_string())
+                                    .unwrap_or_default(),
+                            )
+                            .is_none()
+                        && matches!(
+                            self.cx.ix.resolve_path_in(
+                                self.fi,
+                                &p.path,
+                                Some(&self.cx.ix.fns[self.fid].module)
+                            ),
+                            Target::Local(_)
+                        ) =>
+                {
+                    callables.push((i, Callable::FnItem(p)));
+                    vals.push(Fact::default());
+                }
                 _ => {
                     let v = self.expr(a, st);
                     if let Some(ci) = v.closure {
@@ -2242,6 +2267,48 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         param_ty: Option<Vec<String>>,
         param_alias: Option<String>,
     ) -> State {
+        if let Callable::FnItem(p) = c {
+            // A function passed by name runs with the state it is run in:
+            // record it as a call from here (not for work sent elsewhere).
+            if mode != Mode::Fresh {
+                if let Target::Local(ids) = self.cx.ix.resolve_path_in(
+                    self.fi,
+                    &p.path,
+                    Some(&self.cx.ix.fns[self.fid].module),
+                ) {
+                    let at = self.loc(
+                        p.path
+                            .segments
+                            .last()
+                            .map(|s| s.ident.span())
+                            .unwrap_or_else(|| p.span()),
+                    );
+                    let (imp, began) = if mode == Mode::Helper {
+                        (Imp::Yes, helper)
+                    } else {
+                        (
+                            if st.dead { Imp::No } else { st.imp },
+                            st.origin.map(|o| {
+                                (
+                                    self.origins[o as usize].loc.clone(),
+                                    self.origins[o as usize].by.clone(),
+                                )
+                            }),
+                        )
+                    };
+                    for callee in ids {
+                        self.call_sites.push(CallSite {
+                            callee,
+                            imp,
+                            began: began.as_ref().map(|b| b.0.clone()),
+                            began_by: began.as_ref().map(|b| b.1.clone()),
+                            at: at.clone(),
+                        });
+                    }
+                }
+            }
+            return st.clone();
+        }
         let mut entry = match mode {
             Mode::Fresh => State {
                 vars: st.vars.clone(),
@@ -2264,6 +2331,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 cl.asyncness.is_some() || matches!(&*cl.body, syn::Expr::Async(_))
             }
             Callable::Async(_) => true,
+            Callable::FnItem(_) => false,
         };
         self.ctxs.push(Ctx {
             is_async,
@@ -2316,6 +2384,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let v = self.block(&a.block, &mut s);
                 (v, a.block.stmts.last().map(|x| self.loc(x.span())))
             }
+            Callable::FnItem(_) => (Fact::default(), None),
         };
         if let Some(loc) = end_loc {
             self.returning(&value, &s, loc.clone());
@@ -2344,6 +2413,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         match c {
             Callable::Closure(cl) => V(&mut idents).visit_expr_closure(cl),
             Callable::Async(a) => V(&mut idents).visit_expr_async(a),
+            Callable::FnItem(_) => {}
         }
         let moved: Vec<(String, Location)> = st
             .vars
