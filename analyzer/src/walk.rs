@@ -2708,9 +2708,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
     }
 
+    /// Runs closures handed to a call that is not known to run them
+    /// elsewhere. A function passed by name to such a call may be kept as a
+    /// callback for later, so it is not taken as a call from here.
     fn run_in_place(&mut self, callables: Vec<(usize, Callable<'a>)>, st: &mut State) {
         for (_, c) in callables {
-            let _ = self.run_callable(c, Mode::InPlace, st, None, None, None);
+            if !matches!(c, Callable::FnItem(_)) {
+                let _ = self.run_callable(c, Mode::InPlace, st, None, None, None);
+            }
         }
     }
 
@@ -3455,8 +3460,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         } else {
             None
         };
+        let runs_here = catalog::IN_PLACE_METHODS.contains(&name.as_str());
         for (_, c) in callables {
-            let _ = self.run_callable(c, Mode::InPlace, st, None, None, alias.clone());
+            if runs_here || !matches!(c, Callable::FnItem(_)) {
+                let _ = self.run_callable(c, Mode::InPlace, st, None, None, alias.clone());
+            }
         }
         for v in &vals {
             self.mark(v, Check::Checked);
