@@ -53,30 +53,59 @@ fn select<'m>(meta: &'m Metadata, args: &CargoArgs) -> Result<Vec<&'m Package>, 
             return Err(format!("package `{name}` is not a member of the workspace"));
         }
     }
+    if !args.exclude.is_empty() && !args.workspace {
+        return Err("`--exclude` can only be used together with `--workspace`".to_string());
+    }
+    if args.workspace {
+        return Ok(members
+            .into_iter()
+            .filter(|p| !args.exclude.iter().any(|n| n == p.name.as_str()))
+            .collect());
+    }
     if !args.package.is_empty() {
         return Ok(members
             .into_iter()
             .filter(|p| args.package.iter().any(|n| n == p.name.as_str()))
             .collect());
     }
-    let all = args.workspace || meta.root_package().is_none();
-    if all {
-        return Ok(members
-            .into_iter()
-            .filter(|p| !args.exclude.iter().any(|n| n == p.name.as_str()))
-            .collect());
-    }
-    // The package whose folder holds the current directory, else the root package.
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let here = members
+    // As cargo does: the manifest named by `--manifest-path`, else the
+    // nearest `Cargo.toml` at or above the current folder. The workspace's
+    // own manifest selects its default members (every member of a virtual
+    // workspace without `default-members`); a member's manifest selects
+    // that member.
+    let manifest = match &args.manifest_path {
+        Some(m) => absolute(m),
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            imperlint_analyzer::source::nearest_manifest_dir(&cwd)
+                .map(|d| d.join("Cargo.toml"))
+                .unwrap_or_default()
+        }
+    };
+    let same = |a: &Path, b: &Path| a == b || absolute(a) == absolute(b);
+    if let Some(p) = members
         .iter()
-        .filter(|p| {
-            p.manifest_path
-                .parent()
-                .is_some_and(|d| cwd.starts_with(d.as_std_path()))
-        })
-        .max_by_key(|p| p.manifest_path.as_str().len());
-    Ok(here.copied().or(meta.root_package()).into_iter().collect())
+        .find(|p| same(p.manifest_path.as_std_path(), &manifest))
+    {
+        return Ok(vec![*p]);
+    }
+    if cargo_metadata::workspace_default_members_is_missing(&meta.workspace_default_members) {
+        // cargo before 1.71 does not list default members.
+        return Ok(match meta.root_package() {
+            Some(root) => vec![root],
+            None => members,
+        });
+    }
+    Ok(meta.workspace_default_packages())
+}
+
+/// `path` made absolute and canonical when it exists.
+fn absolute(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    })
 }
 
 /// The package and target a file (shown relative to `root`) belongs to.
@@ -159,7 +188,19 @@ pub fn main() -> ExitCode {
     if args.with_cargo_check {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut c = Command::new(cargo);
-        c.arg("check").arg("--message-format=json");
+        c.arg("check");
+        // cargo's messages in the same shape as ours: JSON lines for
+        // `--message-format json*`/`--format cargo-json`, else cargo's
+        // human text (on standard error).
+        match &args.message_format {
+            Some(fmt) => {
+                c.arg(format!("--message-format={fmt}"));
+            }
+            None if args.common.format == "cargo-json" => {
+                c.arg("--message-format=json");
+            }
+            None => {}
+        }
         if let Some(m) = &args.manifest_path {
             c.arg("--manifest-path").arg(m);
         }

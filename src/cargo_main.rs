@@ -4,6 +4,7 @@
 mod cargo;
 #[allow(dead_code)] // shared with `imperlint`; not every command is used here
 mod cli;
+mod fix;
 
 use std::process::ExitCode;
 

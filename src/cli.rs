@@ -75,6 +75,9 @@ pub struct CommonArgs {
     /// Color in human output: auto, always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+    /// Apply the mechanical, safe fixes findings carry, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -253,7 +256,41 @@ fn run(
         only_crates: only,
     };
     let lints = lints();
-    let outcome = driver::run(&opts, &lints);
+    let mut outcome = driver::run(&opts, &lints);
+    let mut fix_failed = false;
+    if args.fix {
+        let mut reported = outcome.diagnostics.clone();
+        if let Some(file) = &args.baseline {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            if let Ok(kept) =
+                imperlint_analyzer::baseline::filter(reported.clone(), &text, &outcome.sources)
+            {
+                reported = kept;
+            }
+        }
+        let applied = crate::fix::apply(&reported, &outcome.sources, rcx.root);
+        for (file, n) in &applied.fixed {
+            eprintln!(
+                "fixed {file} ({})",
+                if *n == 1 {
+                    "1 fix".to_string()
+                } else {
+                    format!("{n} fixes")
+                }
+            );
+        }
+        for why in &applied.skipped {
+            eprintln!("warning: {why}");
+        }
+        for e in &applied.errors {
+            eprintln!("error: {e}");
+        }
+        fix_failed = !applied.errors.is_empty();
+        if !applied.fixed.is_empty() {
+            // Report what remains, at the positions the edits moved it to.
+            outcome = driver::run(&opts, &lints);
+        }
+    }
     let mut diags = outcome.diagnostics;
     if let Some(file) = &args.write_baseline {
         let text = imperlint_analyzer::baseline::write(&diags, &outcome.sources);
@@ -311,7 +348,7 @@ fn run(
     for m in &outcome.missing {
         eprintln!("error: path `{}` does not exist", m.display());
     }
-    if !outcome.missing.is_empty() || outcome.internal_errors > 0 {
+    if !outcome.missing.is_empty() || outcome.internal_errors > 0 || fix_failed {
         return ExitCode::from(EXIT_ERROR);
     }
     if outcome.files_analyzed == 0 && !diags.iter().any(|d| d.level == Level::Deny) {

@@ -1,6 +1,7 @@
 //! `imperlint`: check Rust sources for impersonation hazards.
 
 mod cli;
+mod fix;
 
 use clap::Parser;
 use std::process::ExitCode;
