@@ -370,7 +370,19 @@ pub fn check(args: Box<CheckArgs>) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let cfg = match load_config(&args.common, &root, &[]) {
+    // `[package.metadata.imperlint]` of the package each named path lies in,
+    // so that a pre-commit hook naming single files configures the run as
+    // `cargo imperlint` does.
+    let mut manifests: Vec<PathBuf> = Vec::new();
+    for p in &paths {
+        let dir = imperlint_analyzer::source::nearest_manifest_dir(&root.join(p));
+        if let Some(m) = dir.map(|d| d.join("Cargo.toml")) {
+            if !manifests.contains(&m) {
+                manifests.push(m);
+            }
+        }
+    }
+    let cfg = match load_config(&args.common, &root, &manifests) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };

@@ -25,12 +25,13 @@ pub struct Output {
 
 /// One finding as the `github` format prints it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Sorted as the output is: file, line, lint.
 pub struct Finding {
-    /// `error` (deny) or `warning` (warn).
-    pub level: String,
     pub file: String,
     pub line: u32,
     pub lint: String,
+    /// `error` (deny) or `warning` (warn).
+    pub level: String,
 }
 
 impl Workspace {
