@@ -147,7 +147,10 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
             }
         })
         .collect();
+    // Every walk here emits events: a function's events are those of its
+    // last walk, made with its final entry state.
     let mut sites: Vec<Vec<CallSite>> = vec![Vec::new(); n];
+    let mut fn_events: Vec<Vec<Event>> = vec![Vec::new(); n];
     let mut dirty: Vec<bool> = vec![true; n];
     for _ in 0..MAX_ROUNDS {
         if !dirty.iter().any(|d| *d) {
@@ -155,8 +158,9 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
         }
         for id in 0..n {
             if dirty[id] {
-                let r = Walker::new(&cx, id, false).run(&entries[id]);
+                let r = Walker::new(&cx, id, true).run(&entries[id]);
                 sites[id] = r.call_sites;
+                fn_events[id] = r.events;
                 dirty[id] = false;
             }
         }
@@ -208,12 +212,13 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
         }
     }
 
-    // 3. Events.
-    let mut events = Vec::new();
-    for (id, entry) in entries.iter().enumerate() {
-        let r = Walker::new(&cx, id, true).run(entry);
-        events.extend(r.events);
+    // Entries still changing after the last round: their latest state wins.
+    for id in 0..n {
+        if dirty[id] {
+            fn_events[id] = Walker::new(&cx, id, true).run(&entries[id]).events;
+        }
     }
+    let mut events: Vec<Event> = fn_events.into_iter().flatten().collect();
     // Items: guard types that can be sent to another thread.
     let mut guard_list: Vec<&String> = guards.iter().collect();
     guard_list.sort();

@@ -256,15 +256,27 @@ fn tokens_text(t: &impl quote::ToTokens) -> String {
     t.to_token_stream().to_string()
 }
 
-/// A type's text says it cannot be sent: raw pointers, `Rc`, `RefCell`-free
-/// markers such as `PhantomData<*const ()>`, `NonNull`, `MutexGuard`.
-fn text_not_send(text: &str) -> bool {
-    let t = text.replace(' ', "");
-    t.contains("*const")
-        || t.contains("*mut")
-        || t.contains("Rc<")
-        || t.contains("NonNull<")
-        || t.contains("MutexGuard<")
+/// A type that is not `Send`: raw pointers, `Rc`, `NonNull`, `MutexGuard`
+/// anywhere in it (`PhantomData<*const ()>` is the usual marker).
+fn type_not_send(ty: &syn::Type) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_type_ptr(&mut self, _: &'ast syn::TypePtr) {
+            self.0 = true;
+        }
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            if matches!(
+                s.ident.to_string().as_str(),
+                "Rc" | "NonNull" | "MutexGuard" | "RwLockReadGuard" | "RwLockWriteGuard"
+            ) {
+                self.0 = true;
+            }
+            syn::visit::visit_path_segment(self, s);
+        }
+    }
+    let mut v = V(false);
+    v.visit_type(ty);
+    v.0
 }
 
 /// Parses `static ref NAME: TYPE = EXPR;` items of a `lazy_static!` body
@@ -463,8 +475,7 @@ impl<'a> CrateIndex<'a> {
                             )
                         })
                         .collect();
-                    let not_send_marker =
-                        fields.iter().any(|(_, t)| text_not_send(&tokens_text(t)));
+                    let not_send_marker = fields.iter().any(|(_, t)| type_not_send(t));
                     self.local_types.insert(s.ident.to_string());
                     self.types.insert(
                         s.ident.to_string(),
@@ -481,7 +492,7 @@ impl<'a> CrateIndex<'a> {
                         .variants
                         .iter()
                         .flat_map(|v| v.fields.iter())
-                        .any(|f| text_not_send(&tokens_text(&f.ty)));
+                        .any(|f| type_not_send(&f.ty));
                     self.local_types.insert(e.ident.to_string());
                     self.types.insert(
                         e.ident.to_string(),
