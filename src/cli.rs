@@ -365,10 +365,24 @@ fn run(
 /// `imperlint check`.
 pub fn check(args: Box<CheckArgs>) -> ExitCode {
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let paths = if args.paths.is_empty() {
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        // A named file as an absolute path: discovery finds its package (and
+        // so the context the rest of the package gives) by walking up its
+        // parents, and a relative path's parents end at the current folder
+        // (`src/x.rs` in the package's root, `x.rs` in `src/`). Shown paths
+        // stay relative to the current folder.
+        args.paths
+            .iter()
+            .map(|p| {
+                if p.is_relative() && p.is_file() {
+                    root.join(p)
+                } else {
+                    p.clone()
+                }
+            })
+            .collect()
     };
     // `[package.metadata.imperlint]` of the package each named path lies in,
     // so that a pre-commit hook naming single files configures the run as
