@@ -145,7 +145,7 @@ unchecked_revert = "warn"
     }
     let cargo = ws.cargo_imperlint("repo", &["--format", "github"]);
     assert_eq!(
-        levels(&cargo.expect_code(0)),
+        levels(cargo.expect_code(0)),
         vec![at("warning", "src/main.rs", 7, "unchecked_revert")]
     );
 }
