@@ -188,7 +188,9 @@ pub fn main() -> ExitCode {
     if args.with_cargo_check {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut c = Command::new(cargo);
-        c.arg("check");
+        // Every target, as imperlint checks them (and as rust-analyzer's own
+        // `cargo check` does by default).
+        c.arg("check").arg("--all-targets");
         // cargo's messages in the same shape as ours: JSON lines for
         // `--message-format json*`/`--format cargo-json`, else cargo's
         // human text (on standard error).
