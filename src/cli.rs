@@ -164,8 +164,9 @@ pub fn apply_levels(cfg: &mut Config, args: &CommonArgs) -> Result<(), String> {
     ] {
         for n in names {
             if n != config::WARNINGS {
-                config::check_lint_name(n, &known)
-                    .map_err(|e| format!("{e} (in `-{}`)", &level.as_str()[..1].to_uppercase()))?;
+                config::check_lint_name(n, &known).map_err(|e| {
+                    format!("`{n}`: {e} (in `-{}`)", &level.as_str()[..1].to_uppercase())
+                })?;
             }
             cfg.set_level(n, level);
         }

@@ -253,12 +253,11 @@ fn a_missing_path_next_to_a_good_one() {
 }
 
 #[test]
-#[ignore = "analyzer bug: the walk recurses once per unary/binary operator without a depth limit; \
-            a long operator chain overflows the 512 MiB worker stack and aborts the process"]
 fn deep_expressions_without_brackets_do_not_abort() {
     // Only brackets are counted before parsing; `!!!…x` and `1 + 1 + …` nest
     // as deeply with none. Each file is valid Rust: analysing it or skipping
-    // it with a `parse_error` are both fine, aborting the run is not.
+    // it with a `parse_error` or an `analysis_incomplete` warning are fine,
+    // aborting the run is not.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("good.rs"), GOOD).unwrap();
     let depth = 200_000;
@@ -284,7 +283,7 @@ fn deep_expressions_without_brackets_do_not_abort() {
     assert!(
         diags
             .iter()
-            .all(|d| d.1 == "good.rs" || d.0 == "parse_error"),
+            .all(|d| d.1 == "good.rs" || d.0 == "parse_error" || d.0 == "analysis_incomplete"),
         "{diags:?}"
     );
 }

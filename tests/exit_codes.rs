@@ -254,7 +254,6 @@ fn unknown_lints_are_usage_errors() {
 }
 
 #[test]
-#[ignore = "bug in src/cli.rs: the `-D/-W/-A` error does not say which name is unknown"]
 fn an_unknown_lint_is_named_in_the_error() {
     let run = imperlint(
         repo_root(),

@@ -6,6 +6,7 @@
 //! every function once more with events on. The per-function walk itself is
 //! `walk`.
 
+use crate::diag::Location;
 use crate::event::{CallerNote, Event, EventKind, Imp};
 use crate::index::{CrateIndex, FileCx};
 use crate::macros::MacroArgs;
@@ -16,8 +17,16 @@ use std::collections::HashSet;
 /// point (the lattices are tiny; real crates settle in two or three).
 const MAX_ROUNDS: usize = 8;
 
+/// What the analysis of a crate produced.
+pub struct CrateAnalysis {
+    pub events: Vec<Event>,
+    /// Functions that were only partly analysed (an expression nested too
+    /// deeply): where analysis stopped, and the function's name.
+    pub incomplete: Vec<(Location, String)>,
+}
+
 /// Analyses one crate's parsed files and returns its events, in file order.
-pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
+pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> CrateAnalysis {
     let macros = MacroArgs::collect(files.iter().map(|f| &f.ast));
     let n = ix.fns.len();
     let mut sums = vec![Summary::default(); n];
@@ -152,6 +161,7 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
     let mut sites: Vec<Vec<CallSite>> = vec![Vec::new(); n];
     let mut fn_events: Vec<Vec<Event>> = vec![Vec::new(); n];
     let mut dirty: Vec<bool> = vec![true; n];
+    let mut too_deep: Vec<Option<Location>> = vec![None; n];
     for _ in 0..MAX_ROUNDS {
         if !dirty.iter().any(|d| *d) {
             break;
@@ -161,6 +171,7 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
                 let r = Walker::new(&cx, id, true).run(&entries[id]);
                 sites[id] = r.call_sites;
                 fn_events[id] = r.events;
+                too_deep[id] = r.too_deep;
                 dirty[id] = false;
             }
         }
@@ -234,7 +245,12 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> Vec<Event> {
             function: g.clone(),
         });
     }
-    events
+    let incomplete = too_deep
+        .into_iter()
+        .enumerate()
+        .filter_map(|(id, l)| l.map(|l| (l, ix.fns[id].display.clone())))
+        .collect();
+    CrateAnalysis { events, incomplete }
 }
 
 /// The names a function's body mentions: path segments and method names.

@@ -183,5 +183,7 @@ pub mod builtin {
     pub const IO_ERROR: &str = "io_error";
     /// The analyzer itself failed on a file (a bug in imperlint).
     pub const INTERNAL_ERROR: &str = "internal_error";
+    /// Part of a function was too deeply nested to analyse.
+    pub const ANALYSIS_INCOMPLETE: &str = "analysis_incomplete";
     pub use crate::suppress::{INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 }

@@ -298,7 +298,21 @@ fn analyse_unit(unit: &CrateUnit, opts: &Options, lints: &[&'static Lint]) -> Cr
         entry_points: opts.config.entry_points.clone(),
     };
     let ix = CrateIndex::build(&files, renames, extra);
-    let events = analyze_crate(&files, &ix);
+    let analysis = analyze_crate(&files, &ix);
+    let events = analysis.events;
+    for (loc, function) in analysis.incomplete {
+        res.diagnostics.push(Diagnostic {
+            lint: builtin::ANALYSIS_INCOMPLETE,
+            level: Level::Warn,
+            message: format!("an expression in `{function}` nests too deeply to analyse; the rest of it was not checked"),
+            location: loc,
+            label: "analysis stops here".to_string(),
+            related: Vec::new(),
+            notes: vec![format!("imperlint follows expressions {} levels deep", crate::walk::MAX_EXPR_DEPTH)],
+            help: Some("split the expression (generated code can be excluded with `[paths] exclude`)".to_string()),
+            fix: None,
+        });
+    }
     let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
     for ev in &events {
         for lint in lints {

@@ -377,6 +377,9 @@ pub struct Walker<'c, 'i, 'a> {
     fn_display: String,
     /// A begin happened somewhere in this walk.
     began_any: bool,
+    /// Current expression nesting, and where analysis stopped for depth.
+    expr_depth: u32,
+    too_deep: Option<Location>,
     is_main: bool,
     returns_guard_type: bool,
 }
@@ -394,7 +397,12 @@ pub struct WalkResult {
     pub called_params: Vec<usize>,
     /// Some path begins impersonation.
     pub began_any: bool,
+    /// Where an expression was too deeply nested to analyse.
+    pub too_deep: Option<Location>,
 }
+
+/// How deep expressions are followed (see [`Walker::expr`]).
+pub const MAX_EXPR_DEPTH: u32 = 1500;
 
 const NON_WORK: &[&str] = &[
     "Ok",
@@ -792,6 +800,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             loop_depth: 0,
             fn_display: f.display.clone(),
             began_any: false,
+            expr_depth: 0,
+            too_deep: None,
             is_main: f.is_main,
             returns_guard_type,
         }
@@ -969,6 +979,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             ret_kind: ret,
             called_params: self.called_params,
             began_any: self.began_any,
+            too_deep: self.too_deep,
         }
     }
 
@@ -1468,6 +1479,22 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 // ----- expressions -----
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     fn expr(&mut self, e: &'a syn::Expr, st: &mut State) -> Fact {
+        // Operator and method chains nest without brackets; past this depth
+        // the rest of the expression is not analysed (and the run says so),
+        // rather than exhausting the thread's stack.
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            if self.too_deep.is_none() {
+                self.too_deep = Some(self.loc(e.span()));
+            }
+            return Fact::default();
+        }
+        self.expr_depth += 1;
+        let v = self.expr_inner(e, st);
+        self.expr_depth -= 1;
+        v
+    }
+
+    fn expr_inner(&mut self, e: &'a syn::Expr, st: &mut State) -> Fact {
         match e {
             syn::Expr::Paren(p) => self.expr(&p.expr, st),
             syn::Expr::Group(g) => self.expr(&g.expr, st),
@@ -3406,12 +3433,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
         }
         // Writes into a process-wide cache.
-        let root_static = match place_root(&m.receiver) {
-            Some((r, _)) if self.cx.ix.statics.contains_key(&r) => Some(r),
-            Some((r, _)) => st.var(&r).and_then(|v| v.fact.static_alias.clone()),
-            None => None,
-        }
-        .or(recv.static_alias.clone());
+        // (The receiver's value knows the static it reaches through locks,
+        // `with` parameters and fields; no walk back up the chain is needed.)
+        let root_static = recv.static_alias.clone();
         if let Some(s) = root_static.as_ref().and_then(|r| self.cx.ix.statics.get(r)) {
             if s.is_cache
                 && catalog::CACHE_WRITE_METHODS.contains(&name.as_str())
