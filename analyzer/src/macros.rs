@@ -17,8 +17,9 @@ pub struct MacroArgs {
     map: HashMap<usize, Box<[syn::Expr]>>,
 }
 
-/// How a macro's arguments are laid out.
-fn parse_args(mac: &syn::Macro) -> Vec<syn::Expr> {
+/// How a macro's arguments are laid out: the expressions imperlint analyses
+/// (also used by `parse` to bound their nesting before analysis).
+pub fn parse_args(mac: &syn::Macro) -> Vec<syn::Expr> {
     let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
         return Vec::new();
     };

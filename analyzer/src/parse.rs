@@ -1,25 +1,57 @@
 //! Parsing one file with `syn`, safely. syn's recursive descent needs a few
 //! KB of stack per nested bracket and aborts the process (no panic to catch)
-//! when the stack runs out, so every file's bracket depth is counted first and
-//! a file nested deeper than [`MAX_DEPTH`] becomes a diagnostic instead.
-//! Parsing runs on the analysis worker threads, which have large stacks (see
-//! `driver`). This module also converts spans into [`Location`]s.
+//! when the stack runs out, so every file's bracket depth (and its longest run
+//! of prefix operators, `!!!!x`, `&&&&x`, which syn also parses recursively)
+//! is counted first and a file nested deeper than [`MAX_DEPTH`] becomes a
+//! diagnostic instead. Some nesting needs no bracket at all (`a+a+…+a`,
+//! `x.f().f()…`, `x = x = … = 1`), and the analysis recurses once per level
+//! and measures spans by printing subtrees, which is quadratic in the depth:
+//! after parsing, a file whose syntax tree (macro arguments the analysis
+//! re-parses included) nests deeper than [`MAX_SYNTAX_DEPTH`] becomes a
+//! diagnostic too. Parsing runs on the analysis worker threads, which have
+//! large stacks (see `driver`). This module also converts spans into
+//! [`Location`]s.
 
 use crate::diag::{builtin, Diagnostic, Level, Location};
 use crate::source::SourceFile;
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::visit::Visit;
 
 /// The deepest bracket nesting that is parsed. Real code stays far below
 /// (rustc's own default recursion limit for macros is 128).
 pub const MAX_DEPTH: usize = 1000;
 
+/// The deepest nesting of expressions, types, patterns and items that is
+/// analysed. Real code stays far below (the deepest file in the benchmark
+/// corpus of popular crates nests 61 levels); a file beyond it is
+/// generated or hostile, and analysing it would cost time quadratic in its
+/// depth.
+pub const MAX_SYNTAX_DEPTH: usize = 1000;
+
 /// Counts the maximum nesting of `(`, `[` and `{` outside comments, string
-/// and character literals. Raw strings are handled; a lifetime is not
-/// mistaken for a character literal.
+/// and character literals, a run of prefix operators (`!`, `-`, `*`, `&`)
+/// adding its length to the bracket depth where it stands. Raw strings are
+/// handled; a lifetime is not mistaken for a character literal.
 pub fn bracket_depth(text: &str) -> usize {
     let b = text.as_bytes();
     let (mut i, mut depth, mut max) = (0usize, 0usize, 0usize);
+    // Consecutive prefix operators (`!`, `-`, `*`, `&`, blanks between them
+    // allowed) nest like brackets in syn's parser.
+    let mut run = 0usize;
     while i < b.len() {
+        match b[i] {
+            b'!' | b'-' | b'*' | b'&' => {
+                run += 1;
+                max = max.max(depth + run);
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            _ => run = 0,
+        }
         match b[i] {
             b'/' if b.get(i + 1) == Some(&b'/') => {
                 while i < b.len() && b[i] != b'\n' {
@@ -149,17 +181,94 @@ pub fn parse_file(file: &SourceFile) -> Result<syn::File, Diagnostic> {
     if depth > MAX_DEPTH {
         return Err(parse_error(
             file,
-            format!("brackets nest {depth} levels deep, more than the {MAX_DEPTH} imperlint parses safely; file skipped"),
+            format!("brackets and prefix operators nest {depth} levels deep, more than the {MAX_DEPTH} imperlint parses safely; file skipped"),
             Location::file_start(file.display.clone()),
         ));
     }
-    syn::parse_file(&file.text).map_err(|e| {
+    let ast = syn::parse_file(&file.text).map_err(|e| {
         let mut loc = location(&file.display, e.span());
         if loc.line == 0 {
             loc = Location::file_start(file.display.clone());
         }
         parse_error(file, format!("cannot parse `{}`: {e}", file.display), loc)
-    })
+    })?;
+    let depth = syntax_depth(&ast);
+    if depth > MAX_SYNTAX_DEPTH {
+        return Err(parse_error(
+            file,
+            format!("expressions, types or patterns nest {depth} levels deep, more than the {MAX_SYNTAX_DEPTH} imperlint analyses; file skipped"),
+            Location::file_start(file.display.clone()),
+        ));
+    }
+    Ok(ast)
+}
+
+/// The deepest nesting of expressions, types, patterns and items in `ast`,
+/// counting the arguments of the macros the analysis re-parses
+/// (`macros::parse_args`). A macro body with fewer tokens than
+/// [`MAX_SYNTAX_DEPTH`] cannot nest deeper than that and is not re-parsed.
+pub fn syntax_depth(ast: &syn::File) -> usize {
+    #[derive(Default)]
+    struct Depth {
+        current: usize,
+        max: usize,
+    }
+    impl Depth {
+        fn nested(&mut self, f: impl FnOnce(&mut Self)) {
+            self.current += 1;
+            self.max = self.max.max(self.current);
+            f(self);
+            self.current -= 1;
+        }
+    }
+    impl<'ast> Visit<'ast> for Depth {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            self.nested(|d| syn::visit::visit_expr(d, e));
+        }
+        fn visit_type(&mut self, t: &'ast syn::Type) {
+            self.nested(|d| syn::visit::visit_type(d, t));
+        }
+        fn visit_pat(&mut self, p: &'ast syn::Pat) {
+            self.nested(|d| syn::visit::visit_pat(d, p));
+        }
+        fn visit_item(&mut self, i: &'ast syn::Item) {
+            self.nested(|d| syn::visit::visit_item(d, i));
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if token_count(&m.tokens, MAX_SYNTAX_DEPTH) < MAX_SYNTAX_DEPTH {
+                return;
+            }
+            for e in crate::macros::parse_args(m) {
+                self.visit_expr(&e);
+            }
+        }
+    }
+    let mut d = Depth::default();
+    d.visit_file(ast);
+    d.max
+}
+
+/// The number of tokens in `ts` (groups count their delimiters as one and
+/// their contents), counting no further than `limit`.
+fn token_count(ts: &TokenStream, limit: usize) -> usize {
+    let mut n = 0;
+    let mut stack = vec![ts.clone().into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(TokenTree::Group(g)) => {
+                n += 1;
+                stack.push(g.stream().into_iter());
+            }
+            Some(_) => n += 1,
+            None => {
+                stack.pop();
+            }
+        }
+        if n >= limit {
+            break;
+        }
+    }
+    n
 }
 
 #[cfg(test)]
@@ -170,9 +279,55 @@ mod tests {
     fn depth_ignores_literals_and_comments() {
         assert_eq!(bracket_depth("fn a() { b(c[0]) }"), 3);
         assert_eq!(bracket_depth(r#"fn a() { "((((" } // (((("#), 1);
-        assert_eq!(bracket_depth("fn a<'a>(x: &'a str) -> char { '(' }"), 1);
+        // `&` nests the reference type one level inside the parentheses.
+        assert_eq!(bracket_depth("fn a<'a>(x: &'a str) -> char { '(' }"), 2);
         assert_eq!(bracket_depth(r####"fn a() { r#"(("# ; r"((" }"####), 1);
         assert_eq!(bracket_depth("/* ((( /* ( */ */ fn a() {}"), 1);
+    }
+
+    #[test]
+    fn prefix_operator_runs_count_as_depth() {
+        assert_eq!(bracket_depth("fn a() { !!!x }"), 4);
+        assert_eq!(bracket_depth("fn a() -> i32 { - - *&x && y }"), 5);
+        assert_eq!(bracket_depth("fn a() { /* ---- */ \"!!!!\"; '-' }"), 1);
+    }
+
+    /// Runs `f` on a thread with the analysis threads' stack.
+    fn on_big_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(crate::driver::STACK_SIZE)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn deep_syntax_without_brackets_is_refused_after_parsing() {
+        on_big_stack(deep_syntax_cases);
+    }
+
+    fn deep_syntax_cases() {
+        for body in [
+            format!("x{}", ".f()".repeat(3000)),
+            ["a"; 3000].join(" + "),
+            format!("{}1", "x = ".repeat(3000)),
+            format!("assert!({})", ["a"; 3000].join(" + ")),
+        ] {
+            let f = SourceFile {
+                path: "chain.rs".into(),
+                display: "chain.rs".into(),
+                text: format!("fn f() {{ {body}; }}").into(),
+            };
+            let err = parse_file(&f).unwrap_err();
+            assert!(err.message.contains("nest"), "{}", err.message);
+        }
+        let ok = SourceFile {
+            path: "ok.rs".into(),
+            display: "ok.rs".into(),
+            text: format!("fn f() {{ x{}; }}", ".f()".repeat(100)).into(),
+        };
+        assert!(parse_file(&ok).is_ok());
     }
 
     #[test]
