@@ -316,13 +316,14 @@ struct Origin {
     via: Option<CallerNote>,
 }
 
-struct Frame {
+struct Frame<'a> {
     /// Scope depth outside the loop or block: locals deeper drop on leaving it.
     depth: u32,
     label: Option<String>,
     is_loop: bool,
-    /// Byte range of the loop or block, to tell regions begun inside it.
-    range: (usize, usize),
+    /// The loop or labeled block, to tell regions begun inside it (its byte
+    /// range is only worked out when a jump leaves a region).
+    node: &'a syn::Expr,
     breaks: Vec<State>,
     continues: Vec<State>,
 }
@@ -362,7 +363,7 @@ pub struct Walker<'c, 'i, 'a> {
     pub called_params: Vec<usize>,
     params: Vec<String>,
     origins: Vec<Origin>,
-    frames: Vec<Frame>,
+    frames: Vec<Frame<'a>>,
     ctxs: Vec<Ctx>,
     checks: HashMap<usize, PendingCheck>,
     depth: u32,
@@ -1016,12 +1017,23 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             self.stmt(s, &mut st);
         }
-        if let (Some(v), Some(syn::Stmt::Expr(e, None))) = (&tail, block.stmts.last()) {
+        // Locations are worked out only when something may be reported
+        // (a span covering a large statement is costly to compute).
+        let reportable = !st.dead
+            && (st.imp != Imp::No
+                || tail
+                    .as_ref()
+                    .is_some_and(|v| v.handle.is_some() || v.outcome.is_some()));
+        if let (true, Some(v), Some(syn::Stmt::Expr(e, None))) =
+            (reportable, &tail, block.stmts.last())
+        {
             let loc = self.loc(e.span());
             self.returning(v, &st, loc);
+        } else if let Some(v) = &tail {
+            self.mark(v, Check::Checked);
         }
         // End of body exit.
-        if let Some(last) = block.stmts.last() {
+        if let (true, Some(last)) = (reportable, block.stmts.last()) {
             let loc = self.loc(last.span());
             self.exit(ExitKind::EndOfBody, loc, &st, tail.as_ref());
         }
@@ -1370,7 +1382,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     fn run_loop(
         &mut self,
         label: Option<String>,
-        range: (usize, usize),
+        node: &'a syn::Expr,
         st: &mut State,
         mut iteration: impl FnMut(&mut Self, &mut State) -> State,
         exits_normally: bool,
@@ -1385,7 +1397,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 depth: self.depth,
                 label: label.clone(),
                 is_loop: true,
-                range,
+                node,
                 breaks: Vec::new(),
                 continues: Vec::new(),
             });
@@ -1406,7 +1418,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             depth: self.depth,
             label,
             is_loop: true,
-            range,
+            node,
             breaks: Vec::new(),
             continues: Vec::new(),
         });
@@ -1433,10 +1445,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         });
         if let Some(i) = idx {
             // Leaving a region begun inside the loop or block without its revert.
-            let began_inside = st.origin.is_some_and(|o| {
-                let b = self.origins[o as usize].loc.byte_start;
-                b >= self.frames[i].range.0 && b < self.frames[i].range.1
-            });
+            let began_inside = st.imp != Imp::No
+                && st.origin.is_some_and(|o| {
+                    let b = self.origins[o as usize].loc.byte_start;
+                    let r = self.frames[i].node.span().byte_range();
+                    b >= r.start && b < r.end
+                });
             let leaks =
                 began_inside && !st.guarded && st.imp != Imp::No && self.is_local_origin(st);
             if leaks {
@@ -1501,12 +1515,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             syn::Expr::Unsafe(u) => self.block(&u.block, st),
             syn::Expr::Block(b) => {
                 if let Some(label) = &b.label {
-                    let range = (e.span().byte_range().start, e.span().byte_range().end);
                     self.frames.push(Frame {
                         depth: self.depth,
                         label: Some(label.name.ident.to_string()),
                         is_loop: false,
-                        range,
+                        node: e,
                         breaks: Vec::new(),
                         continues: Vec::new(),
                     });
@@ -1648,11 +1661,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             syn::Expr::If(i) => self.if_expr(i, st),
             syn::Expr::Match(m) => self.match_expr(m, st),
             syn::Expr::While(w) => {
-                let range = (e.span().byte_range().start, e.span().byte_range().end);
                 let label = Self::label_name(&w.label);
                 self.run_loop(
                     label,
-                    range,
+                    e,
                     st,
                     |this, s| {
                         let (mut t, f) = this.cond(&w.cond, s);
@@ -1669,13 +1681,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             syn::Expr::ForLoop(fl) => {
                 let it = self.expr(&fl.expr, st);
                 self.mark(&it, Check::Checked);
-                let range = (e.span().byte_range().start, e.span().byte_range().end);
                 let label = Self::label_name(&fl.label);
                 let mut names = Vec::new();
                 pattern_bindings(&fl.pat, &mut names);
                 self.run_loop(
                     label,
-                    range,
+                    e,
                     st,
                     |this, s| {
                         let mut b = s.clone();
@@ -1697,11 +1708,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 Fact::default()
             }
             syn::Expr::Loop(l) => {
-                let range = (e.span().byte_range().start, e.span().byte_range().end);
                 let label = Self::label_name(&l.label);
                 self.run_loop(
                     label,
-                    range,
+                    e,
                     st,
                     |this, s| {
                         let mut b = s.clone();
@@ -2209,6 +2219,14 @@ enum Mode {
     Helper,
 }
 
+/// The last statement or expression of a body, whose place is worked out
+/// only when an exit there is reported.
+#[derive(Clone, Copy)]
+enum EndNode<'a> {
+    Stmt(&'a syn::Stmt),
+    Expr(&'a syn::Expr),
+}
+
 /// A closure-like argument: a closure expression or an async block.
 #[derive(Clone, Copy)]
 enum Callable<'a> {
@@ -2394,28 +2412,37 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let inner = match &*cl.body {
                     syn::Expr::Async(a) => {
                         let v = self.block(&a.block, &mut s);
-                        (v, a.block.stmts.last().map(|x| self.loc(x.span())))
+                        (v, a.block.stmts.last().map(EndNode::Stmt))
                     }
                     syn::Expr::Block(b) if b.label.is_none() => {
                         let v = self.block(&b.block, &mut s);
-                        (v, b.block.stmts.last().map(|x| self.loc(x.span())))
+                        (v, b.block.stmts.last().map(EndNode::Stmt))
                     }
                     other => {
                         let v = self.expr(other, &mut s);
-                        (v, Some(self.loc(other.span())))
+                        (v, Some(EndNode::Expr(other)))
                     }
                 };
                 inner
             }
             Callable::Async(a) => {
                 let v = self.block(&a.block, &mut s);
-                (v, a.block.stmts.last().map(|x| self.loc(x.span())))
+                (v, a.block.stmts.last().map(EndNode::Stmt))
             }
             Callable::FnItem(_) => (Fact::default(), None),
         };
-        if let Some(loc) = end_loc {
-            self.returning(&value, &s, loc.clone());
-            self.exit(ExitKind::EndOfBody, loc, &s, Some(&value));
+        let reportable =
+            !s.dead && (s.imp != Imp::No || value.handle.is_some() || value.outcome.is_some());
+        match end_loc {
+            Some(node) if reportable => {
+                let loc = match node {
+                    EndNode::Stmt(x) => self.loc(x.span()),
+                    EndNode::Expr(x) => self.loc(x.span()),
+                };
+                self.returning(&value, &s, loc.clone());
+                self.exit(ExitKind::EndOfBody, loc, &s, Some(&value));
+            }
+            _ => self.mark(&value, Check::Checked),
         }
         let s = self.pop_scope(s, self.depth - 1);
         self.depth -= 1;
