@@ -69,8 +69,17 @@ fn io_diag(display: String, message: String) -> Diagnostic {
 
 /// Finds the folder of the nearest `Cargo.toml` at or above `start`.
 pub fn nearest_manifest_dir(start: &Path) -> Option<PathBuf> {
+    // A relative path's parents stop at the current folder (`src/x.rs` →
+    // `src` → ``): look from the absolute path so the package above is found.
+    let start = if start.is_absolute() {
+        start.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|c| c.join(start))
+            .unwrap_or_else(|_| start.to_path_buf())
+    };
     let mut dir = if start.is_dir() {
-        Some(start)
+        Some(start.as_path())
     } else {
         start.parent()
     };
