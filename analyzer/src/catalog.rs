@@ -527,6 +527,13 @@ pub const DELEGATION_LEVELS: &[&str] = &[
 /// impersonation token, and its value.
 pub const TRANSFER_IMPERSONATION: (&str, u64) = ("WT_TRANSFER_IMPERSONATION", 0x100);
 
+/// Where `WT_TRANSFER_IMPERSONATION` is defined, per binding crate.
+pub const TRANSFER_IMPERSONATION_MODULES: &[(&str, &str)] = &[
+    ("windows", "windows::Win32::System::Threading"),
+    ("windows_sys", "windows_sys::Win32::System::Threading"),
+    ("winapi", "winapi::um::winnt"),
+];
+
 /// The SQOS flag that limits a named-pipe server to the level given.
 pub const SQOS_PRESENT: (&str, u64) = ("SECURITY_SQOS_PRESENT", 0x100000);
 

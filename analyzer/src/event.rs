@@ -148,6 +148,10 @@ pub struct CallFacts {
     pub flags_arg: Option<Location>,
     /// Source text of the flags argument.
     pub flags_text: Option<String>,
+    /// How to name `WT_TRANSFER_IMPERSONATION` at this call: the bare name
+    /// when it (or its module's glob) is imported, else a full path in the
+    /// binding crate the code uses.
+    pub transfer_flag: Option<String>,
 }
 
 /// What happened.

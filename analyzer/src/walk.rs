@@ -2572,6 +2572,57 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
     }
 
+    /// How `WT_TRANSFER_IMPERSONATION` can be named at a pool call whose
+    /// flags argument is `flags` and whose API resolved to `api_path`.
+    fn transfer_flag_name(&self, flags: &syn::Expr, api_path: &[String]) -> Option<String> {
+        let name = catalog::TRANSFER_IMPERSONATION.0;
+        let uses = &self.cx.ix.files[self.fi].uses;
+        let module_of = |root: &str| {
+            catalog::TRANSFER_IMPERSONATION_MODULES
+                .iter()
+                .find(|(c, _)| *c == root)
+                .map(|(_, m)| *m)
+        };
+        if uses.names.contains_key(name) {
+            return Some(name.to_string());
+        }
+        let globbed = uses.globs.iter().any(|g| {
+            let full = self.cx.ix.full_segments(self.fi, g.clone()).join("::");
+            catalog::TRANSFER_IMPERSONATION_MODULES
+                .iter()
+                .any(|(_, m)| *m == full)
+        });
+        if globbed {
+            return Some(name.to_string());
+        }
+        // A `WT_*` constant already in the argument names the right module.
+        struct V(Option<syn::Path>);
+        impl<'ast> Visit<'ast> for V {
+            fn visit_path(&mut self, p: &'ast syn::Path) {
+                if self.0.is_none()
+                    && p.segments
+                        .last()
+                        .is_some_and(|s| s.ident.to_string().starts_with("WT_"))
+                {
+                    self.0 = Some(p.clone());
+                }
+            }
+        }
+        let mut v = V(None);
+        v.visit_expr(flags);
+        let from_flag = v.0.map(|p| self.cx.ix.full_path(self.fi, &p));
+        for path in from_flag
+            .iter()
+            .map(|p| p.as_slice())
+            .chain(std::iter::once(api_path))
+        {
+            if let Some(m) = path.first().and_then(|r| module_of(r)) {
+                return Some(format!("{m}::{name}"));
+            }
+        }
+        None
+    }
+
     /// The local type a function returns (`Self`, `Guard`, `io::Result<Guard>`), if any.
     fn return_type(&self, id: usize) -> Option<Vec<String>> {
         let f = &self.cx.ix.fns[id];
@@ -3048,6 +3099,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         index::mentions_flag(f, &[catalog::TRANSFER_IMPERSONATION]);
                     facts.flags_arg = Some(self.loc(f.span()));
                     facts.flags_text = Some(self.text_of(f.span()));
+                    facts.transfer_flag = self.transfer_flag_name(f, full);
                 }
                 self.event(EventKind::Call { api, facts }, loc.clone(), st);
                 let scope_ty = scope_type(full);

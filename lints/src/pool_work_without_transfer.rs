@@ -163,18 +163,15 @@ fn transfer_fix(facts: &CallFacts) -> Option<Fix> {
         return None;
     };
     let text = text.trim();
+    // The analyzer says how the flag is named in this file (imported, or a
+    // full path in the binding crate the code uses).
+    let flag = facts
+        .transfer_flag
+        .clone()
+        .unwrap_or_else(|| TRANSFER_FLAG.to_string());
     let replacement = if is_zero(text) {
-        TRANSFER_FLAG.to_string()
+        flag
     } else {
-        // Reuse the path of the constant being extended, so that
-        // `windows::Win32::System::Threading::WT_EXECUTEDEFAULT` gets a flag
-        // from the same module.
-        let flag = match text.rsplit_once("::") {
-            Some((prefix, last)) if last.starts_with("WT_") && is_path(prefix) => {
-                format!("{prefix}::{TRANSFER_FLAG}")
-            }
-            _ => TRANSFER_FLAG.to_string(),
-        };
         if binds_tighter_than_or(text) {
             format!("{text} | {flag}")
         } else {
@@ -207,12 +204,6 @@ fn is_zero(text: &str) -> bool {
         .find_map(|radix| body.strip_prefix(radix))
         .unwrap_or(body);
     digits.contains('0') && digits.chars().all(|c| c == '0' || c == '_')
-}
-
-/// A plain path such as `windows::Win32::System::Threading`.
-fn is_path(text: &str) -> bool {
-    text.split("::")
-        .all(|seg| !seg.is_empty() && seg.chars().all(|c| c.is_alphanumeric() || c == '_'))
 }
 
 /// True when `text | X` parses as `(text) | X`: the text is made of paths,
@@ -271,8 +262,16 @@ mod tests {
             replacement("WT_EXECUTELONGFUNCTION | WT_EXECUTEINPERSISTENTTHREAD"),
             "WT_EXECUTELONGFUNCTION | WT_EXECUTEINPERSISTENTTHREAD | WT_TRANSFER_IMPERSONATION"
         );
+        // The analyzer's name for the flag (a full path when not imported) is used.
+        let mut named = flags("windows_sys::Win32::System::Threading::WT_EXECUTEDEFAULT");
+        named.transfer_flag =
+            Some("windows_sys::Win32::System::Threading::WT_TRANSFER_IMPERSONATION".into());
+        let diags = run(
+            &LINT,
+            &event(submit(Role::PoolSubmit, named), impersonating()),
+        );
         assert_eq!(
-            replacement("windows_sys::Win32::System::Threading::WT_EXECUTEDEFAULT"),
+            diags[0].fix.as_ref().expect("a fix").edits[0].replacement,
             "windows_sys::Win32::System::Threading::WT_EXECUTEDEFAULT | windows_sys::Win32::System::Threading::WT_TRANSFER_IMPERSONATION"
         );
         assert_eq!(
