@@ -72,6 +72,10 @@ pub struct CommonArgs {
     /// Number of worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Parse and analyse every crate, even those that name no impersonation
+    /// API (by default such crates are only read and tokenized).
+    #[arg(long)]
+    pub no_prefilter: bool,
     /// Color in human output: auto, always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
@@ -255,6 +259,8 @@ fn run(
         jobs: args.jobs,
         config: cfg,
         only_crates: only,
+        no_prefilter: args.no_prefilter,
+        progress: std::io::stderr().is_terminal(),
     };
     let lints = lints();
     let mut outcome = driver::run(&opts, &lints);

@@ -25,6 +25,7 @@ fn analyse(code: &str) -> Vec<Diagnostic> {
         jobs: Some(1),
         config: Config::default(),
         only_crates: None,
+        ..Options::default()
     };
     // A block that does not parse gives a `parse_error`, which fails both
     // requirements below.

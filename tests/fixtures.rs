@@ -21,6 +21,7 @@ fn run(dir: &Path) -> Vec<Diagnostic> {
         jobs: Some(1),
         config: Config::default(),
         only_crates: None,
+        ..Options::default()
     };
     driver::run(&opts, &lints).diagnostics
 }

@@ -54,6 +54,7 @@ fn fixtures() -> &'static [Fixture] {
             jobs: None,
             config: Config::default(),
             only_crates: None,
+            ..Options::default()
         };
         let outcome = driver::run(&opts, LINTS);
         assert!(outcome.missing.is_empty() && outcome.internal_errors == 0);

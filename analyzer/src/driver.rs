@@ -11,6 +11,8 @@ use crate::diag::{builtin, sort_diagnostics, Diagnostic, Level, Location};
 use crate::index::{self, CrateIndex, Extra, FileCx, UseMap};
 use crate::lint::{Lint, Sink};
 use crate::parse;
+use crate::prefilter::{self, Prefilter, Reference};
+use crate::progress;
 use crate::source::{self, CrateUnit, SourceFile};
 use crate::suppress;
 use rayon::prelude::*;
@@ -23,7 +25,9 @@ use syn::visit::Visit;
 /// Stack size of analysis threads: syn and the walk recurse once per nesting level.
 pub const STACK_SIZE: usize = 512 << 20;
 
-/// What a run needs.
+/// What a run needs. `Options { paths, root, ..Options::default() }` is a
+/// run with the default configuration, prefilter on, no progress bar.
+#[derive(Default)]
 pub struct Options {
     /// Files and folders to check.
     pub paths: Vec<PathBuf>,
@@ -35,7 +39,20 @@ pub struct Options {
     /// When set, only crates whose manifest folder is listed are analysed
     /// (`cargo imperlint` selects packages; nested packages are left out).
     pub only_crates: Option<Vec<PathBuf>>,
+    /// Parse and analyse every crate, even those the prefilter shows cannot
+    /// produce a finding (`--no-prefilter`; see `prefilter`).
+    pub no_prefilter: bool,
+    /// Draw a progress bar on standard error once the run takes longer than
+    /// a second (the CLI sets it when standard error is a terminal).
+    pub progress: bool,
 }
+
+/// Test hook: when this environment variable names a file (as displayed,
+/// relative to the run's root), the analysis of the crate holding it panics.
+/// It exists so that the tests can check, through the real binary, that a
+/// panic in one crate becomes an `internal_error` and every other crate's
+/// results are kept; nothing else reads or sets it.
+pub const INJECT_PANIC_ENV: &str = "IMPERLINT_TEST_INJECT_PANIC";
 
 /// What a run produced.
 #[derive(Default)]
@@ -75,15 +92,53 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
         ..Outcome::default()
     };
     out.diagnostics.extend(disc.diagnostics);
+    let prefilter = (!opts.no_prefilter).then(|| Prefilter::new(&opts.config));
+    let inject_panic = std::env::var(INJECT_PANIC_ENV).ok();
+    // Largest crates first, one task each: a big crate started last would
+    // leave the other threads idle at the end. Output order does not depend
+    // on it (diagnostics are sorted).
+    let mut order: Vec<(u64, usize)> = disc
+        .crates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let size = c
+                .files
+                .iter()
+                .filter_map(|f| std::fs::metadata(f).ok())
+                .map(|m| m.len())
+                .sum::<u64>();
+            (size, i)
+        })
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let units: Vec<&CrateUnit> = order.iter().map(|&(_, i)| &disc.crates[i]).collect();
+    let bar = progress::Bar::start(opts.progress, units.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.unwrap_or(0))
         .stack_size(STACK_SIZE)
         .thread_name(|i| format!("imperlint-{i}"))
         .build();
-    let analyse = |unit: &CrateUnit| -> CrateResult {
-        match catch_unwind(AssertUnwindSafe(|| analyse_unit(unit, opts, lints))) {
+    let analyse = |unit: &&CrateUnit| -> CrateResult {
+        let unit: &CrateUnit = unit;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(file) = &inject_panic {
+                if unit
+                    .files
+                    .iter()
+                    .any(|f| source::display_path(f, &opts.root) == *file)
+                {
+                    panic!("injected by {INJECT_PANIC_ENV}");
+                }
+            }
+            analyse_unit(unit, opts, lints, prefilter.as_ref())
+        }));
+        bar.crate_done();
+        match result {
             Ok(r) => r,
             Err(panic) => {
+                // The unwound crate's spans are dead; free this thread's map.
+                proc_macro2::extra::invalidate_current_thread_spans();
                 let what = panic
                     .downcast_ref::<String>()
                     .cloned()
@@ -118,9 +173,10 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
         }
     };
     let results: Vec<CrateResult> = match pool {
-        Ok(pool) => pool.install(|| disc.crates.par_iter().map(analyse).collect()),
-        Err(_) => disc.crates.iter().map(analyse).collect(),
+        Ok(pool) => pool.install(|| units.par_iter().with_max_len(1).map(analyse).collect()),
+        Err(_) => units.iter().map(analyse).collect(),
     };
+    bar.finish();
     // Proc-macro2 keeps a per-thread source map of every parsed file.
     for r in results {
         out.diagnostics.extend(r.diagnostics);
@@ -146,12 +202,17 @@ fn load_files(
     unit: &CrateUnit,
     root: &Path,
     diags: &mut Vec<Diagnostic>,
+    mut read: HashMap<PathBuf, ReadResult>,
 ) -> Vec<(SourceFile, syn::File)> {
     let mut seen: BTreeSet<PathBuf> = unit.files.iter().cloned().collect();
     let mut queue: Vec<PathBuf> = unit.files.clone();
     let mut out = Vec::new();
     while let Some(p) = queue.pop() {
-        let src = match source::read_source(&p, root) {
+        let read = match read.remove(&p) {
+            Some(r) => r,
+            None => source::read_source(&p, root),
+        };
+        let src = match read {
             Ok(s) => s,
             Err(d) => {
                 diags.push(d);
@@ -175,8 +236,9 @@ fn load_files(
     out
 }
 
-/// Files a parsed file pulls in: `mod x;` and `include!("..")`.
-fn referenced_files(path: &Path, ast: &syn::File) -> Vec<PathBuf> {
+/// The folder of a file, and the folder its `mod x;` items are looked up in
+/// (`x.rs` or `x/mod.rs` there).
+fn module_dirs(path: &Path) -> (PathBuf, PathBuf) {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let stem = path
         .file_stem()
@@ -187,6 +249,12 @@ fn referenced_files(path: &Path, ast: &syn::File) -> Vec<PathBuf> {
     } else {
         dir.join(&stem)
     };
+    (dir, mod_dir)
+}
+
+/// Files a parsed file pulls in: `mod x;` and `include!("..")`.
+fn referenced_files(path: &Path, ast: &syn::File) -> Vec<PathBuf> {
+    let (dir, mod_dir) = module_dirs(path);
     let mut out = Vec::new();
     for item in &ast.items {
         match item {
@@ -266,9 +334,111 @@ fn is_bin_root(path: &Path, manifest_dir: Option<&Path>) -> bool {
     name == "main.rs" || parent == "bin" || parent == "examples" || name == "build.rs"
 }
 
-fn analyse_unit(unit: &CrateUnit, opts: &Options, lints: &[&'static Lint]) -> CrateResult {
+/// A file's text, or the diagnostic that replaces it.
+type ReadResult = Result<SourceFile, Diagnostic>;
+
+/// Reads a crate's files, and those its `mod x;` items name outside them,
+/// and asks the prefilter whether any may lead to a finding.
+fn read_for_prefilter(
+    unit: &CrateUnit,
+    root: &Path,
+    filter: &Prefilter,
+) -> (HashMap<PathBuf, ReadResult>, bool) {
+    let mut read: HashMap<PathBuf, ReadResult> = HashMap::new();
+    let mut queue: Vec<PathBuf> = unit.files.clone();
+    let mut hit = false;
+    while let Some(p) = queue.pop() {
+        if read.contains_key(&p) {
+            continue;
+        }
+        let r = source::read_source(&p, root);
+        if let Ok(src) = &r {
+            if !hit && filter.hits(&src.text) {
+                hit = true;
+            }
+            // Follow what `referenced_files` will follow after parsing.
+            let (dir, mod_dir) = module_dirs(&p);
+            match prefilter::references(&src.text) {
+                None => hit = true,
+                Some(refs) => {
+                    for r in refs {
+                        let next: Vec<PathBuf> = match r {
+                            Reference::Module(name) => vec![
+                                mod_dir.join(format!("{name}.rs")),
+                                mod_dir.join(&name).join("mod.rs"),
+                            ],
+                            Reference::File(rel) => vec![dir.join(rel)],
+                        };
+                        queue.extend(
+                            next.into_iter()
+                                .filter(|n| !read.contains_key(n) && n.is_file()),
+                        );
+                    }
+                }
+            }
+        }
+        read.insert(p, r);
+    }
+    (read, hit)
+}
+
+/// A crate the prefilter ruled out: its files are read and tokenized (so
+/// I/O, encoding and lexical errors are reported as when parsing), not
+/// parsed or analysed.
+fn tokenize_unit(
+    unit: &CrateUnit,
+    opts: &Options,
+    read: HashMap<PathBuf, ReadResult>,
+) -> CrateResult {
     let mut res = CrateResult::default();
-    let loaded = load_files(unit, &opts.root, &mut res.diagnostics);
+    let mut read: Vec<(PathBuf, ReadResult)> = read.into_iter().collect();
+    read.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, r) in read {
+        let tokenized = match r {
+            Ok(src) => parse::tokenize_file(&src),
+            Err(d) => Err(d),
+        };
+        match tokenized {
+            Ok(()) => res.files_analyzed += 1,
+            Err(d) => res.diagnostics.push(d),
+        }
+    }
+    keep_reported_errors(unit, opts, &mut res);
+    proc_macro2::extra::invalidate_current_thread_spans();
+    res
+}
+
+/// When the user named single files, problems in the other files of their
+/// package (loaded for context) are not reported.
+fn keep_reported_errors(unit: &CrateUnit, opts: &Options, res: &mut CrateResult) {
+    if let Some(set) = &unit.report {
+        res.diagnostics.retain(|d| {
+            d.lint != builtin::PARSE_ERROR && d.lint != builtin::IO_ERROR
+                || set
+                    .iter()
+                    .any(|p| source::display_path(p, &opts.root) == d.location.file)
+        });
+    }
+}
+
+fn analyse_unit(
+    unit: &CrateUnit,
+    opts: &Options,
+    lints: &[&'static Lint],
+    prefilter: Option<&Prefilter>,
+) -> CrateResult {
+    let read = match prefilter {
+        Some(filter) => {
+            let (read, hit) = read_for_prefilter(unit, &opts.root, filter);
+            if !hit {
+                return tokenize_unit(unit, opts, read);
+            }
+            read
+        }
+        None => HashMap::new(),
+    };
+    let mut res = CrateResult::default();
+    let loaded = load_files(unit, &opts.root, &mut res.diagnostics, read);
     let files: Vec<FileCx> = loaded
         .into_iter()
         .map(|(src, ast)| {
@@ -380,14 +550,7 @@ fn analyse_unit(unit: &CrateUnit, opts: &Options, lints: &[&'static Lint]) -> Cr
     for (_, diags) in by_file {
         res.diagnostics.extend(diags);
     }
-    if let Some(set) = &unit.report {
-        res.diagnostics.retain(|d| {
-            d.lint != builtin::PARSE_ERROR && d.lint != builtin::IO_ERROR
-                || set
-                    .iter()
-                    .any(|p| source::display_path(p, &opts.root) == d.location.file)
-        });
-    }
+    keep_reported_errors(unit, opts, &mut res);
     proc_macro2::extra::invalidate_current_thread_spans();
     res
 }

@@ -15,6 +15,8 @@ pub mod index;
 pub mod lint;
 pub mod macros;
 pub mod parse;
+pub mod prefilter;
+pub mod progress;
 pub mod source;
 pub mod suppress;
 pub mod walk;

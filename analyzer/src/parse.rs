@@ -177,21 +177,8 @@ pub fn parse_error(file: &SourceFile, message: String, loc: Location) -> Diagnos
 // The error is the diagnostic itself, made once per bad file: not a hot path.
 #[allow(clippy::result_large_err)]
 pub fn parse_file(file: &SourceFile) -> Result<syn::File, Diagnostic> {
-    let depth = bracket_depth(&file.text);
-    if depth > MAX_DEPTH {
-        return Err(parse_error(
-            file,
-            format!("brackets and prefix operators nest {depth} levels deep, more than the {MAX_DEPTH} imperlint parses safely; file skipped"),
-            Location::file_start(file.display.clone()),
-        ));
-    }
-    let ast = syn::parse_file(&file.text).map_err(|e| {
-        let mut loc = location(&file.display, e.span());
-        if loc.line == 0 {
-            loc = Location::file_start(file.display.clone());
-        }
-        parse_error(file, format!("cannot parse `{}`: {e}", file.display), loc)
-    })?;
+    check_bracket_depth(file)?;
+    let ast = syn::parse_file(&file.text).map_err(|e| syn_error(file, e))?;
     let depth = syntax_depth(&ast);
     if depth > MAX_SYNTAX_DEPTH {
         return Err(parse_error(
@@ -201,6 +188,49 @@ pub fn parse_file(file: &SourceFile) -> Result<syn::File, Diagnostic> {
         ));
     }
     Ok(ast)
+}
+
+// The error is the diagnostic itself, made once per bad file: not a hot path.
+#[allow(clippy::result_large_err)]
+fn check_bracket_depth(file: &SourceFile) -> Result<(), Diagnostic> {
+    let depth = bracket_depth(&file.text);
+    if depth > MAX_DEPTH {
+        return Err(parse_error(
+            file,
+            format!("brackets and prefix operators nest {depth} levels deep, more than the {MAX_DEPTH} imperlint parses safely; file skipped"),
+            Location::file_start(file.display.clone()),
+        ));
+    }
+    Ok(())
+}
+
+fn syn_error(file: &SourceFile, e: syn::Error) -> Diagnostic {
+    let mut loc = location(&file.display, e.span());
+    if loc.line == 0 {
+        loc = Location::file_start(file.display.clone());
+    }
+    parse_error(file, format!("cannot parse `{}`: {e}", file.display), loc)
+}
+
+/// Tokenizes a file the way [`parse_file`] starts (depth check, byte-order
+/// mark and `#!` line skipped, `proc_macro2`'s lexer), without building a
+/// syntax tree: the same diagnostic for a file too deep or with a lexical
+/// error (unbalanced brackets, unterminated literals), none for a grammar
+/// error. For crates the prefilter rules out.
+// The error is the diagnostic itself, made once per bad file: not a hot path.
+#[allow(clippy::result_large_err)]
+pub fn tokenize_file(file: &SourceFile) -> Result<(), Diagnostic> {
+    check_bracket_depth(file)?;
+    let mut text: &str = &file.text;
+    text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(rest) = text.strip_prefix("#!") {
+        if !rest.trim_start().starts_with('[') {
+            text = text.find('\n').map_or("", |i| &text[i..]);
+        }
+    }
+    text.parse::<TokenStream>()
+        .map(drop)
+        .map_err(|e| syn_error(file, e.into()))
 }
 
 /// The deepest nesting of expressions, types, patterns and items in `ast`,

@@ -107,7 +107,9 @@ fn walk_dir(dir: &Path, root: &Path, out: &mut BTreeSet<PathBuf>, diags: &mut Ve
     for entry in walker {
         match entry {
             Ok(e) => {
-                if e.file_type().is_some_and(|t| t.is_file())
+                // Not only regular files: a FIFO or socket named `.rs` is
+                // reported by `read_source` rather than silently skipped.
+                if e.file_type().is_some_and(|t| !t.is_dir())
                     && e.path().extension().is_some_and(|x| x == "rs")
                 {
                     out.insert(e.path().to_path_buf());
@@ -224,6 +226,16 @@ pub fn discover(paths: &[PathBuf], root: &Path, exclude: &dyn Fn(&Path) -> bool)
 #[allow(clippy::result_large_err)]
 pub fn read_source(path: &Path, root: &Path) -> Result<SourceFile, Diagnostic> {
     let display = display_path(path, root);
+    // Reading a FIFO would wait for a writer forever; devices and sockets
+    // are not source either.
+    let meta = std::fs::metadata(path)
+        .map_err(|e| io_diag(display.clone(), format!("cannot read `{display}`: {e}")))?;
+    if !meta.is_file() {
+        return Err(io_diag(
+            display.clone(),
+            format!("`{display}` is not a regular file (a FIFO, socket or device); skipped"),
+        ));
+    }
     let bytes = std::fs::read(path)
         .map_err(|e| io_diag(display.clone(), format!("cannot read `{display}`: {e}")))?;
     match String::from_utf8(bytes) {

@@ -1,0 +1,301 @@
+//! The prefilter: before a crate is parsed, its files' bytes are searched
+//! (one Aho-Corasick automaton, ASCII case-insensitive) for the few names
+//! without which no lint can fire. A crate with no hit is not parsed or
+//! analysed: its files are only read and tokenized (see `driver`), so I/O
+//! errors, invalid UTF-8 and lexical errors (unbalanced brackets,
+//! unterminated strings: what truncated and binary files give) are still
+//! reported. This module owns the pattern list and its soundness argument;
+//! it knows no lint, only the catalog and the configuration.
+//!
+//! # Why the patterns are enough
+//!
+//! Every finding is raised on an event of the walk (`event::EventKind`).
+//! Either the lint requires the thread to be impersonating at the event, or
+//! the event itself names a catalog item:
+//!
+//! - Impersonating state starts only at a begin: a catalog `Begin` or
+//!   `SetToken` call (`walk::Walker::begin`), a configured `begin` wrapper,
+//!   a function summarised as beginning or as running its closure
+//!   impersonated (its body reaches one of the former in this crate), a
+//!   `// imperlint: impersonated` marker, or a configured entry point. So
+//!   `com_call_without_cloaking`, `create_process_while_impersonating`,
+//!   `handle_outlives_impersonation` (handles are tracked only when opened
+//!   while impersonating), `hkcu_while_impersonating`,
+//!   `identity_blind_cache`, `impersonation_across_await`,
+//!   `missing_revert`, `nested_impersonation`, `pool_work_without_transfer`,
+//!   `process_profile_while_impersonating`,
+//!   `thread_spawn_while_impersonating` and
+//!   `window_message_while_impersonating` need a `Begin`/`SetToken` name,
+//!   `imperlint`, or a configured begin/entry-point name.
+//! - `unchecked_impersonation` reports `Begin` events and fail-open guard
+//!   constructors (which begin): the same names.
+//! - `unchecked_revert` reports `End` events: a catalog `End` or `SetToken`
+//!   call (a `Ps*` begin with a null token also ends, a `Begin` name), a
+//!   configured `end`, or a function summarised as ending (its body reaches
+//!   one of these).
+//! - `send_impersonation_guard` reports guard types: a `Drop` that ends
+//!   impersonation (an `End` name, as above) or a configured guard type.
+//! - `token_hoarding` reports token handles from `SaveToken`,
+//!   `TokenSource` and `TokenDuplicate` calls.
+//! - `excessive_impersonation_level` reports a `catalog::DELEGATION_LEVELS`
+//!   constant, or a pipe client opened on a path whose string value holds
+//!   `catalog::PIPE_PREFIX`: the word `pipe` (any case) is in the source of
+//!   every such literal, right after what writes the backslash before it:
+//!   `\pipe` (raw, or the end of an escaped `\\`), `x5cpipe` (`\x5c`),
+//!   `5c}pipe` (`\u{5c}`), or `"pipe` (a literal or `concat!` piece that
+//!   starts with it). Not covered: the word's own letters written as escapes
+//!   (`\x70ipe`), or a string continued onto a new line (`\` at the end of
+//!   a line) just before it.
+//! - `unused_suppression`, `invalid_suppression` and the marker need the
+//!   word `imperlint` in a comment.
+//! - `parse_error` and `io_error` are still reported (above); only errors
+//!   that a tokenizer cannot see (valid tokens in an invalid order) are not,
+//!   in crates with no hit.
+//!
+//! Names are matched anywhere in the bytes (comments, strings, longer
+//! identifiers), which only makes more crates hit. Renames keep the original
+//! name in the `use` that makes them; glob imports keep it at the use site.
+//! A crate's files include those its `mod x;`, `#[path = ".."]` and
+//! `include!("..")` pull in from outside the discovered set: they are found
+//! textually ([`references`]) and scanned too, the way `driver` follows them
+//! after parsing; one written in a way not read here makes the crate a hit.
+
+use crate::catalog::{self, Role};
+use crate::config::Config;
+use aho_corasick::AhoCorasick;
+
+/// The word in suppressions and markers (`// imperlint: allow(..)`,
+/// `// imperlint: impersonated`).
+pub const COMMENT_WORD: &str = "imperlint";
+
+/// Catalog roles whose names can start a finding without impersonating
+/// state, or start the state itself (see the module documentation).
+const TRIGGER_ROLES: &[Role] = &[
+    Role::Begin,
+    Role::End,
+    Role::SetToken,
+    Role::SaveToken,
+    Role::TokenSource,
+    Role::TokenDuplicate,
+];
+
+/// The patterns for a run with `config`: catalog names, the delegation
+/// constants, the pipe word, the comment word, and the last segment of every
+/// configured begin, end, guard and entry point. Sorted, without duplicates.
+pub fn patterns(config: &Config) -> Vec<String> {
+    let mut out: Vec<String> = catalog::APIS
+        .iter()
+        .filter(|a| TRIGGER_ROLES.contains(&a.role))
+        .map(|a| a.name.to_string())
+        .collect();
+    out.extend(catalog::DELEGATION_LEVELS.iter().map(|s| s.to_string()));
+    out.extend(pipe_patterns());
+    out.push(COMMENT_WORD.to_string());
+    for configured in config
+        .begin
+        .iter()
+        .chain(&config.end)
+        .chain(&config.guards)
+        .chain(&config.entry_points)
+    {
+        if let Some(last) = configured.rsplit("::").next().filter(|s| !s.is_empty()) {
+            out.push(last.to_string());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The pipe word of `catalog::PIPE_PREFIX` (`pipe`) after each way of
+/// writing the backslash before it in source, or the quote that starts a
+/// literal with it (see the module documentation).
+fn pipe_patterns() -> Vec<String> {
+    let prefix = catalog::PIPE_PREFIX.trim_end_matches('\\');
+    let word = &prefix[prefix.rfind('\\').map_or(0, |i| i + 1)..];
+    ["\\", "x5c", "5c}", "\""]
+        .iter()
+        .map(|before| format!("{before}{word}"))
+        .collect()
+}
+
+/// A compiled prefilter, shared by the worker threads.
+pub struct Prefilter {
+    automaton: AhoCorasick,
+}
+
+impl Prefilter {
+    pub fn new(config: &Config) -> Prefilter {
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(patterns(config))
+            .expect("the patterns are short literals");
+        Prefilter { automaton }
+    }
+
+    /// True when `text` holds a pattern.
+    pub fn hits(&self, text: &str) -> bool {
+        self.automaton.is_match(text)
+    }
+}
+
+/// A file another file pulls in, found textually (comments and strings
+/// too, which only adds files to scan).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reference {
+    /// `mod name;`: `name.rs` or `name/mod.rs` in the module folder.
+    Module(String),
+    /// `#[path = "lit"]` or `include!("lit")`: `lit` in the file's folder.
+    File(String),
+}
+
+/// The files `text` pulls in, or `None` when a `#[path]` or `include!`
+/// names one in a way not read here (escapes, raw strings): the caller must
+/// then treat the crate as a hit. What is not a string literal is not
+/// followed after parsing either (`include!(concat!(..))`), so it is
+/// ignored here.
+pub fn references(text: &str) -> Option<Vec<Reference>> {
+    let b = text.as_bytes();
+    let skip_blanks = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let word_at = |i: usize, len: usize| {
+        (i == 0 || !is_ident(b[i - 1])) && !matches!(b.get(i + len), Some(c) if is_ident(*c))
+    };
+    // A plain string literal at `i`: Some(Some(value)), Some(None) when it
+    // is a literal this does not read, None when there is no literal.
+    let literal = |i: usize| -> Option<Option<String>> {
+        match b.get(i)? {
+            b'"' => {
+                let end = i + 1 + text[i + 1..].find('"')?;
+                let value = &text[i + 1..end];
+                Some((!value.contains('\\')).then(|| value.to_string()))
+            }
+            b'r' | b'b' | b'c' if matches!(b.get(i + 1), Some(b'"' | b'#' | b'r')) => Some(None),
+            _ => None,
+        }
+    };
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("mod") {
+        if !word_at(i, 3) {
+            continue;
+        }
+        let mut j = skip_blanks(i + 3);
+        if b[j..].starts_with(b"r#") {
+            j += 2;
+        }
+        let start = j;
+        while j < b.len() && is_ident(b[j]) {
+            j += 1;
+        }
+        if j > start && b.get(skip_blanks(j)) == Some(&b';') {
+            out.push(Reference::Module(text[start..j].to_string()));
+        }
+    }
+    for (i, _) in text.match_indices("include") {
+        if !word_at(i, 7) || b.get(skip_blanks(i + 7)) != Some(&b'!') {
+            continue;
+        }
+        let open = skip_blanks(skip_blanks(i + 7) + 1);
+        if !matches!(b.get(open), Some(b'(' | b'[' | b'{')) {
+            continue;
+        }
+        match literal(skip_blanks(open + 1)) {
+            Some(Some(v)) => out.push(Reference::File(v)),
+            Some(None) => return None,
+            None => {}
+        }
+    }
+    for (i, _) in text.match_indices("path") {
+        if !word_at(i, 4) || b.get(skip_blanks(i + 4)) != Some(&b'=') {
+            continue;
+        }
+        // Only in an attribute: `[` before it, blanks allowed.
+        let mut j = i;
+        while j > 0 && b[j - 1].is_ascii_whitespace() {
+            j -= 1;
+        }
+        if j == 0 || b[j - 1] != b'[' {
+            continue;
+        }
+        match literal(skip_blanks(skip_blanks(i + 4) + 1)) {
+            Some(Some(v)) => out.push(Reference::File(v)),
+            Some(None) => return None,
+            None => {}
+        }
+    }
+    Some(out)
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_come_from_the_catalog_and_the_configuration() {
+        let mut cfg = Config::default();
+        cfg.begin.push("my_crate::sec::impersonate_client".into());
+        cfg.entry_points.push("BackupAgent::Invoke".into());
+        let p = patterns(&cfg);
+        for name in [
+            "ImpersonateLoggedOnUser",
+            "RevertToSelf",
+            "SetThreadToken",
+            "OpenThreadToken",
+            "DuplicateTokenEx",
+            "SecurityDelegation",
+            "\\pipe",
+            "\"pipe",
+            "imperlint",
+            "impersonate_client",
+            "Invoke",
+        ] {
+            assert!(p.iter().any(|x| x == name), "missing pattern {name}");
+        }
+        // Names that matter only while impersonating are not triggers.
+        for name in ["CreateProcessW", "spawn", "HKEY_CURRENT_USER"] {
+            assert!(!p.iter().any(|x| x == name), "{name} is not a trigger");
+        }
+    }
+
+    #[test]
+    fn hits_in_any_spelling() {
+        let f = Prefilter::new(&Config::default());
+        assert!(f.hits("unsafe { revertToSelf() }"));
+        assert!(f.hits(r#"const P: &str = "\\\\.\\PIPE\\x";"#));
+        assert!(f.hits(r#"const P: &str = r"\\.\pipe\x";"#));
+        assert!(f.hits(r#"concat!(r"\\.\", "pipe\\x")"#));
+        assert!(f.hits("// imperlint: impersonated"));
+        assert!(!f.hits("fn pipe() -> (Fd, Fd) { libc::pipe(fds) } // a pipe"));
+        assert!(!f.hits("use std::thread; fn f() { thread::spawn(|| ()); }"));
+    }
+
+    #[test]
+    fn references_are_found_textually() {
+        use Reference::*;
+        assert_eq!(
+            references("mod a;\npub(crate) mod b ;\nmod c { }\nmod r#d;\nfn mode;").unwrap(),
+            [Module("a".into()), Module("b".into()), Module("d".into())]
+        );
+        assert_eq!(
+            references("include ! ( \"gen.rs\" );\n#[ path = \"x/y.rs\" ] mod y;").unwrap(),
+            [
+                Module("y".into()),
+                File("gen.rs".into()),
+                File("x/y.rs".into())
+            ]
+        );
+        assert_eq!(
+            references("include!(concat!(env!(\"OUT_DIR\"), \"/a.rs\")); let path = 1;").unwrap(),
+            []
+        );
+        assert!(references(r#"#[path = r"a\b.rs"] mod b;"#).is_none());
+    }
+}
