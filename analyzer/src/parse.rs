@@ -178,7 +178,7 @@ pub fn parse_error(file: &SourceFile, message: String, loc: Location) -> Diagnos
 #[allow(clippy::result_large_err)]
 pub fn parse_file(file: &SourceFile) -> Result<syn::File, Diagnostic> {
     check_bracket_depth(file)?;
-    let ast = syn::parse_file(&file.text).map_err(|e| syn_error(file, e))?;
+    let ast = syn::parse_file(&aligned_text(&file.text)).map_err(|e| syn_error(file, e))?;
     let depth = syntax_depth(&ast);
     if depth > MAX_SYNTAX_DEPTH {
         return Err(parse_error(
@@ -219,6 +219,33 @@ fn syn_error(file: &SourceFile, e: syn::Error) -> Diagnostic {
 /// error. For crates the prefilter rules out.
 // The error is the diagnostic itself, made once per bad file: not a hot path.
 #[allow(clippy::result_large_err)]
+/// The text handed to syn. `syn::parse_file` drops a leading byte-order mark
+/// and a `#!` line before parsing, which would shift every byte offset in
+/// the file; blanking them with spaces of the same byte length keeps offsets
+/// (and line numbers) true to the file on disk.
+fn aligned_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let bom = text.starts_with('\u{feff}');
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let shebang = body
+        .strip_prefix("#!")
+        .is_some_and(|rest| !rest.trim_start().starts_with('['));
+    if !bom && !shebang {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    if bom {
+        out.push_str("   ");
+    }
+    if shebang {
+        let end = body.find('\n').unwrap_or(body.len());
+        out.push_str(&" ".repeat(end));
+        out.push_str(&body[end..]);
+    } else {
+        out.push_str(body);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 pub fn tokenize_file(file: &SourceFile) -> Result<(), Diagnostic> {
     check_bracket_depth(file)?;
     let mut text: &str = &file.text;
@@ -304,6 +331,32 @@ fn token_count(ts: &TokenStream, limit: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_survive_a_bom_and_a_shebang() {
+        for prefix in [
+            "\u{feff}",
+            "#!/usr/bin/env run-cargo-script\n",
+            "\u{feff}#!x\n",
+        ] {
+            let text = format!("{prefix}fn f() {{ g(); }}\n");
+            let f = SourceFile {
+                path: "a.rs".into(),
+                display: "a.rs".into(),
+                text: text.clone().into(),
+            };
+            let ast = parse_file(&f).unwrap();
+            let syn::Item::Fn(func) = &ast.items[0] else {
+                panic!("not a fn")
+            };
+            let loc = location("a.rs", func.sig.ident.span());
+            assert_eq!(
+                &text[loc.byte_start..loc.byte_end],
+                "f",
+                "prefix {prefix:?}"
+            );
+        }
+    }
 
     #[test]
     fn depth_ignores_literals_and_comments() {
