@@ -212,13 +212,6 @@ fn syn_error(file: &SourceFile, e: syn::Error) -> Diagnostic {
     parse_error(file, format!("cannot parse `{}`: {e}", file.display), loc)
 }
 
-/// Tokenizes a file the way [`parse_file`] starts (depth check, byte-order
-/// mark and `#!` line skipped, `proc_macro2`'s lexer), without building a
-/// syntax tree: the same diagnostic for a file too deep or with a lexical
-/// error (unbalanced brackets, unterminated literals), none for a grammar
-/// error. For crates the prefilter rules out.
-// The error is the diagnostic itself, made once per bad file: not a hot path.
-#[allow(clippy::result_large_err)]
 /// The text handed to syn. `syn::parse_file` drops a leading byte-order mark
 /// and a `#!` line before parsing, which would shift every byte offset in
 /// the file; blanking them with spaces of the same byte length keeps offsets
@@ -246,6 +239,13 @@ fn aligned_text(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Tokenizes a file the way [`parse_file`] starts (depth check, byte-order
+/// mark and `#!` line skipped, `proc_macro2`'s lexer), without building a
+/// syntax tree: the same diagnostic for a file too deep or with a lexical
+/// error (unbalanced brackets, unterminated literals), none for a grammar
+/// error. For crates the prefilter rules out.
+// The error is the diagnostic itself, made once per bad file: not a hot path.
+#[allow(clippy::result_large_err)]
 pub fn tokenize_file(file: &SourceFile) -> Result<(), Diagnostic> {
     check_bracket_depth(file)?;
     let mut text: &str = &file.text;
