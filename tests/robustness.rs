@@ -1,0 +1,518 @@
+//! Robustness, through the real binary: hostile or broken input never
+//! crashes imperlint or hangs it, each bad file is named in a diagnostic (or
+//! an error line), and every other file's findings are kept. A panic in one
+//! crate (injected with the driver's test hook) becomes an `internal_error`
+//! with exit code 2 while the other crates are still reported. Output does
+//! not depend on `--jobs`, nor on the prefilter.
+//!
+//! Tests run as root in CI, where `chmod 000` blocks nothing; the unreadable
+//! inputs are real ones instead: a FIFO named `x.rs` (reading it would wait
+//! forever), `/proc/self/mem` behind a symlink (`read` fails with EIO), a
+//! dangling symlink, a symlink to itself, and a folder named `y.rs`.
+
+use imperlint_analyzer::config::Config;
+use imperlint_analyzer::driver::{self, Options, INJECT_PANIC_ENV};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What one run of the binary did.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary in `dir`, killing it (and failing) after `limit`: a hang
+/// is a failure too.
+fn imperlint_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let limit = Duration::from_secs(300);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_imperlint"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove(INJECT_PANIC_ENV)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the imperlint binary runs");
+    // Drain the pipes on threads so a large output cannot block the child.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut s).unwrap();
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        std::io::Read::read_to_end(&mut err, &mut s).unwrap();
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("imperlint {args:?} did not finish in {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&out_t.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err_t.join().unwrap()).into_owned(),
+    }
+}
+
+fn imperlint(dir: &Path, args: &[&str]) -> Run {
+    imperlint_env(dir, args, &[])
+}
+
+/// Asserts the run ended by itself with `code`: not killed by a signal (a
+/// stack overflow aborts), no panic (101).
+fn assert_exit(run: &Run, code: i32) {
+    let crashed =
+        matches!(run.code, None | Some(101)) || run.stderr.contains("overflowed its stack");
+    assert!(
+        !crashed,
+        "imperlint crashed (exit code {:?}):\n{}",
+        run.code, run.stderr
+    );
+    assert_eq!(
+        run.code,
+        Some(code),
+        "--- stdout:\n{}\n--- stderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// (lint, file, message) of each diagnostic in JSON output.
+fn diagnostics(json: &str) -> Vec<(String, String, String)> {
+    let doc: Value = serde_json::from_str(json).expect("JSON output");
+    doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["lint"].as_str().unwrap().to_owned(),
+                d["file"].as_str().unwrap().to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A real hazard: the revert's failure is ignored while impersonating
+/// (`unchecked_revert`).
+const GOOD: &str = "\
+use windows_sys::Win32::Foundation::HANDLE;
+use windows_sys::Win32::Security::{ImpersonateLoggedOnUser, RevertToSelf};
+
+pub fn serve(token: HANDLE) -> bool {
+    if unsafe { ImpersonateLoggedOnUser(token) } == 0 {
+        return false;
+    }
+    unsafe { RevertToSelf() };
+    true
+}
+";
+
+/// A crate folder `dir/name` with `src/good.rs` holding [`GOOD`].
+fn good_crate(dir: &Path, name: &str) -> PathBuf {
+    let root = dir.join(name);
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{}\"\nversion = \"0.1.0\"\n",
+            name.replace(' ', "_")
+        ),
+    )
+    .unwrap();
+    std::fs::write(root.join("src/good.rs"), GOOD).unwrap();
+    root
+}
+
+fn assert_good_found(diags: &[(String, String, String)], file: &str) {
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.0 == "unchecked_revert" && d.1 == file),
+        "the finding in `{file}` was lost: {diags:#?}"
+    );
+}
+
+/// Asserts a diagnostic of one of `lints` names `file`.
+fn assert_named(diags: &[(String, String, String)], file: &str, lints: &[&str]) {
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.1 == file && lints.contains(&d.0.as_str())),
+        "no {lints:?} diagnostic names `{file}`: {diags:#?}"
+    );
+}
+
+#[test]
+fn broken_sources_are_named_and_the_rest_of_the_crate_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = good_crate(dir.path(), "svc");
+    // The largest source of the demo fixture, cut just inside a function.
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/_demo/src");
+    let fixture = std::fs::read_dir(&demo)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .max_by_key(String::len)
+        .unwrap();
+    let half = fixture.len() / 2;
+    let cut = fixture[half..]
+        .find("fn ")
+        .and_then(|f| fixture[half + f..].find('{').map(|b| half + f + b + 1))
+        .expect("a function after the middle");
+    let elf = std::fs::read(env!("CARGO_BIN_EXE_imperlint")).unwrap();
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "invalid.rs",
+            b"pub fn broken( -> { RevertToSelf() }\n".to_vec(),
+        ),
+        (
+            "grammar.rs",
+            b"pub fn f() { let = RevertToSelf(); }\n".to_vec(),
+        ),
+        ("truncated.rs", fixture.as_bytes()[..cut].to_vec()),
+        ("latin1.rs", b"// caf\xe9\npub fn f() {}\n".to_vec()),
+        ("binary.rs", elf[..64 * 1024].to_vec()),
+        ("nul.rs", b"pub fn f() {}\n\0\0\0\0".to_vec()),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(root.join("src").join(name), bytes).unwrap();
+    }
+    for extra in [&[][..], &["--no-prefilter"][..]] {
+        let mut args = vec!["check", ".", "--format", "json"];
+        args.extend_from_slice(extra);
+        let run = imperlint(dir.path(), &args);
+        assert_exit(&run, 1);
+        let diags = diagnostics(&run.stdout);
+        assert_good_found(&diags, "svc/src/good.rs");
+        for (name, _) in &files {
+            assert_named(
+                &diags,
+                &format!("svc/src/{name}"),
+                &["parse_error", "io_error"],
+            );
+        }
+    }
+}
+
+#[test]
+fn broken_files_in_a_crate_with_nothing_to_find_are_still_named() {
+    // The prefilter rules this crate out (no impersonation API anywhere),
+    // so it is only tokenized: lexical errors are still reported.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("plain");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"plain\"\n").unwrap();
+    std::fs::write(root.join("src/lib.rs"), "pub fn ok() -> u32 { 1 }\n").unwrap();
+    std::fs::write(root.join("src/truncated.rs"), "pub fn f() { if x {\n").unwrap();
+    std::fs::write(
+        root.join("src/binary.rs"),
+        b"\x7fELF\x02\x01\x01\0\0\xff\xfe",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("src/quote.rs"),
+        "pub const S: &str = \"unterminated;\n",
+    )
+    .unwrap();
+    let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
+    assert_exit(&run, 1);
+    let diags = diagnostics(&run.stdout);
+    for name in ["truncated.rs", "binary.rs", "quote.rs"] {
+        assert_named(&diags, &format!("plain/src/{name}"), &["parse_error"]);
+    }
+    assert!(
+        diags.iter().all(|d| d.1 != "plain/src/lib.rs"),
+        "{diags:#?}"
+    );
+}
+
+/// Writes `body` (which should mention an impersonation API so that the
+/// prefilter lets it through) as a function in `dir/name`.
+fn deep_file(dir: &Path, name: &str, body: &str) {
+    std::fs::write(
+        dir.join(name),
+        format!("pub fn deep(x: X) -> X {{ RevertToSelf(); {body} }}\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn ten_thousand_levels_of_nesting_do_not_overflow_the_stack() {
+    let n = 10_000;
+    let dir = tempfile::tempdir().unwrap();
+    let root = good_crate(dir.path(), "deep");
+    let src = root.join("src");
+    let cases = [
+        ("blocks.rs", format!("{}x{}", "{".repeat(n), "}".repeat(n))),
+        ("not.rs", format!("{}x", "!".repeat(n))),
+        ("neg.rs", format!("{}x{}", "-(".repeat(n), ")".repeat(n))),
+        ("sum.rs", ["x"; 10_000].join(" + ")),
+        ("chain.rs", format!("x{}", ".f()".repeat(n))),
+        ("refs.rs", format!("{}x", "&".repeat(n))),
+        ("assign.rs", format!("{}x", "x = ".repeat(n))),
+        ("closures.rs", format!("{}x", "|| ".repeat(n))),
+        (
+            "macro.rs",
+            format!("assert!({})", ["x"; 10_000].join(" + ")),
+        ),
+    ];
+    for (name, body) in &cases {
+        deep_file(&src, name, body);
+    }
+    let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
+    assert_exit(&run, 1);
+    let diags = diagnostics(&run.stdout);
+    assert_good_found(&diags, "deep/src/good.rs");
+    for (name, _) in &cases {
+        // Analysed, or skipped with a diagnostic that names the file.
+        assert_named(&diags, &format!("deep/src/{name}"), &["parse_error"]);
+    }
+}
+
+#[test]
+fn nesting_just_under_the_limit_is_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = good_crate(dir.path(), "shallow");
+    let src = root.join("src");
+    let n = 900;
+    deep_file(&src, "chain.rs", &format!("x{}", ".f()".repeat(n)));
+    deep_file(&src, "sum.rs", &["x"; 900].join(" + "));
+    deep_file(&src, "not.rs", &format!("{}x", "!".repeat(n)));
+    let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
+    assert_exit(&run, 1);
+    let diags = diagnostics(&run.stdout);
+    assert_good_found(&diags, "shallow/src/good.rs");
+    assert!(
+        diags.iter().all(|d| d.0 != "parse_error"),
+        "refused: {diags:#?}"
+    );
+}
+
+/// A generated file of about `mb` megabytes: many small functions, and at
+/// the end one real hazard, which must be found (the file was analysed).
+pub fn generated_source(mb: usize) -> String {
+    let mut s = String::with_capacity(mb << 20);
+    s.push_str("use windows_sys::Win32::Security::{ImpersonateLoggedOnUser, RevertToSelf};\n\n");
+    let mut i = 0usize;
+    while s.len() < mb << 20 {
+        s.push_str(&format!(
+            "/// Generated helper {i}.\npub fn helper_{i}(values: &[u64], scale: u64) -> u64 {{\n    let mut total = {i};\n    for v in values.iter().filter(|v| **v % 3 != 0) {{\n        total = total.wrapping_add(v.wrapping_mul(scale));\n    }}\n    match total % 4 {{\n        0 => helper_{j}(values, scale + 1),\n        1 => total >> 1,\n        _ => format!(\"{{total}}-{{scale}}\").len() as u64,\n    }}\n}}\n\n",
+            j = i.saturating_sub(1),
+        ));
+        i += 1;
+    }
+    s.push_str("pub fn serve(token: isize) -> bool {\n    if unsafe { ImpersonateLoggedOnUser(token) } == 0 {\n        return false;\n    }\n    unsafe { RevertToSelf() };\n    true\n}\n");
+    s
+}
+
+/// The size of the generated file: 1 MB by default (tests run unoptimised,
+/// where syn parses this code at about 0.2 MB/s), `IMPERLINT_BIG_FILE_MB=50`
+/// in the benchmark (`bench/run.sh`, optimised).
+fn big_file_mb() -> usize {
+    std::env::var("IMPERLINT_BIG_FILE_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+}
+
+#[test]
+fn a_big_generated_file_is_analysed() {
+    let mb = big_file_mb();
+    let dir = tempfile::tempdir().unwrap();
+    let root = good_crate(dir.path(), "big");
+    std::fs::write(root.join("src/generated.rs"), generated_source(mb)).unwrap();
+    let start = Instant::now();
+    let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
+    let took = start.elapsed();
+    assert_exit(&run, 1);
+    let diags = diagnostics(&run.stdout);
+    assert_good_found(&diags, "big/src/good.rs");
+    assert_good_found(&diags, "big/src/generated.rs");
+    eprintln!("{mb} MB generated file: {:.2} s", took.as_secs_f64());
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_entries_and_symlink_loops_are_named() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = good_crate(dir.path(), "odd");
+    let src = root.join("src");
+    let fifo = src.join("x.rs");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo failed");
+    symlink("/proc/self/mem", src.join("mem.rs")).unwrap();
+    symlink("nowhere.rs", src.join("gone.rs")).unwrap();
+    symlink("self.rs", src.join("self.rs")).unwrap();
+    symlink(".", src.join("loop")).unwrap();
+    // A folder named like a source file is walked as a folder.
+    std::fs::create_dir(src.join("y.rs")).unwrap();
+    std::fs::write(src.join("y.rs/inner.rs"), GOOD).unwrap();
+
+    let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
+    assert_exit(&run, 1);
+    let diags = diagnostics(&run.stdout);
+    assert_good_found(&diags, "odd/src/good.rs");
+    assert_good_found(&diags, "odd/src/y.rs/inner.rs");
+    assert_named(&diags, "odd/src/x.rs", &["io_error"]);
+    assert_named(&diags, "odd/src/mem.rs", &["io_error"]);
+    assert_named(&diags, "odd/src/gone.rs", &["io_error"]);
+    assert_named(&diags, "odd/src/self.rs", &["io_error"]);
+    assert_named(&diags, "odd/src/loop", &["io_error"]);
+
+    // Naming the FIFO itself must not wait for a writer either.
+    let run = imperlint(dir.path(), &["check", "odd/src/x.rs", "--format", "json"]);
+    assert_exit(&run, 1);
+    assert_named(&diagnostics(&run.stdout), "odd/src/x.rs", &["io_error"]);
+}
+
+#[test]
+fn paths_with_spaces_and_non_ascii_names_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = good_crate(dir.path(), "my crate ü");
+    std::fs::write(root.join("src/naïve file ☃.rs"), GOOD).unwrap();
+    let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
+    assert_exit(&run, 1);
+    let diags = diagnostics(&run.stdout);
+    assert_good_found(&diags, "my crate ü/src/good.rs");
+    assert_good_found(&diags, "my crate ü/src/naïve file ☃.rs");
+    // Named on the command line, and through SARIF's URIs.
+    let run = imperlint(
+        dir.path(),
+        &[
+            "check",
+            "my crate ü/src/naïve file ☃.rs",
+            "--format",
+            "json",
+        ],
+    );
+    assert_exit(&run, 1);
+    assert_good_found(&diagnostics(&run.stdout), "my crate ü/src/naïve file ☃.rs");
+    let run = imperlint(dir.path(), &["check", ".", "--format", "sarif"]);
+    assert_exit(&run, 1);
+    let sarif: Value = serde_json::from_str(&run.stdout).unwrap();
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert!(
+        uris.iter()
+            .any(|u| u.contains("na%C3%AFve%20file") || u.contains("naïve file")),
+        "{uris:?}"
+    );
+}
+
+#[test]
+fn a_panic_in_one_crate_is_an_internal_error_and_the_others_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    good_crate(dir.path(), "a");
+    good_crate(dir.path(), "b");
+    let run = imperlint_env(
+        dir.path(),
+        &["check", ".", "--format", "json"],
+        &[(INJECT_PANIC_ENV, "a/src/good.rs")],
+    );
+    assert_exit(&run, 2);
+    let diags = diagnostics(&run.stdout);
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.0 == "internal_error" && d.1 == "a/src/good.rs" && d.2.contains("injected")),
+        "{diags:#?}"
+    );
+    assert_good_found(&diags, "b/src/good.rs");
+    assert!(diags
+        .iter()
+        .all(|d| d.1 != "a/src/good.rs" || d.0 == "internal_error"));
+    // Without the hook, the same tree is fine.
+    let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
+    assert_exit(&run, 1);
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+#[test]
+fn output_is_the_same_whatever_the_jobs_and_the_prefilter() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for format in ["json", "sarif"] {
+        let base = ["check", "fixtures", "--format", format];
+        let runs: Vec<(String, Run)> = [
+            &[][..],
+            &["--jobs", "1"][..],
+            &["--jobs", "2"][..],
+            &["--no-prefilter"][..],
+            &["--no-prefilter", "--jobs", "1"][..],
+        ]
+        .iter()
+        .map(|extra| {
+            let mut args = base.to_vec();
+            args.extend_from_slice(extra);
+            (format!("{extra:?}"), imperlint(root, &args))
+        })
+        .collect();
+        let (first_name, first) = &runs[0];
+        assert!(matches!(first.code, Some(1)), "{}", first.stderr);
+        assert!(first.stdout.len() > 1000);
+        for (name, run) in &runs[1..] {
+            assert!(
+                run.stdout == first.stdout,
+                "{format} output differs between {first_name} and {name}"
+            );
+            assert_eq!(run.code, first.code);
+        }
+    }
+}
+
+#[test]
+fn the_prefilter_changes_no_fixture_result() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() > 10);
+    let lints = imperlint_lints::registry::LINTS.to_vec();
+    for dir in &dirs {
+        let run = |no_prefilter| {
+            let opts = Options {
+                paths: vec![dir.clone()],
+                root: dir.clone(),
+                jobs: Some(1),
+                config: Config::default(),
+                no_prefilter,
+                ..Options::default()
+            };
+            let o = driver::run(&opts, &lints);
+            (
+                format!("{:?}", o.diagnostics),
+                o.files_analyzed,
+                o.internal_errors,
+            )
+        };
+        let (with, without) = (run(false), run(true));
+        assert_eq!(with, without, "fixture {}", dir.display());
+    }
+}
