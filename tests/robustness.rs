@@ -416,8 +416,7 @@ fn paths_with_spaces_and_non_ascii_names_are_reported() {
         .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
         .collect();
     assert!(
-        uris.iter()
-            .any(|u| u.contains("na%C3%AFve%20file") || u.contains("naïve file")),
+        uris.iter().any(|u| u.contains("na%C3%AFve%20file")),
         "{uris:?}"
     );
 }

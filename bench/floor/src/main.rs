@@ -1,0 +1,82 @@
+//! The floor imperlint is measured against: the same discovery, then every
+//! file read and (in `parse` mode) parsed with `syn::parse_file`, one file per
+//! task on a pool of the same size and stack as imperlint's, nothing else.
+//!
+//! `floor read|lex|parse|depth [--jobs N] PATH...` prints one line of JSON:
+//! `{"mode":..,"files":..,"bytes":..,"lines":..,"seconds":..,"errors":..,"max_syntax_depth":..}`.
+//! `read` is the cost of getting the bytes (what a run that parses nothing
+//! still pays), `lex` tokenizes with `proc_macro2`, `parse` builds the AST,
+//! `depth` also measures the deepest syntax (`parse::syntax_depth`).
+
+use imperlint_analyzer::{driver, parse, source};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| usage());
+    if !matches!(mode.as_str(), "read" | "lex" | "parse" | "depth") {
+        usage();
+    }
+    let mut jobs = 0usize;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    while let Some(a) = args.next() {
+        if a == "--jobs" || a == "-j" {
+            jobs = args
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| usage());
+        } else {
+            paths.push(PathBuf::from(a));
+        }
+    }
+    if paths.is_empty() {
+        usage();
+    }
+    let start = Instant::now();
+    let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let disc = source::discover(&paths, &root, &|_: &Path| false);
+    let files: Vec<PathBuf> = disc.crates.into_iter().flat_map(|c| c.files).collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(driver::STACK_SIZE)
+        .build()
+        .expect("thread pool");
+    let per_file: Vec<(usize, usize, usize, usize)> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|p| {
+                let Ok(src) = source::read_source(p, &root) else {
+                    return (0, 0, 1, 0);
+                };
+                let bytes = src.text.len();
+                let lines = src.text.lines().count();
+                let (failed, depth) = match mode.as_str() {
+                    "lex" => (src.text.parse::<proc_macro2::TokenStream>().is_err(), 0),
+                    "parse" => (syn::parse_file(&src.text).is_err(), 0),
+                    "depth" => match syn::parse_file(&src.text) {
+                        Ok(ast) => (false, parse::syntax_depth(&ast)),
+                        Err(_) => (true, 0),
+                    },
+                    _ => (false, 0),
+                };
+                proc_macro2::extra::invalidate_current_thread_spans();
+                (bytes, lines, usize::from(failed), depth)
+            })
+            .collect()
+    });
+    let secs = start.elapsed().as_secs_f64();
+    let (bytes, lines, errors, depth) = per_file.iter().fold((0, 0, 0, 0), |a, b| {
+        (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3.max(b.3))
+    });
+    println!(
+        "{{\"mode\":\"{mode}\",\"files\":{},\"bytes\":{bytes},\"lines\":{lines},\"seconds\":{secs:.3},\"errors\":{errors},\"max_syntax_depth\":{depth}}}",
+        files.len()
+    );
+}
+
+fn usage() -> ! {
+    eprintln!("usage: floor read|lex|parse|depth [--jobs N] PATH...");
+    std::process::exit(2);
+}
