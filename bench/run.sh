@@ -15,7 +15,8 @@
 #   - imperlint (default, prefilter on) and imperlint --no-prefilter (full
 #     analysis): wall time, lines/s, peak memory (`/usr/bin/time -v`);
 #   - full analysis vs floor (target <= 1.5x), default vs read;
-#   - half the corpus vs all of it (linearity);
+#   - half the corpus (every other .rs file of every crate, hard-linked into
+#     bench/corpus-half/) vs all of it (linearity);
 #   - the largest crate alone, and its share of the full run;
 #   - `imperlint check FILE` on one file of a large crate (editor on save);
 #   - a generated 50 MB file (tests/robustness.rs, optimised).
@@ -108,11 +109,16 @@ rate() { awk -v l="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", l / s; else 
 cd "$BENCH"
 CRATES=()
 while IFS= read -r d; do CRATES+=("corpus/$d"); done < <(ls corpus)
-HALF=()
-for i in "${!CRATES[@]}"; do
-    if (( i % 2 == 0 )); then HALF+=("${CRATES[$i]}"); fi
-done
 LARGEST=$(du -s --apparent-size "${CRATES[@]}" | sort -rn | head -1 | cut -f2)
+# Half of every crate: its manifests and every other .rs file (sorted).
+if [ ! -f corpus-half/.complete ]; then
+    rm -rf corpus-half
+    mkdir -p corpus-half
+    (cd corpus && find . -name Cargo.toml -print0 | xargs -0 cp -l --parents -t ../corpus-half)
+    (cd corpus && find . -name '*.rs' | sort | awk 'NR % 2 == 1' | tr '\n' '\0' |
+        xargs -0 cp -l --parents -t ../corpus-half)
+    touch corpus-half/.complete
+fi
 
 # --- measurements --------------------------------------------------------
 say "corpus: ${#CRATES[@]} crates"
@@ -125,17 +131,19 @@ READ_S=$(echo "$READ_JSON" | field seconds)
 say "parse floor"
 FLOOR_JSON=$("$FLOOR" parse --jobs "$JOBS" corpus)
 FLOOR_S=$(echo "$FLOOR_JSON" | field seconds)
-HALF_READ=$("$FLOOR" read --jobs "$JOBS" "${HALF[@]}")
+HALF_READ=$("$FLOOR" read --jobs "$JOBS" corpus-half)
 HALF_LINES=$(echo "$HALF_READ" | field lines)
+LARGEST_FLOOR_S=$("$FLOOR" parse --jobs 1 "$LARGEST" | field seconds)
 
 say "imperlint"
 measure default "$IMPERLINT" check --jobs "$JOBS" --format json corpus
 measure full "$IMPERLINT" check --jobs "$JOBS" --format json --no-prefilter corpus
-measure half "$IMPERLINT" check --jobs "$JOBS" --format json --no-prefilter "${HALF[@]}"
+measure half "$IMPERLINT" check --jobs "$JOBS" --format json --no-prefilter corpus-half
 measure largest "$IMPERLINT" check --jobs "$JOBS" --format json --no-prefilter "$LARGEST"
 NOT_LARGEST=()
 for c in "${CRATES[@]}"; do [ "$c" = "$LARGEST" ] || NOT_LARGEST+=("$c"); done
 measure rest "$IMPERLINT" check --jobs "$JOBS" --format json --no-prefilter "${NOT_LARGEST[@]}"
+measure rest_default "$IMPERLINT" check --jobs "$JOBS" --format json "${NOT_LARGEST[@]}"
 measure rest_1job "$IMPERLINT" check --jobs 1 --format json --no-prefilter "${NOT_LARGEST[@]}"
 
 # Editor on save: one file of a large crate (its package is loaded for context).
@@ -170,10 +178,12 @@ cat <<EOF
 | imperlint --no-prefilter (full analysis) | ${WALL[full]} s, $(rate "$LINES" "${WALL[full]}") lines/s, ${RSS[full]} MB peak |
 | full analysis / parse floor (target <= 1.5) | $(ratio "${WALL[full]}" "$FLOOR_S") |
 | default / read | $(ratio "${WALL[default]}" "$READ_S") |
-| half the corpus (every other crate, $HALF_LINES lines), --no-prefilter | ${WALL[half]} s |
+| half the corpus (every other file of every crate, $HALF_LINES lines), --no-prefilter | ${WALL[half]} s, ${RSS[half]} MB peak |
 | linearity: (full s / full lines) / (half s / half lines) | $(awk -v f="${WALL[full]}" -v fl="$LINES" -v h="${WALL[half]}" -v hl="$HALF_LINES" 'BEGIN { if (h > 0) printf "%.2f", (f / fl) / (h / hl); else print "n/a" }') |
 | largest crate ($(basename "$LARGEST")) alone, --no-prefilter | ${WALL[largest]} s, ${RSS[largest]} MB peak |
+| its parse floor on one thread (a crate is analysed on one thread) | $LARGEST_FLOOR_S s |
 | its share of the full run | $(ratio "${WALL[largest]}" "${WALL[full]}") |
+| every other crate, default (prefilter) | ${WALL[rest_default]} s, ${RSS[rest_default]} MB peak |
 | every other crate, --no-prefilter | ${WALL[rest]} s, ${RSS[rest]} MB peak |
 | every other crate, --no-prefilter --jobs 1 | ${WALL[rest_1job]} s, ${RSS[rest_1job]} MB peak |
 EOF

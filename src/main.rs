@@ -6,6 +6,12 @@ mod fix;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// A crate's syntax trees are allocated and freed in many small pieces;
+/// mimalloc runs the largest crates a third faster than the system
+/// allocator (README, Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let parsed = match cli::Cli::try_parse() {
         Ok(c) => c,
