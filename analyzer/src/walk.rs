@@ -2664,21 +2664,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             other => {
                 let f = self.expr(other, st);
-                let (vals, _) = self.args(c.args.iter(), st);
-                for v in &vals {
-                    self.mark(v, Check::Checked);
-                }
-                if let Some(ci) = f.closure {
-                    let after = self.run_callable(
-                        Callable::Closure(self.closures[ci]),
-                        Mode::InPlace,
-                        st,
-                        None,
-                        None,
-                        None,
-                    );
-                    *st = after;
-                }
+                self.call_closure_value(f.closure, c, st);
                 return Fact::default();
             }
         };
@@ -2691,27 +2677,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         // A call through a local variable: a closure or a closure parameter.
         if path.segments.len() == 1 && fp.qself.is_none() {
             if let Some(var) = st.var(&name).cloned() {
-                let (vals, _) = self.args(c.args.iter(), st);
-                for v in &vals {
-                    self.mark(v, Check::Checked);
-                }
                 self.set_work(&name, st);
                 if let Some(pos) = self.params.iter().position(|p| *p == name) {
                     if st.imp != Imp::No && !self.called_params.contains(&pos) {
                         self.called_params.push(pos);
                     }
                 }
-                if let Some(ci) = var.fact.closure {
-                    let after = self.run_callable(
-                        Callable::Closure(self.closures[ci]),
-                        Mode::InPlace,
-                        st,
-                        None,
-                        None,
-                        None,
-                    );
-                    *st = after;
-                }
+                self.call_closure_value(var.fact.closure, c, st);
                 return Fact::default();
             }
         }
@@ -2810,6 +2782,25 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 self.run_in_place(callables, st);
                 self.generic_call(path, &name, vals, st)
             }
+        }
+    }
+
+    /// A call of a value (`f(..)`, `(self.cb)(..)`): its arguments are
+    /// examined, and a known closure runs here with the caller's state.
+    fn call_closure_value(&mut self, closure: Option<usize>, c: &'a syn::ExprCall, st: &mut State) {
+        let (vals, _) = self.args(c.args.iter(), st);
+        for v in &vals {
+            self.mark(v, Check::Checked);
+        }
+        if let Some(ci) = closure {
+            *st = self.run_callable(
+                Callable::Closure(self.closures[ci]),
+                Mode::InPlace,
+                st,
+                None,
+                None,
+                None,
+            );
         }
     }
 
