@@ -371,6 +371,8 @@ pub struct Walker<'c, 'i, 'a> {
     in_debug_macro: u32,
     /// Inside the arguments of a handle-closing call.
     closing: u32,
+    /// Closures being run through a variable call (never re-entered).
+    running_closures: Vec<usize>,
     call_stack: Vec<Location>,
     reported_stores: HashSet<usize>,
     reported_delegation: HashSet<usize>,
@@ -795,6 +797,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             closures: Vec::new(),
             in_debug_macro: 0,
             closing: 0,
+            running_closures: Vec::new(),
             call_stack: Vec::new(),
             reported_stores: HashSet::new(),
             reported_delegation: HashSet::new(),
@@ -2792,7 +2795,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         for v in &vals {
             self.mark(v, Check::Checked);
         }
-        if let Some(ci) = closure {
+        // A closure is never re-entered from its own body: in
+        // `let write = |b| write(b);` the inner `write` is an earlier binding.
+        if let Some(ci) = closure.filter(|ci| !self.running_closures.contains(ci)) {
+            self.running_closures.push(ci);
             *st = self.run_callable(
                 Callable::Closure(self.closures[ci]),
                 Mode::InPlace,
@@ -2801,6 +2807,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 None,
                 None,
             );
+            self.running_closures.pop();
         }
     }
 
