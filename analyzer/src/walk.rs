@@ -1597,24 +1597,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     ..Fact::default()
                 }
             }
-            syn::Expr::Tuple(t) => {
-                let mut out = Fact::default();
-                for x in &t.elems {
-                    let v = self.expr(x, st);
-                    self.mark(&v, Check::Checked);
-                    merge_carried(&mut out, &v);
-                }
-                out
-            }
-            syn::Expr::Array(a) => {
-                let mut out = Fact::default();
-                for x in &a.elems {
-                    let v = self.expr(x, st);
-                    self.mark(&v, Check::Checked);
-                    merge_carried(&mut out, &v);
-                }
-                out
-            }
+            syn::Expr::Tuple(t) => self.composite(t.elems.iter(), st),
+            syn::Expr::Array(a) => self.composite(a.elems.iter(), st),
             syn::Expr::Repeat(r) => {
                 self.expr(&r.expr, st);
                 Fact::default()
@@ -1801,6 +1785,18 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             _ => Fact::default(),
         }
+    }
+
+    /// A tuple or array: each part is examined, and the handles, tokens and
+    /// guards it carries are carried by the whole.
+    fn composite(&mut self, parts: impl Iterator<Item = &'a syn::Expr>, st: &mut State) -> Fact {
+        let mut out = Fact::default();
+        for x in parts {
+            let v = self.expr(x, st);
+            self.mark(&v, Check::Checked);
+            merge_carried(&mut out, &v);
+        }
+        out
     }
 
     fn field_owner_type(&self, base_expr: &syn::Expr, base: &Fact, st: &State) -> Option<String> {
