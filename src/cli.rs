@@ -76,6 +76,10 @@ pub struct CommonArgs {
     /// API (by default such crates are only read and tokenized).
     #[arg(long)]
     pub no_prefilter: bool,
+    /// Walk every function of the crates it analyses, not only those that
+    /// can lead to a finding. Slower, same results: for checking that.
+    #[arg(long)]
+    pub walk_all: bool,
     /// Color in human output: auto, always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
@@ -260,6 +264,7 @@ fn run(
         config: cfg,
         only_crates: only,
         no_prefilter: args.no_prefilter,
+        walk_all: args.walk_all,
         progress: std::io::stderr().is_terminal(),
     };
     let lints = lints();

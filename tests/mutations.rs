@@ -211,14 +211,16 @@ fn generated_file() -> impl Strategy<Value = String> {
     })
 }
 
-/// Runs the driver on `text` as a crate's only file; fails on any internal error.
+/// Runs the driver on `text` as a crate's only file; fails on any internal
+/// error, or when walking every function (`walk_all`) finds something else
+/// than walking only those that can lead to a finding.
 fn check(text: &str) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let root: PathBuf = dir.path().to_path_buf();
     std::fs::create_dir_all(root.join("src")).unwrap();
     std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"m\"\n").unwrap();
     std::fs::write(root.join("src/lib.rs"), text).unwrap();
-    let opts = Options {
+    let mut opts = Options {
         paths: vec![root.clone()],
         root,
         jobs: Some(1),
@@ -226,6 +228,14 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         ..Options::default()
     };
     let outcome = driver::run(&opts, imperlint_lints::registry::LINTS);
+    opts.walk_all = true;
+    let all = driver::run(&opts, imperlint_lints::registry::LINTS);
+    prop_assert_eq!(
+        format!("{:?}", outcome.diagnostics),
+        format!("{:?}", all.diagnostics),
+        "walking every function changes the result on:\n{}",
+        text
+    );
     let internal: Vec<_> = outcome
         .diagnostics
         .iter()

@@ -452,6 +452,17 @@ fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// Every fixture crate, sorted.
+fn fixture_crates() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
 #[test]
 fn output_is_the_same_whatever_the_jobs_and_the_prefilter() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -484,14 +495,40 @@ fn output_is_the_same_whatever_the_jobs_and_the_prefilter() {
     }
 }
 
+/// Only functions that can lead to a finding are walked (see `analyze`):
+/// walking every one gives the same output on every fixture crate, each
+/// with its own configuration, and on all of them at once.
+#[test]
+fn walking_every_function_changes_no_fixture_result() {
+    let mut dirs = fixture_crates();
+    dirs.push(fixtures_dir());
+    assert!(dirs.len() > 10);
+    for dir in &dirs {
+        let base = ["check", ".", "--format", "json", "--no-prefilter"];
+        let selective = imperlint(dir, &base);
+        let mut args = base.to_vec();
+        args.push("--walk-all");
+        let all = imperlint(dir, &args);
+        assert_eq!(
+            selective.code,
+            all.code,
+            "{}: {}",
+            dir.display(),
+            all.stderr
+        );
+        assert!(
+            selective.stdout == all.stdout,
+            "fixture {}: walking every function changes the output\n{}\n---\n{}",
+            dir.display(),
+            selective.stdout,
+            all.stdout
+        );
+    }
+}
+
 #[test]
 fn the_prefilter_changes_no_fixture_result() {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("Cargo.toml").is_file())
-        .collect();
-    dirs.sort();
+    let dirs = fixture_crates();
     assert!(dirs.len() > 10);
     let lints = imperlint_lints::registry::LINTS.to_vec();
     for dir in &dirs {

@@ -1,14 +1,37 @@
-//! Whole-crate analysis: from parsed files to events. It owns the
+//! Whole-crate analysis: from the crate index to events. It owns the
 //! interprocedural part — function summaries (begins, reverts, runs a
 //! closure impersonated, returns a guard) computed to a fixed point over the
 //! crate's call graph, guard types (an `impl Drop` that reverts), and each
-//! function's entry state (the join over its call sites) — and then walks
-//! every function once more with events on. The per-function walk itself is
-//! `walk`.
+//! function's entry state (the join over its call sites) — and which
+//! functions are walked at all. The per-function walk itself is `walk`.
+//!
+//! # Which functions are walked
+//!
+//! Most functions of most crates cannot produce an event a lint reports:
+//! every finding needs either impersonating state, which only a begin starts
+//! (see `prefilter`), or a call whose name is a prefilter pattern. So a
+//! function is walked when it is *active*:
+//!
+//! - its text holds a prefilter pattern (`FnDef::text_hit`), or its body
+//!   names an import, constant or static whose text holds one
+//!   (`CrateIndex::hit_names`: `use ..::RevertToSelf as revert`);
+//! - it may begin or end impersonation through the functions it calls
+//!   ([`lifecycle_relevant`]);
+//! - it is declared impersonated (marker, `entry_points`);
+//! - a walked function calls it while impersonating; then every function
+//!   that names it is activated too, so its entry state still joins the
+//!   calls made while not impersonating (`Maybe`, not `Yes`).
+//!
+//! A function that is not active starts not impersonating and cannot
+//! begin, so its walk would have no event a lint reports and only call
+//! sites that do not impersonate; not walking it changes no result. The
+//! tests check this on every fixture against walking every function
+//! (`Options::walk_all`). Only active functions need syntax: when one's file
+//! was not parsed, [`analyze_crate`] asks the driver for it.
 
 use crate::diag::Location;
 use crate::event::{CallerNote, Event, EventKind, Imp};
-use crate::index::{CrateIndex, FileCx};
+use crate::index::{name_hash, CrateIndex};
 use crate::macros::MacroArgs;
 use crate::walk::{CallSite, Cx, Effect, Entry, Summary, Walker};
 use std::collections::HashSet;
@@ -25,10 +48,18 @@ pub struct CrateAnalysis {
     pub incomplete: Vec<(Location, String)>,
 }
 
-/// Analyses one crate's parsed files and returns its events, in file order.
-pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> CrateAnalysis {
-    let macros = MacroArgs::collect(files.iter().map(|f| &f.ast));
+/// What [`analyze_crate`] needs or found.
+pub enum Analysis {
+    Done(CrateAnalysis),
+    /// These files (indices into the index's files) must be parsed first.
+    NeedSyntax(std::collections::BTreeSet<usize>),
+}
+
+/// Analyses one crate and returns its events, in function order. With
+/// `walk_all`, every function is walked (see the module documentation).
+pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) -> Analysis {
     let n = ix.fns.len();
+    let mut need = ix.need_syntax.clone();
     let mut sums = vec![Summary::default(); n];
     let mut guards: HashSet<String> = ix
         .extra
@@ -39,10 +70,7 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> CrateAnalysis {
     let closing: HashSet<String> = ix
         .drops
         .iter()
-        .filter(|(_, &id)| {
-            let body = quote::ToTokens::to_token_stream(ix.fns[id].body).to_string();
-            body.contains("CloseHandle") || body.contains("NtClose") || body.contains("RegCloseKey")
-        })
+        .filter(|(_, &id)| ix.fns[id].closes_handle)
         .map(|(t, _)| t.clone())
         .collect();
 
@@ -50,6 +78,24 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> CrateAnalysis {
     // have a summary other than the default: the others are not walked for
     // summaries at all.
     let relevant = lifecycle_relevant(ix);
+    let mut active: Vec<bool> = (0..n)
+        .map(|id| {
+            let f = &ix.fns[id];
+            walk_all
+                || relevant[id]
+                || f.impersonated
+                || f.text_hit
+                || f.mentions.iter().any(|h| ix.hit_names.contains(h))
+        })
+        .collect();
+    need.extend(
+        (0..n)
+            .filter(|&id| active[id] && ix.syntax[id].is_none())
+            .map(|id| ix.fns[id].file),
+    );
+    if !need.is_empty() {
+        return Analysis::NeedSyntax(need);
+    }
 
     // 1. Summaries, bottom-up to a fixed point.
     for _ in 0..MAX_ROUNDS {
@@ -61,7 +107,7 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> CrateAnalysis {
             sums: &snapshot,
             guard_types: &snapshot_guards,
             closing_types: &closing,
-            macros: &macros,
+            macros,
         };
         let mut new_guards = guards.clone();
         for (id, f) in ix.fns.iter().enumerate() {
@@ -136,7 +182,7 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> CrateAnalysis {
         sums: &sums,
         guard_types: &guards,
         closing_types: &closing,
-        macros: &macros,
+        macros,
     };
 
     // 2. Entry states, top-down to a fixed point.
@@ -160,9 +206,13 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> CrateAnalysis {
     // last walk, made with its final entry state.
     let mut sites: Vec<Vec<CallSite>> = vec![Vec::new(); n];
     let mut fn_events: Vec<Vec<Event>> = vec![Vec::new(); n];
-    let mut dirty: Vec<bool> = vec![true; n];
+    let mut dirty: Vec<bool> = active.clone();
+    let mut callers_active: Vec<bool> = vec![walk_all; n];
     let mut too_deep: Vec<Option<Location>> = vec![None; n];
-    for _ in 0..MAX_ROUNDS {
+    // Rounds that activate functions do not count towards the limit: they
+    // are bounded by the number of functions.
+    let mut rounds = 0;
+    while rounds < MAX_ROUNDS {
         if !dirty.iter().any(|d| *d) {
             break;
         }
@@ -175,6 +225,7 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> CrateAnalysis {
                 dirty[id] = false;
             }
         }
+        let mut activated = false;
         let mut incoming: Vec<Vec<(usize, &CallSite)>> = vec![Vec::new(); n];
         for (caller, ss) in sites.iter().enumerate() {
             for s in ss {
@@ -216,10 +267,35 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> CrateAnalysis {
                     }),
                 },
             };
+            if e.imp != Imp::No && !callers_active[id] {
+                callers_active[id] = true;
+                // Called impersonating: walk it, and every function that
+                // names it (their calls join its entry state).
+                let h = name_hash(&f.name);
+                let callers: Vec<usize> = (0..n)
+                    .filter(|&o| !active[o] && ix.fns[o].mentions.binary_search(&h).is_ok())
+                    .collect();
+                for other in std::iter::once(id).chain(callers) {
+                    if !active[other] {
+                        active[other] = true;
+                        dirty[other] = true;
+                        activated = true;
+                        if ix.syntax[other].is_none() {
+                            need.insert(ix.fns[other].file);
+                        }
+                    }
+                }
+            }
             if e != entries[id] {
                 entries[id] = e;
                 dirty[id] = true;
             }
+        }
+        if !need.is_empty() {
+            return Analysis::NeedSyntax(need);
+        }
+        if !activated {
+            rounds += 1;
         }
     }
 
@@ -250,44 +326,14 @@ pub fn analyze_crate(files: &[FileCx], ix: &CrateIndex<'_>) -> CrateAnalysis {
         .enumerate()
         .filter_map(|(id, l)| l.map(|l| (l, ix.fns[id].display.clone())))
         .collect();
-    CrateAnalysis { events, incomplete }
-}
-
-/// The names a function's body mentions: path segments and method names.
-fn mentioned_names(block: &syn::Block) -> HashSet<String> {
-    use syn::visit::Visit;
-    struct V(HashSet<String>);
-    impl<'ast> Visit<'ast> for V {
-        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
-            self.0.insert(i.to_string());
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            // Macro bodies are tokens: collect their identifiers too.
-            fn walk(ts: proc_macro2::TokenStream, out: &mut HashSet<String>) {
-                for t in ts {
-                    match t {
-                        proc_macro2::TokenTree::Ident(i) => {
-                            out.insert(i.to_string());
-                        }
-                        proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
-                        _ => {}
-                    }
-                }
-            }
-            walk(m.tokens.clone(), &mut self.0);
-            syn::visit::visit_macro(self, m);
-        }
-    }
-    let mut v = V(HashSet::new());
-    v.visit_block(block);
-    v.0
+    Analysis::Done(CrateAnalysis { events, incomplete })
 }
 
 /// Which functions may begin, end, save or restore impersonation, directly
 /// or through functions they call (by name): a fixed point over names.
 fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
     use crate::catalog::{Role, APIS};
-    let mut names: HashSet<String> = APIS
+    let mut names: HashSet<u64> = APIS
         .iter()
         .filter(|a| {
             matches!(
@@ -295,24 +341,20 @@ fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
                 Role::Begin | Role::End | Role::SetToken | Role::SaveToken
             )
         })
-        .map(|a| a.name.to_string())
+        .map(|a| name_hash(a.name))
         .collect();
     for extra in ix.extra.begin.iter().chain(&ix.extra.end) {
         if let Some(last) = extra.rsplit("::").next() {
-            names.insert(last.to_string());
+            names.insert(name_hash(last));
         }
     }
-    let mentions: Vec<HashSet<String>> = ix.fns.iter().map(|f| mentioned_names(f.body)).collect();
     let mut relevant = vec![false; ix.fns.len()];
     loop {
         let mut changed = false;
-        for (id, m) in mentions.iter().enumerate() {
-            if !relevant[id]
-                && (m.iter().any(|n| names.contains(n))
-                    || ix.fns[id].is_drop && m.iter().any(|n| names.contains(n)))
-            {
+        for (id, f) in ix.fns.iter().enumerate() {
+            if !relevant[id] && f.calls.iter().any(|h| names.contains(h)) {
                 relevant[id] = true;
-                names.insert(ix.fns[id].name.clone());
+                names.insert(name_hash(&f.name));
                 changed = true;
             }
         }

@@ -597,6 +597,9 @@ pub const OWNING_HANDLE_TYPES: &[&str] = &[
     "UniqueHandle",
 ];
 
+/// Calls that close a handle: a type whose `Drop` makes one owns a handle.
+pub const HANDLE_CLOSERS: &[&str] = &["CloseHandle", "NtClose", "RegCloseKey"];
+
 /// Static cell types that make a process-wide (or thread-wide) cache.
 pub const CACHE_TYPES: &[&str] = &[
     "OnceLock", "OnceCell", "Lazy", "LazyLock", "LazyCell", "Mutex", "RwLock", "DashMap",

@@ -5,11 +5,12 @@
 //! crate's analysis becomes an `internal_error` for that crate while every
 //! other crate's results are kept.
 
-use crate::analyze::analyze_crate;
+use crate::analyze::{analyze_crate, Analysis, CrateAnalysis};
 use crate::config::Config;
 use crate::diag::{builtin, sort_diagnostics, Diagnostic, Level, Location};
-use crate::index::{self, CrateIndex, Extra, FileCx, UseMap};
+use crate::index::{self, CrateIndex, Extra, FileCx, FileItems, FileSyntax, UseMap};
 use crate::lint::{Lint, Sink};
+use crate::macros::MacroArgs;
 use crate::parse;
 use crate::prefilter::{self, Prefilter, Reference};
 use crate::progress;
@@ -42,6 +43,10 @@ pub struct Options {
     /// Parse and analyse every crate, even those the prefilter shows cannot
     /// produce a finding (`--no-prefilter`; see `prefilter`).
     pub no_prefilter: bool,
+    /// Walk every function of every analysed crate, not only those that
+    /// can lead to a finding (`--walk-all`; see `analyze`). Slower, same
+    /// results: it exists to check that.
+    pub walk_all: bool,
     /// Draw a progress bar on standard error once the run takes longer than
     /// a second (the CLI sets it when standard error is a terminal).
     pub progress: bool,
@@ -92,7 +97,7 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
         ..Outcome::default()
     };
     out.diagnostics.extend(disc.diagnostics);
-    let prefilter = (!opts.no_prefilter).then(|| Prefilter::new(&opts.config));
+    let prefilter = Prefilter::new(&opts.config);
     let inject_panic = std::env::var(INJECT_PANIC_ENV).ok();
     // Largest crates first, one task each: a big crate started last would
     // leave the other threads idle at the end. Output order does not depend
@@ -131,7 +136,7 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
                     panic!("injected by {INJECT_PANIC_ENV}");
                 }
             }
-            analyse_unit(unit, opts, lints, prefilter.as_ref())
+            analyse_unit(unit, opts, lints, &prefilter)
         }));
         bar.crate_done();
         match result {
@@ -196,44 +201,165 @@ struct CrateResult {
     internal_error: bool,
 }
 
-/// Loads a crate's files, following `mod x;` (with `#[path]`) and
-/// item-level `include!` to files outside the discovered set.
-fn load_files(
+/// A file after the first pass: what the crate's analysis needs of it,
+/// without its syntax tree.
+struct Loaded {
+    cx: FileCx,
+    items: FileItems,
+}
+
+/// The first pass over a crate, in parallel over its files: each file is
+/// read (unless the prefilter read it), parsed, indexed into owned facts
+/// (`index::collect_file`) and its syntax tree dropped on the thread that
+/// parsed it, so a crate's trees are never all in memory (syn's trees are
+/// not `Send`). Follows `mod x;` (with `#[path]`) and item-level
+/// `include!` to files outside the discovered set, round by round. Sorted
+/// by displayed path.
+fn first_pass(
     unit: &CrateUnit,
-    root: &Path,
+    opts: &Options,
+    filter: &Prefilter,
     diags: &mut Vec<Diagnostic>,
     mut read: HashMap<PathBuf, ReadResult>,
-) -> Vec<(SourceFile, syn::File)> {
+) -> Vec<Loaded> {
+    let extra = extra_of(opts);
     let mut seen: BTreeSet<PathBuf> = unit.files.iter().cloned().collect();
-    let mut queue: Vec<PathBuf> = unit.files.clone();
+    let mut round: Vec<(PathBuf, Option<ReadResult>)> = unit
+        .files
+        .iter()
+        .map(|p| (p.clone(), read.remove(p)))
+        .collect();
     let mut out = Vec::new();
-    while let Some(p) = queue.pop() {
-        let read = match read.remove(&p) {
-            Some(r) => r,
-            None => source::read_source(&p, root),
-        };
-        let src = match read {
-            Ok(s) => s,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        match parse::parse_file(&src) {
-            Ok(ast) => {
-                for next in referenced_files(&p, &ast) {
-                    let canon = next.clone();
-                    if canon.is_file() && seen.insert(canon.clone()) {
-                        queue.push(canon);
+    while !round.is_empty() {
+        // The error is the diagnostic itself, made once per bad file.
+        #[allow(clippy::result_large_err)]
+        let done: Vec<Result<(Loaded, Vec<PathBuf>), Diagnostic>> = round
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|(p, r)| {
+                let r = first_pass_file(&p, r, unit, opts, &extra, filter);
+                // This thread holds no syntax tree now: free the spans'
+                // source map (`proc_macro2` keeps every parsed file's text).
+                proc_macro2::extra::invalidate_current_thread_spans();
+                r
+            })
+            .collect();
+        round = Vec::new();
+        for d in done {
+            match d {
+                Ok((loaded, refs)) => {
+                    for next in refs {
+                        if next.is_file() && seen.insert(next.clone()) {
+                            let r = read.remove(&next);
+                            round.push((next, r));
+                        }
                     }
+                    out.push(loaded);
                 }
-                out.push((src, ast));
+                Err(d) => diags.push(d),
             }
-            Err(d) => diags.push(d),
         }
     }
-    out.sort_by(|a, b| a.0.display.cmp(&b.0.display));
+    out.sort_by(|a, b| a.cx.src.display.cmp(&b.cx.src.display));
+    for (fi, l) in out.iter_mut().enumerate() {
+        l.items.set_file(fi);
+    }
     out
+}
+
+// The error is the diagnostic itself, made once per bad file: not a hot path.
+#[allow(clippy::result_large_err)]
+fn first_pass_file(
+    path: &Path,
+    read: Option<ReadResult>,
+    unit: &CrateUnit,
+    opts: &Options,
+    extra: &Extra,
+    filter: &Prefilter,
+) -> Result<(Loaded, Vec<PathBuf>), Diagnostic> {
+    let src = read.unwrap_or_else(|| source::read_source(path, &opts.root))?;
+    let ast = parse::parse_file(&src)?;
+    let refs = referenced_files(path, &ast);
+    let cx = file_cx(src, &ast, unit);
+    let hits = filter.match_starts(&cx.src.text);
+    let (items, _) = index::collect_file(&cx, &ast, extra, &hits);
+    Ok((Loaded { cx, items }, refs))
+}
+
+/// The owned facts of a parsed file.
+fn file_cx(src: SourceFile, ast: &syn::File, unit: &CrateUnit) -> FileCx {
+    let uses = UseMap::build(ast);
+    let impersonated_markers = index::impersonated_markers(&src.text);
+    let is_bin_root = is_bin_root(&src.path, unit.manifest_dir.as_deref());
+    // Most files have no suppression at all: their items' lines are not needed.
+    let item_ranges = if src.text.contains(prefilter::COMMENT_WORD) {
+        item_ranges(ast)
+    } else {
+        Vec::new()
+    };
+    FileCx {
+        src,
+        uses,
+        impersonated_markers,
+        is_bin_root,
+        item_ranges,
+    }
+}
+
+fn extra_of(opts: &Options) -> Extra {
+    Extra {
+        begin: opts.config.begin.clone(),
+        end: opts.config.end.clone(),
+        guards: opts.config.guards.clone(),
+        entry_points: opts.config.entry_points.clone(),
+    }
+}
+
+/// The second pass: parses again, on this thread, the files whose
+/// functions the analysis walks (few, in most crates), building the index
+/// and analysing until the analysis needs no other file's syntax.
+fn second_pass(
+    files: &[FileCx],
+    items: &[FileItems],
+    renames: &HashMap<String, String>,
+    opts: &Options,
+    filter: &Prefilter,
+) -> CrateAnalysis {
+    let extra = extra_of(opts);
+    let mut asts: Vec<Option<syn::File>> = files.iter().map(|_| None).collect();
+    let mut wanted: BTreeSet<usize> = BTreeSet::new();
+    loop {
+        for &fi in &wanted {
+            if asts[fi].is_none() {
+                // It parsed in the first pass: the same text parses again.
+                asts[fi] = parse::parse_file(&files[fi].src).ok();
+            }
+        }
+        let syntax: Vec<Option<FileSyntax<'_>>> = asts
+            .iter()
+            .zip(files)
+            .map(|(ast, f)| {
+                ast.as_ref().map(|ast| {
+                    let hits = filter.match_starts(&f.src.text);
+                    index::collect_file(f, ast, &extra, &hits).1
+                })
+            })
+            .collect();
+        let ix = CrateIndex::build(files, items, &syntax, renames.clone(), extra.clone());
+        let macros = MacroArgs::collect(asts.iter().flatten());
+        match analyze_crate(&ix, &macros, opts.walk_all) {
+            Analysis::Done(a) => return a,
+            Analysis::NeedSyntax(more) => {
+                let before = wanted.len();
+                wanted.extend(more);
+                // Every wanted file is parsed above, so each round adds one.
+                assert!(
+                    wanted.len() > before,
+                    "the analysis needs the syntax of files it was given"
+                );
+            }
+        }
+    }
 }
 
 /// The folder of a file, and the folder its `mod x;` items are looked up in
@@ -425,35 +551,21 @@ fn analyse_unit(
     unit: &CrateUnit,
     opts: &Options,
     lints: &[&'static Lint],
-    prefilter: Option<&Prefilter>,
+    filter: &Prefilter,
 ) -> CrateResult {
-    let read = match prefilter {
-        Some(filter) => {
-            let (read, hit) = read_for_prefilter(unit, &opts.root, filter);
-            if !hit {
-                return tokenize_unit(unit, opts, read);
-            }
-            read
+    let read = if opts.no_prefilter {
+        HashMap::new()
+    } else {
+        let (read, hit) = read_for_prefilter(unit, &opts.root, filter);
+        if !hit {
+            return tokenize_unit(unit, opts, read);
         }
-        None => HashMap::new(),
+        read
     };
     let mut res = CrateResult::default();
-    let loaded = load_files(unit, &opts.root, &mut res.diagnostics, read);
-    let files: Vec<FileCx> = loaded
-        .into_iter()
-        .map(|(src, ast)| {
-            let uses = UseMap::build(&ast);
-            let impersonated_markers = index::impersonated_markers(&src.text);
-            let is_bin_root = is_bin_root(&src.path, unit.manifest_dir.as_deref());
-            FileCx {
-                src,
-                ast,
-                uses,
-                impersonated_markers,
-                is_bin_root,
-            }
-        })
-        .collect();
+    let loaded = first_pass(unit, opts, filter, &mut res.diagnostics, read);
+    let (files, items): (Vec<FileCx>, Vec<FileItems>) =
+        loaded.into_iter().map(|l| (l.cx, l.items)).unzip();
     res.files_analyzed = files.len();
     let renames = unit
         .manifest_dir
@@ -461,14 +573,8 @@ fn analyse_unit(
         .and_then(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
         .map(|t| index::cargo_renames(&t))
         .unwrap_or_default();
-    let extra = Extra {
-        begin: opts.config.begin.clone(),
-        end: opts.config.end.clone(),
-        guards: opts.config.guards.clone(),
-        entry_points: opts.config.entry_points.clone(),
-    };
-    let ix = CrateIndex::build(&files, renames, extra);
-    let analysis = analyze_crate(&files, &ix);
+    let analysis = second_pass(&files, &items, &renames, opts, filter);
+    drop(items);
     let events = analysis.events;
     for (loc, function) in analysis.incomplete {
         res.diagnostics.push(Diagnostic {
@@ -532,8 +638,7 @@ fn analyse_unit(
         } else {
             (Vec::new(), Vec::new())
         };
-        let ranges = item_ranges(&f.ast);
-        let (kept, unused) = suppress::apply(diags, &sups, &ranges, unused_level);
+        let (kept, unused) = suppress::apply(diags, &sups, &f.item_ranges, unused_level);
         if report(&display, &f.src.path) {
             res.diagnostics.extend(kept);
             res.diagnostics.extend(unused);
@@ -543,7 +648,6 @@ fn analyse_unit(
                 }
                 res.diagnostics.extend(invalid);
             }
-            res.sources.push((display, f.src.text.clone()));
         }
     }
     // Findings in files outside the crate's own list (none expected) are kept.
@@ -551,6 +655,22 @@ fn analyse_unit(
         res.diagnostics.extend(diags);
     }
     keep_reported_errors(unit, opts, &mut res);
+    // Sources for snippets, fixes and baselines: only those of files a
+    // diagnostic points into (the texts of a big tree are not all kept).
+    let shown: BTreeSet<&str> = res
+        .diagnostics
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(d.location.file.as_str())
+                .chain(d.related.iter().map(|r| r.location.file.as_str()))
+        })
+        .collect();
+    let sources: Vec<(String, Arc<str>)> = files
+        .iter()
+        .filter(|f| shown.contains(f.src.display.as_str()))
+        .map(|f| (f.src.display.clone(), f.src.text.clone()))
+        .collect();
+    res.sources = sources;
     proc_macro2::extra::invalidate_current_thread_spans();
     res
 }

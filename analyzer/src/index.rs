@@ -14,15 +14,19 @@ use crate::source::SourceFile;
 use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
 
-/// A parsed file and what resolution needs from it.
+/// A parsed file and what resolution needs from it. Owned (and `Send`):
+/// it is made on the thread that parsed the file, which then drops the
+/// syntax tree (see `driver`).
 pub struct FileCx {
     pub src: SourceFile,
-    pub ast: syn::File,
     pub uses: UseMap,
     /// 1-based lines that hold a `// imperlint: impersonated` marker.
     pub impersonated_markers: Vec<u32>,
     /// `src/main.rs` or `src/bin/*.rs`: its `main` ends the process.
     pub is_bin_root: bool,
+    /// 1-based line ranges of every item, impl item and trait item, for
+    /// suppressions (only filled when the file mentions `imperlint`).
+    pub item_ranges: Vec<(u32, u32)>,
 }
 
 /// Names imported into a file.
@@ -92,14 +96,14 @@ impl UseMap {
     }
 }
 
-/// A function or method with a body.
-pub struct FnDef<'a> {
+/// A function or method with a body: what the analysis knows of it without
+/// its syntax (which only functions that are walked need: `FnSyntax`).
+#[derive(Clone, Debug)]
+pub struct FnDef {
     pub name: String,
     /// `Type::name` for methods, `name` for free functions.
     pub display: String,
     pub file: usize,
-    pub sig: &'a syn::Signature,
-    pub body: &'a syn::Block,
     /// The `impl` block's self type (last segment), for methods.
     pub self_ty: Option<String>,
     /// `fn drop(&mut self)` of an `impl Drop for T`.
@@ -117,9 +121,59 @@ pub struct FnDef<'a> {
     pub ret_idents: Vec<String>,
     /// A method with a `self` receiver.
     pub has_receiver: bool,
+    /// A method that takes `self` by value (calling it consumes the receiver).
+    pub self_by_value: bool,
+    /// The identifiers its body mentions (path segments, method names,
+    /// macro tokens), as [`name_hash`]es, sorted. Not those of items nested
+    /// in it (they are functions of their own).
+    pub mentions: Vec<u64>,
+    /// Those of its mentions it may call (see `Mentions`), sorted.
+    pub calls: Vec<u64>,
+    /// Its text (attributes, signature, body) holds a prefilter pattern.
+    pub text_hit: bool,
+    /// For `Drop::drop`: the body closes a handle.
+    pub closes_handle: bool,
 }
 
-impl FnDef<'_> {
+/// The syntax of a function the analysis walks.
+#[derive(Clone, Copy)]
+pub struct FnSyntax<'a> {
+    pub sig: &'a syn::Signature,
+    pub body: &'a syn::Block,
+}
+
+/// A stable hash of an identifier (the same in every run and thread), for
+/// the sets of names function bodies mention. A collision can only make a
+/// function look related to one it is not, which costs a walk, never a
+/// result.
+pub fn name_hash(name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
+}
+
+/// [`name_hash`] of an identifier, without allocating its text.
+fn ident_hash(i: &proc_macro2::Ident) -> u64 {
+    struct W(String);
+    impl std::fmt::Write for W {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.push_str(s);
+            Ok(())
+        }
+    }
+    thread_local! {
+        static BUF: std::cell::RefCell<W> = const { std::cell::RefCell::new(W(String::new())) };
+    }
+    BUF.with(|b| {
+        let mut b = b.borrow_mut();
+        b.0.clear();
+        let _ = std::fmt::Write::write_fmt(&mut *b, format_args!("{i}"));
+        name_hash(&b.0)
+    })
+}
+
+impl FnDef {
     /// Whether the return type names `ty` (or `Self` inside `impl ty`).
     pub fn returns_type(&self, pred: impl Fn(&str) -> bool) -> bool {
         self.ret_idents
@@ -136,17 +190,19 @@ impl FnDef<'_> {
 }
 
 /// A struct or enum of the crate.
+#[derive(Clone, Debug)]
 pub struct TypeDef {
     pub name: String,
     pub loc: Location,
-    /// Field name (or index) → type.
-    pub fields: Vec<(String, syn::Type)>,
+    /// Field name (or index) → the type's path segments (`type_path`).
+    pub fields: Vec<(String, Option<Vec<String>>)>,
     /// Has a marker that makes it `!Send`: a raw pointer or `Rc` in a field
     /// or `PhantomData`.
     pub not_send_marker: bool,
 }
 
 /// A `static`, `thread_local!` or `lazy_static!` item.
+#[derive(Clone, Debug)]
 pub struct StaticDef {
     pub name: String,
     pub loc: Location,
@@ -187,7 +243,9 @@ pub enum Target {
 /// Everything known about one crate.
 pub struct CrateIndex<'a> {
     pub files: &'a [FileCx],
-    pub fns: Vec<FnDef<'a>>,
+    pub fns: Vec<&'a FnDef>,
+    /// The syntax of each function whose file was parsed for the walk.
+    pub syntax: Vec<Option<FnSyntax<'a>>>,
     pub fns_by_name: HashMap<String, Vec<usize>>,
     pub types: HashMap<String, TypeDef>,
     /// Type name → its `Drop::drop` function id.
@@ -203,6 +261,10 @@ pub struct CrateIndex<'a> {
     pub local_types: HashSet<String>,
     /// Method names defined in the crate's `impl` blocks.
     pub local_methods: HashSet<String>,
+    /// [`name_hash`]es of names that stand for a prefilter pattern in this
+    /// crate: imports whose path holds one (`use ..::RevertToSelf as revert`)
+    /// and constants and statics whose text holds one.
+    pub hit_names: HashSet<u64>,
     /// Crate-root renames from `Cargo.toml` (`win = { package = "windows" }`).
     pub crate_renames: HashMap<String, String>,
     /// The crate enables COM cloaking somewhere.
@@ -210,8 +272,87 @@ pub struct CrateIndex<'a> {
     /// A `CoInitializeSecurity` call without cloaking.
     pub com_setup: Option<Location>,
     pub extra: Extra,
-    /// Initializers of lazily initialised statics, judged once the index is built.
-    lazy_inits: Vec<(String, usize, syn::Expr)>,
+    /// Files whose syntax the index or the walk needs and was not given.
+    pub need_syntax: std::collections::BTreeSet<usize>,
+}
+
+/// What one file defines, collected on the thread that parsed it: owned,
+/// so the syntax tree can be dropped (see `driver`). [`CrateIndex::build`]
+/// merges the files' items in file order.
+#[derive(Default, Debug)]
+pub struct FileItems {
+    pub fns: Vec<FnDef>,
+    types: Vec<TypeDef>,
+    /// Type name → index of its `Drop::drop` in `fns`.
+    drops: Vec<(String, usize)>,
+    asserted_not_send: Vec<String>,
+    statics: Vec<StaticDef>,
+    pipe_consts: Vec<String>,
+    extern_fns: Vec<String>,
+    local_types: Vec<String>,
+    local_methods: Vec<String>,
+    /// Lazily initialised statics: name and the names their initializer mentions.
+    lazy_inits: Vec<(String, Vec<u64>)>,
+    /// Constants and statics whose text holds a prefilter pattern.
+    hit_items: Vec<String>,
+    /// The file names a COM security API (`CoInitializeSecurity`,
+    /// `SetBlanket`): the crate's cloaking scan reads its syntax.
+    com_security: bool,
+}
+
+impl FileItems {
+    /// Sets the file index of the file's functions (known once every file
+    /// of the crate is loaded and sorted).
+    pub fn set_file(&mut self, fi: usize) {
+        for f in &mut self.fns {
+            f.file = fi;
+        }
+    }
+}
+
+/// What the analysis needs of a parsed file beyond its [`FileItems`]: the
+/// syntax of its functions (in the same order) and the initializers of its
+/// lazy statics.
+#[derive(Default)]
+pub struct FileSyntax<'a> {
+    fns: Vec<FnSyntax<'a>>,
+    lazy_inits: Vec<(String, syn::Expr)>,
+    ast: Option<&'a syn::File>,
+}
+
+/// Collects a file's items (and the syntax of its functions).
+pub fn collect_file<'a>(
+    file: &FileCx,
+    ast: &'a syn::File,
+    extra: &Extra,
+    hits: &[usize],
+) -> (FileItems, FileSyntax<'a>) {
+    let mut c = Collector {
+        file,
+        extra,
+        hits,
+        items: FileItems::default(),
+        syntax: FileSyntax {
+            ast: Some(ast),
+            ..FileSyntax::default()
+        },
+    };
+    c.items.com_security = catalog::APIS
+        .iter()
+        .filter(|a| a.role == Role::ComSecurity)
+        .any(|a| file.src.text.contains(a.name));
+    let module = file_module(&file.src.path);
+    c.collect_items(&ast.items, &module);
+    (c.items, c.syntax)
+}
+
+struct Collector<'a, 'x> {
+    file: &'x FileCx,
+    extra: &'x Extra,
+    /// Sorted byte offsets of prefilter matches in the file.
+    hits: &'x [usize],
+    items: FileItems,
+    syntax: FileSyntax<'a>,
 }
 
 fn last_ident(ty: &syn::Type) -> Option<String> {
@@ -352,14 +493,21 @@ pub fn is_pipe_text(s: &str) -> bool {
 }
 
 impl<'a> CrateIndex<'a> {
+    /// Merges the files' items into the crate's index. `syntax[fi]` is the
+    /// parsed file `fi`, if it was parsed for the walk; functions of other
+    /// files have no syntax, and what needs it records the file in
+    /// `need_syntax` (the driver parses those files and builds again).
     pub fn build(
         files: &'a [FileCx],
+        items: &'a [FileItems],
+        syntax: &[Option<FileSyntax<'a>>],
         crate_renames: HashMap<String, String>,
         extra: Extra,
     ) -> CrateIndex<'a> {
         let mut ix = CrateIndex {
             files,
             fns: Vec::new(),
+            syntax: Vec::new(),
             fns_by_name: HashMap::new(),
             types: HashMap::new(),
             drops: HashMap::new(),
@@ -369,270 +517,82 @@ impl<'a> CrateIndex<'a> {
             extern_fns: HashSet::new(),
             local_types: HashSet::new(),
             local_methods: HashSet::new(),
+            hit_names: HashSet::new(),
             crate_renames,
             cloaking: false,
             com_setup: None,
             extra,
-            lazy_inits: Vec::new(),
+            need_syntax: Default::default(),
         };
-        for (fi, f) in files.iter().enumerate() {
-            let module = file_module(&f.src.path);
-            ix.collect_items(fi, &f.ast.items, &module);
+        for (fi, it) in items.iter().enumerate() {
+            let base = ix.fns.len();
+            let fs = syntax.get(fi).and_then(Option::as_ref);
+            let aligned = fs.is_some_and(|s| s.fns.len() == it.fns.len());
+            for (k, f) in it.fns.iter().enumerate() {
+                ix.fns.push(f);
+                ix.syntax.push(fs.filter(|_| aligned).map(|s| s.fns[k]));
+            }
+            for t in &it.types {
+                ix.types.insert(t.name.clone(), t.clone());
+            }
+            for (t, k) in &it.drops {
+                ix.drops.insert(t.clone(), base + k);
+            }
+            ix.asserted_not_send
+                .extend(it.asserted_not_send.iter().cloned());
+            for s in &it.statics {
+                ix.statics.insert(s.name.clone(), s.clone());
+            }
+            ix.pipe_consts.extend(it.pipe_consts.iter().cloned());
+            ix.extern_fns.extend(it.extern_fns.iter().cloned());
+            ix.local_types.extend(it.local_types.iter().cloned());
+            ix.local_methods.extend(it.local_methods.iter().cloned());
+            ix.hit_names
+                .extend(it.hit_items.iter().map(|n| name_hash(n)));
         }
         for (i, f) in ix.fns.iter().enumerate() {
             ix.fns_by_name.entry(f.name.clone()).or_default().push(i);
         }
-        ix.scan_com_security();
-        for (name, fi, init) in std::mem::take(&mut ix.lazy_inits) {
-            let sensitive = ix.expr_has_identity_api(fi, &init, 2);
-            if let Some(s) = ix.statics.get_mut(&name) {
-                s.lazy_identity_init = sensitive;
+        // The COM scan and lazy initializers read syntax: their files, and
+        // the functions a lazy initializer calls (two calls deep), are needed.
+        for (fi, it) in items.iter().enumerate() {
+            let parsed = syntax.get(fi).is_some_and(Option::is_some);
+            if !parsed && (it.com_security || !it.lazy_inits.is_empty()) {
+                ix.need_syntax.insert(fi);
+            }
+            for (_, mentions) in &it.lazy_inits {
+                for id in ix.fns_mentioned(mentions) {
+                    for id in std::iter::once(id).chain(ix.fns_mentioned(&ix.fns[id].mentions)) {
+                        if ix.syntax[id].is_none() {
+                            ix.need_syntax.insert(ix.fns[id].file);
+                        }
+                    }
+                }
+            }
+        }
+        ix.scan_com_security(syntax);
+        for (fi, fs) in syntax.iter().enumerate() {
+            let Some(fs) = fs else { continue };
+            for (name, init) in &fs.lazy_inits {
+                let sensitive = ix.expr_has_identity_api(fi, init, 2);
+                if let Some(s) = ix.statics.get_mut(name) {
+                    s.lazy_identity_init = sensitive;
+                }
             }
         }
         ix
     }
 
-    fn collect_items(&mut self, fi: usize, items: &'a [syn::Item], module: &[String]) {
-        let file = &self.files[fi];
-        for item in items {
-            match item {
-                syn::Item::Fn(f) => {
-                    let name = f.sig.ident.to_string();
-                    let is_main = name == "main" && file.is_bin_root;
-                    self.push_fn(fi, &f.attrs, &f.sig, &f.block, None, false, is_main, module);
-                    self.collect_nested(fi, &f.block, module);
-                }
-                syn::Item::Impl(imp) => {
-                    let Some(self_ty) = last_ident(&imp.self_ty) else {
-                        continue;
-                    };
-                    let trait_name = imp.trait_.as_ref().and_then(|(neg, p, _)| {
-                        if neg.is_some() {
-                            None
-                        } else {
-                            p.segments.last().map(|s| s.ident.to_string())
-                        }
-                    });
-                    if let Some((Some(_), p, _)) = &imp.trait_ {
-                        if p.segments.last().is_some_and(|s| s.ident == "Send") {
-                            self.asserted_not_send.insert(self_ty.clone());
-                        }
-                    }
-                    let is_drop_impl = trait_name.as_deref() == Some("Drop");
-                    for ii in &imp.items {
-                        if let syn::ImplItem::Fn(m) = ii {
-                            let is_drop = is_drop_impl && m.sig.ident == "drop";
-                            self.local_methods.insert(m.sig.ident.to_string());
-                            let id = self.push_fn(
-                                fi,
-                                &m.attrs,
-                                &m.sig,
-                                &m.block,
-                                Some(self_ty.clone()),
-                                is_drop,
-                                false,
-                                module,
-                            );
-                            if is_drop {
-                                self.drops.insert(self_ty.clone(), id);
-                            }
-                            self.collect_nested(fi, &m.block, module);
-                        }
-                    }
-                }
-                syn::Item::Trait(t) => {
-                    self.local_types.insert(t.ident.to_string());
-                    for ti in &t.items {
-                        if let syn::TraitItem::Fn(m) = ti {
-                            self.local_methods.insert(m.sig.ident.to_string());
-                            if let Some(body) = &m.default {
-                                self.push_fn(
-                                    fi,
-                                    &m.attrs,
-                                    &m.sig,
-                                    body,
-                                    Some(t.ident.to_string()),
-                                    false,
-                                    false,
-                                    module,
-                                );
-                            }
-                        }
-                    }
-                }
-                syn::Item::Struct(s) => {
-                    let fields: Vec<(String, syn::Type)> = s
-                        .fields
-                        .iter()
-                        .enumerate()
-                        .map(|(i, f)| {
-                            (
-                                f.ident
-                                    .as_ref()
-                                    .map(|x| x.to_string())
-                                    .unwrap_or_else(|| i.to_string()),
-                                f.ty.clone(),
-                            )
-                        })
-                        .collect();
-                    let not_send_marker = fields.iter().any(|(_, t)| type_not_send(t));
-                    self.local_types.insert(s.ident.to_string());
-                    self.types.insert(
-                        s.ident.to_string(),
-                        TypeDef {
-                            name: s.ident.to_string(),
-                            loc: location(&file.src.display, s.ident.span()),
-                            fields,
-                            not_send_marker,
-                        },
-                    );
-                }
-                syn::Item::Enum(e) => {
-                    let not_send_marker = e
-                        .variants
-                        .iter()
-                        .flat_map(|v| v.fields.iter())
-                        .any(|f| type_not_send(&f.ty));
-                    self.local_types.insert(e.ident.to_string());
-                    self.types.insert(
-                        e.ident.to_string(),
-                        TypeDef {
-                            name: e.ident.to_string(),
-                            loc: location(&file.src.display, e.ident.span()),
-                            fields: Vec::new(),
-                            not_send_marker,
-                        },
-                    );
-                }
-                syn::Item::Type(t) => {
-                    self.local_types.insert(t.ident.to_string());
-                }
-                syn::Item::Union(u) => {
-                    self.local_types.insert(u.ident.to_string());
-                }
-                syn::Item::Const(c) if string_value(&c.expr).is_some_and(|s| is_pipe_text(&s)) => {
-                    self.pipe_consts.insert(c.ident.to_string());
-                }
-                syn::Item::Static(s) => {
-                    if string_value(&s.expr).is_some_and(|v| is_pipe_text(&v)) {
-                        self.pipe_consts.insert(s.ident.to_string());
-                    }
-                    self.add_static(fi, &s.ident, &s.ty, &s.expr, false);
-                }
-                syn::Item::ForeignMod(fm) => {
-                    for fi in &fm.items {
-                        if let syn::ForeignItem::Fn(f) = fi {
-                            self.extern_fns.insert(f.sig.ident.to_string());
-                        }
-                    }
-                }
-                syn::Item::Mod(m) => {
-                    if let Some((_, items)) = &m.content {
-                        let mut inner = module.to_vec();
-                        inner.push(m.ident.to_string());
-                        self.collect_items(fi, items, &inner);
-                    }
-                }
-                syn::Item::Macro(m) => self.collect_macro_item(fi, m),
-                _ => {}
-            }
-        }
-    }
-
-    /// Items nested in function bodies (helper fns, statics).
-    fn collect_nested(&mut self, fi: usize, block: &'a syn::Block, module: &[String]) {
-        let items: Vec<&'a syn::Item> = block
-            .stmts
+    /// The functions whose name is among `mentions` (name hashes).
+    pub fn fns_mentioned(&self, mentions: &[u64]) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .fns_by_name
             .iter()
-            .filter_map(|s| {
-                if let syn::Stmt::Item(i) = s {
-                    Some(i)
-                } else {
-                    None
-                }
-            })
+            .filter(|(n, _)| mentions.binary_search(&name_hash(n)).is_ok())
+            .flat_map(|(_, ids)| ids.iter().copied())
             .collect();
-        for item in items {
-            self.collect_items(fi, std::slice::from_ref(item), module);
-        }
-    }
-
-    fn collect_macro_item(&mut self, fi: usize, m: &'a syn::ItemMacro) {
-        let Some(name) = m.mac.path.segments.last().map(|s| s.ident.to_string()) else {
-            return;
-        };
-        match name.as_str() {
-            "lazy_static" => {
-                for s in parse_macro_statics(m.mac.tokens.clone()) {
-                    self.add_static(fi, &s.name, &s.ty, &s.init, true);
-                }
-            }
-            "thread_local" => {
-                for s in parse_macro_statics(m.mac.tokens.clone()) {
-                    self.add_static(fi, &s.name, &s.ty, &s.init, false);
-                }
-            }
-            "link" => {
-                // windows_targets::link!("advapi32.dll" "system" fn RevertToSelf() -> i32);
-                let text = m.mac.tokens.to_string();
-                if let Some(pos) = text.find(" fn ") {
-                    let rest = &text[pos + 4..];
-                    let ident: String = rest
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    if !ident.is_empty() {
-                        self.extern_fns.insert(ident);
-                    }
-                }
-            }
-            "assert_not_impl_any" | "assert_not_impl_all" => {
-                let text = m.mac.tokens.to_string();
-                if let Some((ty, traits)) = text.split_once(':') {
-                    if traits.split(',').any(|t| t.trim() == "Send") {
-                        if let Some(last) = ty.trim().rsplit("::").next() {
-                            self.asserted_not_send.insert(last.trim().to_string());
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn add_static(
-        &mut self,
-        fi: usize,
-        name: &syn::Ident,
-        ty: &syn::Type,
-        init: &syn::Expr,
-        lazy_macro: bool,
-    ) {
-        let ty_text = tokens_text(ty).replace(' ', "");
-        let is_cache = catalog::CACHE_TYPES
-            .iter()
-            .any(|c| ty_text.contains(&format!("{c}<")) || ty_text == *c)
-            || ty_text.contains("HashMap<")
-            || ty_text.contains("BTreeMap<")
-            || ty_text.contains("Vec<")
-            || lazy_macro;
-        let lazy = lazy_macro
-            || ty_text.starts_with("Lazy<")
-            || ty_text.starts_with("LazyLock<")
-            || ty_text.contains("::Lazy<");
-        if lazy {
-            self.lazy_inits.push((name.to_string(), fi, init.clone()));
-        }
-        self.statics.insert(
-            name.to_string(),
-            StaticDef {
-                name: name.to_string(),
-                loc: location(&self.files[fi].src.display, name.span()),
-                ty: ty_text,
-                lazy_identity_init: false,
-                is_cache,
-            },
-        );
+        out.sort_unstable();
+        out
     }
 
     /// Whether an initializer calls an identity-sensitive catalog API,
@@ -664,14 +624,16 @@ impl<'a> CrateIndex<'a> {
                     }
                     Target::Local(ids) if self.depth > 0 => {
                         for id in ids {
-                            let f = &self.ix.fns[id];
+                            let Some(body) = self.ix.syntax[id].map(|s| s.body) else {
+                                continue;
+                            };
                             let mut inner = V {
                                 ix: self.ix,
-                                fi: f.file,
+                                fi: self.ix.fns[id].file,
                                 depth: self.depth - 1,
                                 found: false,
                             };
-                            inner.visit_block(f.body);
+                            inner.visit_block(body);
                             self.found |= inner.found;
                         }
                     }
@@ -690,71 +652,8 @@ impl<'a> CrateIndex<'a> {
         v.found
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn push_fn(
-        &mut self,
-        fi: usize,
-        attrs: &[syn::Attribute],
-        sig: &'a syn::Signature,
-        body: &'a syn::Block,
-        self_ty: Option<String>,
-        is_drop: bool,
-        is_main: bool,
-        module: &[String],
-    ) -> usize {
-        let file = &self.files[fi];
-        let name = sig.ident.to_string();
-        let display = match &self_ty {
-            Some(t) => format!("{t}::{name}"),
-            None => name.clone(),
-        };
-        // The marker comment sits on a line before the item (before its attributes).
-        let first_line = attrs
-            .iter()
-            .map(|a| a.pound_token.span.start().line)
-            .chain(std::iter::once(sig.fn_token.span.start().line))
-            .min()
-            .unwrap_or(0) as u32;
-        let vis_line = sig.fn_token.span.start().line as u32;
-        let marked = file
-            .impersonated_markers
-            .iter()
-            .any(|&l| (l < first_line && first_line - l <= 3) || (l < vis_line && l >= first_line));
-        let configured = self.extra.entry_points.iter().any(|e| {
-            let tail: Vec<&str> = e.split("::").collect();
-            match tail.as_slice() {
-                [.., ty, f] if Some(*ty) == self_ty.as_deref() => *f == name,
-                [.., f] if self_ty.is_none() || tail.len() == 1 => *f == name,
-                _ => false,
-            }
-        });
-        self.fns.push(FnDef {
-            name,
-            display,
-            file: fi,
-            sig,
-            body,
-            self_ty,
-            is_drop,
-            is_main,
-            impersonated: marked || configured,
-            name_loc: location(&file.src.display, sig.ident.span()),
-            module: module.to_vec(),
-            has_receiver: sig.receiver().is_some(),
-            ret_idents: match &sig.output {
-                syn::ReturnType::Type(_, t) => {
-                    let mut v = Vec::new();
-                    collect_idents(quote::ToTokens::to_token_stream(t), &mut v);
-                    v
-                }
-                syn::ReturnType::Default => Vec::new(),
-            },
-        });
-        self.fns.len() - 1
-    }
-
     /// Finds COM security setup calls and whether any enables cloaking.
-    fn scan_com_security(&mut self) {
+    fn scan_com_security(&mut self, syntax: &[Option<FileSyntax<'a>>]) {
         struct V<'i, 'a> {
             ix: &'i CrateIndex<'a>,
             fi: usize,
@@ -796,14 +695,17 @@ impl<'a> CrateIndex<'a> {
         }
         let mut cloaking = false;
         let mut setup = None;
-        for (fi, f) in self.files.iter().enumerate() {
+        for (fi, fs) in syntax.iter().enumerate() {
+            let Some(ast) = fs.as_ref().and_then(|s| s.ast) else {
+                continue;
+            };
             let mut v = V {
                 ix: self,
                 fi,
                 cloaking: false,
                 setup: None,
             };
-            v.visit_file(&f.ast);
+            v.visit_file(ast);
             cloaking |= v.cloaking;
             if setup.is_none() {
                 setup = v.setup;
@@ -1084,13 +986,13 @@ impl<'a> CrateIndex<'a> {
     }
 
     /// The type of a field of a local struct.
-    pub fn field_type(&self, ty: &str, field: &str) -> Option<&syn::Type> {
+    pub fn field_type(&self, ty: &str, field: &str) -> Option<&[String]> {
         self.types
             .get(ty)?
             .fields
             .iter()
             .find(|(n, _)| n == field)
-            .map(|(_, t)| t)
+            .and_then(|(_, t)| t.as_deref())
     }
 
     /// A COM interface type: `I` + upper-case letter, not defined locally.
@@ -1099,6 +1001,422 @@ impl<'a> CrateIndex<'a> {
         c.next() == Some('I')
             && c.next().is_some_and(|x| x.is_ascii_uppercase())
             && !self.local_types.contains(ty)
+    }
+}
+
+impl<'a> Collector<'a, '_> {
+    fn display(&self) -> &str {
+        &self.file.src.display
+    }
+
+    /// Whether the bytes `start..end` of the file hold a prefilter match.
+    fn hit_in(&self, start: usize, end: usize) -> bool {
+        let i = self.hits.partition_point(|&h| h < start);
+        self.hits.get(i).is_some_and(|&h| h < end)
+    }
+
+    fn item_hit(&self, item: &impl syn::spanned::Spanned) -> bool {
+        let r = item.span().byte_range();
+        self.hit_in(r.start, r.end)
+    }
+
+    fn collect_items(&mut self, items: &'a [syn::Item], module: &[String]) {
+        for item in items {
+            match item {
+                syn::Item::Fn(f) => {
+                    let name = f.sig.ident.to_string();
+                    let is_main = name == "main" && self.file.is_bin_root;
+                    self.push_fn(&f.attrs, &f.sig, &f.block, None, false, is_main, module);
+                    self.collect_nested(&f.block, module);
+                }
+                syn::Item::Impl(imp) => {
+                    let Some(self_ty) = last_ident(&imp.self_ty) else {
+                        continue;
+                    };
+                    let trait_name = imp.trait_.as_ref().and_then(|(neg, p, _)| {
+                        if neg.is_some() {
+                            None
+                        } else {
+                            p.segments.last().map(|s| s.ident.to_string())
+                        }
+                    });
+                    if let Some((Some(_), p, _)) = &imp.trait_ {
+                        if p.segments.last().is_some_and(|s| s.ident == "Send") {
+                            self.items.asserted_not_send.push(self_ty.clone());
+                        }
+                    }
+                    let is_drop_impl = trait_name.as_deref() == Some("Drop");
+                    for ii in &imp.items {
+                        if let syn::ImplItem::Fn(m) = ii {
+                            let is_drop = is_drop_impl && m.sig.ident == "drop";
+                            self.items.local_methods.push(m.sig.ident.to_string());
+                            let k = self.push_fn(
+                                &m.attrs,
+                                &m.sig,
+                                &m.block,
+                                Some(self_ty.clone()),
+                                is_drop,
+                                false,
+                                module,
+                            );
+                            if is_drop {
+                                self.items.drops.push((self_ty.clone(), k));
+                            }
+                            self.collect_nested(&m.block, module);
+                        }
+                    }
+                }
+                syn::Item::Trait(t) => {
+                    self.items.local_types.push(t.ident.to_string());
+                    for ti in &t.items {
+                        if let syn::TraitItem::Fn(m) = ti {
+                            self.items.local_methods.push(m.sig.ident.to_string());
+                            if let Some(body) = &m.default {
+                                self.push_fn(
+                                    &m.attrs,
+                                    &m.sig,
+                                    body,
+                                    Some(t.ident.to_string()),
+                                    false,
+                                    false,
+                                    module,
+                                );
+                            }
+                        }
+                    }
+                }
+                syn::Item::Struct(s) => {
+                    let fields: Vec<(String, Option<Vec<String>>)> = s
+                        .fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            (
+                                f.ident
+                                    .as_ref()
+                                    .map(|x| x.to_string())
+                                    .unwrap_or_else(|| i.to_string()),
+                                type_path(&f.ty),
+                            )
+                        })
+                        .collect();
+                    let not_send_marker = s.fields.iter().any(|f| type_not_send(&f.ty));
+                    self.items.local_types.push(s.ident.to_string());
+                    let loc = location(self.display(), s.ident.span());
+                    self.items.types.push(TypeDef {
+                        name: s.ident.to_string(),
+                        loc,
+                        fields,
+                        not_send_marker,
+                    });
+                }
+                syn::Item::Enum(e) => {
+                    let not_send_marker = e
+                        .variants
+                        .iter()
+                        .flat_map(|v| v.fields.iter())
+                        .any(|f| type_not_send(&f.ty));
+                    self.items.local_types.push(e.ident.to_string());
+                    let loc = location(self.display(), e.ident.span());
+                    self.items.types.push(TypeDef {
+                        name: e.ident.to_string(),
+                        loc,
+                        fields: Vec::new(),
+                        not_send_marker,
+                    });
+                }
+                syn::Item::Type(t) => {
+                    self.items.local_types.push(t.ident.to_string());
+                }
+                syn::Item::Union(u) => {
+                    self.items.local_types.push(u.ident.to_string());
+                }
+                syn::Item::Const(c) => {
+                    if string_value(&c.expr).is_some_and(|s| is_pipe_text(&s)) {
+                        self.items.pipe_consts.push(c.ident.to_string());
+                    }
+                    if self.item_hit(c) {
+                        self.items.hit_items.push(c.ident.to_string());
+                    }
+                }
+                syn::Item::Static(s) => {
+                    if string_value(&s.expr).is_some_and(|v| is_pipe_text(&v)) {
+                        self.items.pipe_consts.push(s.ident.to_string());
+                    }
+                    if self.item_hit(s) {
+                        self.items.hit_items.push(s.ident.to_string());
+                    }
+                    self.add_static(&s.ident, &s.ty, &s.expr, false);
+                }
+                syn::Item::Use(u) if self.item_hit(u) => {
+                    // `use ..::RevertToSelf as revert;`: the names it brings in.
+                    fn names(t: &syn::UseTree, out: &mut Vec<String>) {
+                        match t {
+                            syn::UseTree::Path(p) => names(&p.tree, out),
+                            syn::UseTree::Name(n) => out.push(n.ident.to_string()),
+                            syn::UseTree::Rename(r) => out.push(r.rename.to_string()),
+                            syn::UseTree::Glob(_) => {}
+                            syn::UseTree::Group(g) => g.items.iter().for_each(|t| names(t, out)),
+                        }
+                    }
+                    names(&u.tree, &mut self.items.hit_items);
+                }
+                syn::Item::ForeignMod(fm) => {
+                    for fi in &fm.items {
+                        if let syn::ForeignItem::Fn(f) = fi {
+                            self.items.extern_fns.push(f.sig.ident.to_string());
+                        }
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        let mut inner = module.to_vec();
+                        inner.push(m.ident.to_string());
+                        self.collect_items(items, &inner);
+                    }
+                }
+                syn::Item::Macro(m) => self.collect_macro_item(m),
+                _ => {}
+            }
+        }
+    }
+
+    /// Items nested in function bodies (helper fns, statics).
+    fn collect_nested(&mut self, block: &'a syn::Block, module: &[String]) {
+        for s in &block.stmts {
+            if let syn::Stmt::Item(i) = s {
+                self.collect_items(std::slice::from_ref(i), module);
+            }
+        }
+    }
+
+    fn collect_macro_item(&mut self, m: &'a syn::ItemMacro) {
+        let Some(name) = m.mac.path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
+        match name.as_str() {
+            "lazy_static" => {
+                for s in parse_macro_statics(m.mac.tokens.clone()) {
+                    self.add_static(&s.name, &s.ty, &s.init, true);
+                }
+            }
+            "thread_local" => {
+                for s in parse_macro_statics(m.mac.tokens.clone()) {
+                    self.add_static(&s.name, &s.ty, &s.init, false);
+                }
+            }
+            "link" => {
+                // windows_targets::link!("advapi32.dll" "system" fn RevertToSelf() -> i32);
+                let text = m.mac.tokens.to_string();
+                if let Some(pos) = text.find(" fn ") {
+                    let rest = &text[pos + 4..];
+                    let ident: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !ident.is_empty() {
+                        self.items.extern_fns.push(ident);
+                    }
+                }
+            }
+            "assert_not_impl_any" | "assert_not_impl_all" => {
+                let text = m.mac.tokens.to_string();
+                if let Some((ty, traits)) = text.split_once(':') {
+                    if traits.split(',').any(|t| t.trim() == "Send") {
+                        if let Some(last) = ty.trim().rsplit("::").next() {
+                            self.items.asserted_not_send.push(last.trim().to_string());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn add_static(
+        &mut self,
+        name: &syn::Ident,
+        ty: &syn::Type,
+        init: &syn::Expr,
+        lazy_macro: bool,
+    ) {
+        let ty_text = tokens_text(ty).replace(' ', "");
+        let is_cache = catalog::CACHE_TYPES
+            .iter()
+            .any(|c| ty_text.contains(&format!("{c}<")) || ty_text == *c)
+            || ty_text.contains("HashMap<")
+            || ty_text.contains("BTreeMap<")
+            || ty_text.contains("Vec<")
+            || lazy_macro;
+        let lazy = lazy_macro
+            || ty_text.starts_with("Lazy<")
+            || ty_text.starts_with("LazyLock<")
+            || ty_text.contains("::Lazy<");
+        if lazy {
+            let mut m = Mentions::default();
+            m.visit_expr(init);
+            self.items.lazy_inits.push((name.to_string(), m.finish().0));
+            self.syntax
+                .lazy_inits
+                .push((name.to_string(), init.clone()));
+        }
+        let loc = location(self.display(), name.span());
+        self.items.statics.push(StaticDef {
+            name: name.to_string(),
+            loc,
+            ty: ty_text,
+            lazy_identity_init: false,
+            is_cache,
+        });
+    }
+
+    /// Records a function; returns its index in the file's functions.
+    #[allow(clippy::too_many_arguments)]
+    fn push_fn(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &'a syn::Signature,
+        body: &'a syn::Block,
+        self_ty: Option<String>,
+        is_drop: bool,
+        is_main: bool,
+        module: &[String],
+    ) -> usize {
+        let name = sig.ident.to_string();
+        let display = match &self_ty {
+            Some(t) => format!("{t}::{name}"),
+            None => name.clone(),
+        };
+        // The marker comment sits on a line before the item (before its attributes).
+        let first_line = attrs
+            .iter()
+            .map(|a| a.pound_token.span.start().line)
+            .chain(std::iter::once(sig.fn_token.span.start().line))
+            .min()
+            .unwrap_or(0) as u32;
+        let vis_line = sig.fn_token.span.start().line as u32;
+        let marked =
+            self.file.impersonated_markers.iter().any(|&l| {
+                (l < first_line && first_line - l <= 3) || (l < vis_line && l >= first_line)
+            });
+        let configured = self.extra.entry_points.iter().any(|e| {
+            let tail: Vec<&str> = e.split("::").collect();
+            match tail.as_slice() {
+                [.., ty, f] if Some(*ty) == self_ty.as_deref() => *f == name,
+                [.., f] if self_ty.is_none() || tail.len() == 1 => *f == name,
+                _ => false,
+            }
+        });
+        let start = attrs
+            .iter()
+            .map(|a| a.pound_token.span.byte_range().start)
+            .chain(std::iter::once(sig.ident.span().byte_range().start))
+            .min()
+            .unwrap_or(0);
+        let end = body.brace_token.span.close().byte_range().end;
+        let mut m = Mentions::default();
+        m.visit_block(body);
+        let (mentions, calls) = m.finish();
+        let closes_handle = is_drop && {
+            let text = quote::ToTokens::to_token_stream(body).to_string();
+            catalog::HANDLE_CLOSERS.iter().any(|c| text.contains(c))
+        };
+        let name_loc = location(self.display(), sig.ident.span());
+        self.items.fns.push(FnDef {
+            name,
+            display,
+            file: 0,
+            self_ty,
+            is_drop,
+            is_main,
+            impersonated: marked || configured,
+            name_loc,
+            module: module.to_vec(),
+            has_receiver: sig.receiver().is_some(),
+            self_by_value: matches!(sig.receiver(), Some(r) if r.reference.is_none() && matches!(&*r.ty, syn::Type::Path(_))),
+            ret_idents: match &sig.output {
+                syn::ReturnType::Type(_, t) => {
+                    let mut v = Vec::new();
+                    collect_idents(quote::ToTokens::to_token_stream(t), &mut v);
+                    v
+                }
+                syn::ReturnType::Default => Vec::new(),
+            },
+            mentions,
+            calls,
+            text_hit: self.hit_in(start, end),
+            closes_handle,
+        });
+        self.syntax.fns.push(FnSyntax { sig, body });
+        self.items.fns.len() - 1
+    }
+}
+
+/// The [`name_hash`]es of the identifiers a function body mentions (path
+/// segments, method names, the tokens of macro bodies), and of those it may
+/// call: callee paths' last segments, method names, functions passed by
+/// name as arguments (in-place runners call them), and every identifier in
+/// a macro body. Items nested in the body are functions of their own.
+#[derive(Default)]
+struct Mentions {
+    all: Vec<u64>,
+    calls: Vec<u64>,
+}
+
+fn sorted(mut v: Vec<u64>) -> Vec<u64> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+impl Mentions {
+    /// Both lists, sorted, without duplicates.
+    fn finish(self) -> (Vec<u64>, Vec<u64>) {
+        (sorted(self.all), sorted(self.calls))
+    }
+
+    fn tokens(&mut self, ts: proc_macro2::TokenStream) {
+        for t in ts {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => {
+                    let h = ident_hash(&i);
+                    self.all.push(h);
+                    self.calls.push(h);
+                }
+                proc_macro2::TokenTree::Group(g) => self.tokens(g.stream()),
+                _ => {}
+            }
+        }
+    }
+
+    fn callee(&mut self, e: &syn::Expr) {
+        if let syn::Expr::Path(p) = e {
+            if let Some(last) = p.path.segments.last() {
+                self.calls.push(ident_hash(&last.ident));
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Mentions {
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        self.all.push(ident_hash(i));
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        self.callee(&c.func);
+        c.args.iter().for_each(|a| self.callee(a));
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.calls.push(ident_hash(&m.method));
+        m.args.iter().for_each(|a| self.callee(a));
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        // Macro bodies are tokens: their identifiers count too.
+        self.tokens(m.tokens.clone());
+        syn::visit::visit_macro(self, m);
     }
 }
 

@@ -137,6 +137,20 @@ impl Prefilter {
     pub fn hits(&self, text: &str) -> bool {
         self.automaton.is_match(text)
     }
+
+    /// The byte offsets where a pattern starts in `text` (every match,
+    /// overlapping ones too), ascending: which functions of a parsed crate
+    /// are walked (see `analyze`).
+    pub fn match_starts(&self, text: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .automaton
+            .find_overlapping_iter(text)
+            .map(|m| m.start())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 /// A file another file pulls in, found textually (comments and strings

@@ -388,6 +388,7 @@ pub struct Walker<'c, 'i, 'a> {
 }
 
 /// The result of walking a function.
+#[derive(Default)]
 pub struct WalkResult {
     pub events: Vec<Event>,
     pub call_sites: Vec<CallSite>,
@@ -769,10 +770,9 @@ fn flip(op: &syn::BinOp) -> syn::BinOp {
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     pub fn new(cx: &'c Cx<'i, 'a>, fid: usize, emit: bool) -> Self {
         let f = &cx.ix.fns[fid];
-        let params = f
-            .sig
-            .inputs
+        let params = cx.ix.syntax[fid]
             .iter()
+            .flat_map(|s| s.sig.inputs.iter())
             .filter_map(|a| match a {
                 syn::FnArg::Typed(t) => Some(pattern_ident(&t.pat).unwrap_or_default()),
                 syn::FnArg::Receiver(_) => None,
@@ -918,6 +918,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     /// Walks the function from `entry`.
     pub fn run(mut self, entry: &Entry) -> WalkResult {
         let f = &self.cx.ix.fns[self.fid];
+        let Some(syntax) = self.cx.ix.syntax[self.fid] else {
+            // Functions are walked only once their file is parsed (see `analyze`).
+            return WalkResult::default();
+        };
         let mut st = State::new();
         if entry.imp != Imp::No {
             let loc = entry.began.clone().unwrap_or_else(|| f.name_loc.clone());
@@ -931,7 +935,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             st.guarded = true;
         }
         // Parameters: types from annotations.
-        for input in &f.sig.inputs {
+        for input in &syntax.sig.inputs {
             if let syn::FnArg::Typed(t) = input {
                 if let Some(name) = pattern_ident(&t.pat) {
                     let ty = index::type_path(&t.ty).map(|p| self.cx.ix.full_segments(self.fi, p));
@@ -946,8 +950,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 }
             }
         }
-        let is_async = f.sig.asyncness.is_some();
-        let body = f.body;
+        let is_async = syntax.sig.asyncness.is_some();
+        let body = syntax.body;
         let (ret, exit_state) = self.body(body, st, is_async, true);
         // Fill in how each begin/end result was treated.
         for (_, p) in self.checks.drain() {
@@ -1581,8 +1585,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if let syn::Member::Named(n) = &f.member {
                     if let Some(ty) = self.field_owner_type(&f.base, &base, st) {
                         if let Some(t) = self.cx.ix.field_type(&ty, &n.to_string()) {
-                            v.ty =
-                                index::type_path(t).map(|p| self.cx.ix.full_segments(self.fi, p));
+                            v.ty = Some(self.cx.ix.full_segments(self.fi, t.to_vec()));
                         }
                     }
                 }
@@ -2625,10 +2628,6 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     /// The local type a function returns (`Self`, `Guard`, `io::Result<Guard>`), if any.
     fn return_type(&self, id: usize) -> Option<Vec<String>> {
         let f = &self.cx.ix.fns[id];
-        let syn::ReturnType::Type(_, t) = &f.sig.output else {
-            return None;
-        };
-        let _ = t;
         f.ret_idents.iter().find_map(|w| {
             if w == "Self" {
                 f.self_ty.clone().map(|t| vec![t])
@@ -3394,9 +3393,15 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         // A guard consumed by a `self`-taking method is dropped.
         if recv.guard {
             if let Some(var) = recv.var.clone() {
-                let consumes = self.cx.ix.local_methods_named(&name, recv.ty.as_ref().and_then(|t| t.last().map(String::as_str))).iter().any(|&id| {
-                    matches!(self.cx.ix.fns[id].sig.receiver(), Some(r) if r.reference.is_none() && matches!(&*r.ty, syn::Type::Path(_)))
-                });
+                let consumes = self
+                    .cx
+                    .ix
+                    .local_methods_named(
+                        &name,
+                        recv.ty.as_ref().and_then(|t| t.last().map(String::as_str)),
+                    )
+                    .iter()
+                    .any(|&id| self.cx.ix.fns[id].self_by_value);
                 if consumes {
                     if let Some(slot) = st.var_mut(&var) {
                         slot.fact.guard = false;
