@@ -13,6 +13,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    cli::tune_allocator();
     let parsed = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
