@@ -143,7 +143,7 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
             Ok(r) => r,
             Err(panic) => {
                 // The unwound crate's spans are dead; free this thread's map.
-                proc_macro2::extra::invalidate_current_thread_spans();
+                release_spans();
                 let what = panic
                     .downcast_ref::<String>()
                     .cloned()
@@ -208,60 +208,118 @@ struct Loaded {
     items: FileItems,
 }
 
-/// The first pass over a crate, in parallel over its files: each file is
-/// read (unless the prefilter read it), parsed, indexed into owned facts
-/// (`index::collect_file`) and its syntax tree dropped on the thread that
-/// parsed it, so a crate's trees are never all in memory (syn's trees are
-/// not `Send`). Follows `mod x;` (with `#[path]`) and item-level
-/// `include!` to files outside the discovered set, round by round. Sorted
-/// by displayed path.
+thread_local! {
+    /// How many crates keep syntax trees alive on this thread (see
+    /// [`first_pass`]); while any do, the thread's span map must stay.
+    static KEPT_TREES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Frees this thread's span map (`proc_macro2` keeps the text and line
+/// starts of every file parsed on a thread, for as long as the thread
+/// lives), unless syntax trees kept on this thread still need it.
+fn release_spans() {
+    if KEPT_TREES.get() == 0 {
+        proc_macro2::extra::invalidate_current_thread_spans();
+    }
+}
+
+/// Held (on the crate's thread) while a crate keeps syntax trees alive.
+struct KeepSpans;
+
+impl KeepSpans {
+    fn new() -> KeepSpans {
+        KEPT_TREES.set(KEPT_TREES.get() + 1);
+        KeepSpans
+    }
+}
+
+impl Drop for KeepSpans {
+    fn drop(&mut self) {
+        KEPT_TREES.set(KEPT_TREES.get() - 1);
+    }
+}
+
+/// What the first pass over one file gives.
+type FirstPass = Result<(Loaded, Vec<PathBuf>, syn::File), Diagnostic>;
+
+/// The first pass over a crate: each file is read (unless the prefilter
+/// read it), parsed and indexed into owned facts (`index::collect_file`).
+/// Files that hold no prefilter match are parsed in parallel and their
+/// trees dropped on the thread that parsed them (syn's trees are not
+/// `Send`), so a crate's trees are never all in memory. Then the files that
+/// hold one (the few whose functions the analysis walks, in most crates)
+/// are parsed on this thread and their trees kept for the second pass;
+/// `keep` is set from then on. Follows `mod x;` (with `#[path]`) and
+/// item-level `include!` to files outside the discovered set, round by
+/// round. Sorted by displayed path.
+// The error is the diagnostic itself, made once per bad file: not a hot path.
+#[allow(clippy::result_large_err)]
 fn first_pass(
     unit: &CrateUnit,
     opts: &Options,
     filter: &Prefilter,
     diags: &mut Vec<Diagnostic>,
     mut read: HashMap<PathBuf, ReadResult>,
-) -> Vec<Loaded> {
+    keep: &mut Option<KeepSpans>,
+) -> Vec<(Loaded, Option<syn::File>)> {
     let extra = extra_of(opts);
     let mut seen: BTreeSet<PathBuf> = unit.files.iter().cloned().collect();
-    let mut round: Vec<(PathBuf, Option<ReadResult>)> = unit
-        .files
-        .iter()
-        .map(|p| (p.clone(), read.remove(p)))
-        .collect();
+    let mut round: Vec<PathBuf> = unit.files.clone();
     let mut out = Vec::new();
     while !round.is_empty() {
-        // The error is the diagnostic itself, made once per bad file.
-        #[allow(clippy::result_large_err)]
-        let done: Vec<Result<(Loaded, Vec<PathBuf>), Diagnostic>> = round
+        let (kept, rest): (Vec<_>, Vec<_>) = round
+            .drain(..)
+            .map(|p| {
+                let r = read
+                    .remove(&p)
+                    .unwrap_or_else(|| source::read_source(&p, &opts.root));
+                (p, r)
+            })
+            .partition(|(_, r)| r.as_ref().is_ok_and(|s| filter.hits(&s.text)));
+        let parallel: Vec<Result<(Loaded, Vec<PathBuf>), Diagnostic>> = rest
             .into_par_iter()
             .with_max_len(1)
             .map(|(p, r)| {
-                let r = first_pass_file(&p, r, unit, opts, &extra, filter);
-                // This thread holds no syntax tree now: free the spans'
-                // source map (`proc_macro2` keeps every parsed file's text).
-                proc_macro2::extra::invalidate_current_thread_spans();
-                r
+                // The syntax tree is dropped here, on the thread that made it.
+                let res = first_pass_file(&p, r, unit, &extra, filter)
+                    .map(|(loaded, refs, _ast)| (loaded, refs));
+                release_spans();
+                res
             })
             .collect();
-        round = Vec::new();
+        // Then the kept files, here: this thread's span map stays from now on.
+        if !kept.is_empty() && keep.is_none() {
+            *keep = Some(KeepSpans::new());
+        }
+        let here: Vec<FirstPass> = kept
+            .into_iter()
+            .map(|(p, r)| first_pass_file(&p, r, unit, &extra, filter))
+            .collect();
+
+        let done = here
+            .into_iter()
+            .map(|r| r.map(|(l, refs, ast)| (l, refs, Some(ast))))
+            .chain(
+                parallel
+                    .into_iter()
+                    .map(|r| r.map(|(l, refs)| (l, refs, None))),
+            );
         for d in done {
             match d {
-                Ok((loaded, refs)) => {
+                Ok((loaded, refs, ast)) => {
                     for next in refs {
                         if next.is_file() && seen.insert(next.clone()) {
-                            let r = read.remove(&next);
-                            round.push((next, r));
+                            round.push(next);
                         }
                     }
-                    out.push(loaded);
+                    out.push((loaded, ast));
                 }
                 Err(d) => diags.push(d),
             }
         }
     }
-    out.sort_by(|a, b| a.cx.src.display.cmp(&b.cx.src.display));
-    for (fi, l) in out.iter_mut().enumerate() {
+    out.sort_by(|a, b| a.0.cx.src.display.cmp(&b.0.cx.src.display));
+    for (fi, (l, _)) in out.iter_mut().enumerate() {
         l.items.set_file(fi);
     }
     out
@@ -271,19 +329,18 @@ fn first_pass(
 #[allow(clippy::result_large_err)]
 fn first_pass_file(
     path: &Path,
-    read: Option<ReadResult>,
+    read: ReadResult,
     unit: &CrateUnit,
-    opts: &Options,
     extra: &Extra,
     filter: &Prefilter,
-) -> Result<(Loaded, Vec<PathBuf>), Diagnostic> {
-    let src = read.unwrap_or_else(|| source::read_source(path, &opts.root))?;
+) -> FirstPass {
+    let src = read?;
     let ast = parse::parse_file(&src)?;
     let refs = referenced_files(path, &ast);
     let cx = file_cx(src, &ast, unit);
     let hits = filter.match_starts(&cx.src.text);
     let (items, _) = index::collect_file(&cx, &ast, extra, &hits);
-    Ok((Loaded { cx, items }, refs))
+    Ok((Loaded { cx, items }, refs, ast))
 }
 
 /// The owned facts of a parsed file.
@@ -315,19 +372,20 @@ fn extra_of(opts: &Options) -> Extra {
     }
 }
 
-/// The second pass: parses again, on this thread, the files whose
-/// functions the analysis walks (few, in most crates), building the index
-/// and analysing until the analysis needs no other file's syntax.
+/// The second pass, on the crate's thread: builds the index and analyses,
+/// with the syntax trees the first pass kept; when the analysis needs the
+/// syntax of other files (a function it walks calls into them while
+/// impersonating), parses them again and starts over.
 fn second_pass(
     files: &[FileCx],
     items: &[FileItems],
+    mut asts: Vec<Option<syn::File>>,
     renames: &HashMap<String, String>,
     opts: &Options,
     filter: &Prefilter,
 ) -> CrateAnalysis {
     let extra = extra_of(opts);
-    let mut asts: Vec<Option<syn::File>> = files.iter().map(|_| None).collect();
-    let mut wanted: BTreeSet<usize> = BTreeSet::new();
+    let mut wanted: BTreeSet<usize> = (0..asts.len()).filter(|&i| asts[i].is_some()).collect();
     loop {
         for &fi in &wanted {
             if asts[fi].is_none() {
@@ -530,7 +588,7 @@ fn tokenize_unit(
         }
     }
     keep_reported_errors(unit, opts, &mut res);
-    proc_macro2::extra::invalidate_current_thread_spans();
+    release_spans();
     res
 }
 
@@ -563,9 +621,16 @@ fn analyse_unit(
         read
     };
     let mut res = CrateResult::default();
-    let loaded = first_pass(unit, opts, filter, &mut res.diagnostics, read);
-    let (files, items): (Vec<FileCx>, Vec<FileItems>) =
-        loaded.into_iter().map(|l| (l.cx, l.items)).unzip();
+    let mut keep = None;
+    let loaded = first_pass(unit, opts, filter, &mut res.diagnostics, read, &mut keep);
+    let mut asts = Vec::with_capacity(loaded.len());
+    let (files, items): (Vec<FileCx>, Vec<FileItems>) = loaded
+        .into_iter()
+        .map(|(l, ast)| {
+            asts.push(ast);
+            (l.cx, l.items)
+        })
+        .unzip();
     res.files_analyzed = files.len();
     let renames = unit
         .manifest_dir
@@ -573,7 +638,8 @@ fn analyse_unit(
         .and_then(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
         .map(|t| index::cargo_renames(&t))
         .unwrap_or_default();
-    let analysis = second_pass(&files, &items, &renames, opts, filter);
+    let analysis = second_pass(&files, &items, asts, &renames, opts, filter);
+    drop(keep);
     drop(items);
     let events = analysis.events;
     for (loc, function) in analysis.incomplete {
@@ -671,6 +737,6 @@ fn analyse_unit(
         .map(|f| (f.src.display.clone(), f.src.text.clone()))
         .collect();
     res.sources = sources;
-    proc_macro2::extra::invalidate_current_thread_spans();
+    release_spans();
     res
 }

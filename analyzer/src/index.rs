@@ -11,6 +11,7 @@ use crate::catalog::{self, Api, Role};
 use crate::diag::Location;
 use crate::parse::location;
 use crate::source::SourceFile;
+use proc_macro2::Span;
 use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
 
@@ -383,14 +384,31 @@ pub fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
     }
 }
 
-fn collect_idents(ts: proc_macro2::TokenStream, out: &mut Vec<String>) {
-    for t in ts {
-        match t {
-            proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
-            proc_macro2::TokenTree::Group(g) => collect_idents(g.stream(), out),
-            _ => {}
+/// The identifiers of a type, in order (`io::Result<Self>` → `io`,
+/// `Result`, `Self`), macro tokens included.
+fn type_idents(ty: &syn::Type) -> Vec<String> {
+    struct V(Vec<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.0.push(i.to_string());
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            fn tokens(ts: proc_macro2::TokenStream, out: &mut Vec<String>) {
+                for t in ts {
+                    match t {
+                        proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                        proc_macro2::TokenTree::Group(g) => tokens(g.stream(), out),
+                        _ => {}
+                    }
+                }
+            }
+            syn::visit::visit_path(self, &m.path);
+            tokens(m.tokens.clone(), &mut self.0);
         }
     }
+    let mut v = V(Vec::new());
+    v.visit_type(ty);
+    v.0
 }
 
 fn tokens_text(t: &impl quote::ToTokens) -> String {
@@ -1015,9 +1033,20 @@ impl<'a> Collector<'a, '_> {
         self.hits.get(i).is_some_and(|&h| h < end)
     }
 
-    fn item_hit(&self, item: &impl syn::spanned::Spanned) -> bool {
-        let r = item.span().byte_range();
-        self.hit_in(r.start, r.end)
+    /// Whether an item's text, from its first attribute (or `first`) to
+    /// `last`, holds a prefilter match. Most files hold none: no span is
+    /// measured then.
+    fn hit_between(&self, attrs: &[syn::Attribute], first: Span, last: Span) -> bool {
+        if self.hits.is_empty() {
+            return false;
+        }
+        let start = attrs
+            .iter()
+            .map(|a| a.pound_token.span.byte_range().start)
+            .chain(std::iter::once(first.byte_range().start))
+            .min()
+            .unwrap_or(0);
+        self.hit_in(start, last.byte_range().end)
     }
 
     fn collect_items(&mut self, items: &'a [syn::Item], module: &[String]) {
@@ -1135,7 +1164,7 @@ impl<'a> Collector<'a, '_> {
                     if string_value(&c.expr).is_some_and(|s| is_pipe_text(&s)) {
                         self.items.pipe_consts.push(c.ident.to_string());
                     }
-                    if self.item_hit(c) {
+                    if self.hit_between(&c.attrs, c.const_token.span, c.semi_token.span) {
                         self.items.hit_items.push(c.ident.to_string());
                     }
                 }
@@ -1143,12 +1172,14 @@ impl<'a> Collector<'a, '_> {
                     if string_value(&s.expr).is_some_and(|v| is_pipe_text(&v)) {
                         self.items.pipe_consts.push(s.ident.to_string());
                     }
-                    if self.item_hit(s) {
+                    if self.hit_between(&s.attrs, s.static_token.span, s.semi_token.span) {
                         self.items.hit_items.push(s.ident.to_string());
                     }
                     self.add_static(&s.ident, &s.ty, &s.expr, false);
                 }
-                syn::Item::Use(u) if self.item_hit(u) => {
+                syn::Item::Use(u)
+                    if self.hit_between(&u.attrs, u.use_token.span, u.semi_token.span) =>
+                {
                     // `use ..::RevertToSelf as revert;`: the names it brings in.
                     fn names(t: &syn::UseTree, out: &mut Vec<String>) {
                         match t {
@@ -1307,13 +1338,7 @@ impl<'a> Collector<'a, '_> {
                 _ => false,
             }
         });
-        let start = attrs
-            .iter()
-            .map(|a| a.pound_token.span.byte_range().start)
-            .chain(std::iter::once(sig.ident.span().byte_range().start))
-            .min()
-            .unwrap_or(0);
-        let end = body.brace_token.span.close().byte_range().end;
+        let text_hit = self.hit_between(attrs, sig.ident.span(), body.brace_token.span.close());
         let mut m = Mentions::default();
         m.visit_block(body);
         let (mentions, calls) = m.finish();
@@ -1335,16 +1360,12 @@ impl<'a> Collector<'a, '_> {
             has_receiver: sig.receiver().is_some(),
             self_by_value: matches!(sig.receiver(), Some(r) if r.reference.is_none() && matches!(&*r.ty, syn::Type::Path(_))),
             ret_idents: match &sig.output {
-                syn::ReturnType::Type(_, t) => {
-                    let mut v = Vec::new();
-                    collect_idents(quote::ToTokens::to_token_stream(t), &mut v);
-                    v
-                }
+                syn::ReturnType::Type(_, t) => type_idents(t),
                 syn::ReturnType::Default => Vec::new(),
             },
             mentions,
             calls,
-            text_hit: self.hit_in(start, end),
+            text_hit,
             closes_handle,
         });
         self.syntax.fns.push(FnSyntax { sig, body });
