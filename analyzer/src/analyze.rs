@@ -85,7 +85,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
                 || relevant[id]
                 || f.impersonated
                 || f.text_hit
-                || f.mentions.iter().any(|h| ix.hit_names.contains(h))
+                || (!ix.hit_names.is_empty() && f.mentions.iter().any(|h| ix.hit_names.contains(h)))
         })
         .collect();
     need.extend(

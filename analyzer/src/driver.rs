@@ -281,7 +281,7 @@ fn first_pass(
             .with_max_len(1)
             .map(|(p, r)| {
                 // The syntax tree is dropped here, on the thread that made it.
-                let res = first_pass_file(&p, r, unit, &extra, filter)
+                let res = first_pass_file(&p, r, false, unit, &extra, filter)
                     .map(|(loaded, refs, _ast)| (loaded, refs));
                 release_spans();
                 res
@@ -293,7 +293,7 @@ fn first_pass(
         }
         let here: Vec<FirstPass> = kept
             .into_iter()
-            .map(|(p, r)| first_pass_file(&p, r, unit, &extra, filter))
+            .map(|(p, r)| first_pass_file(&p, r, true, unit, &extra, filter))
             .collect();
 
         let done = here
@@ -327,9 +327,11 @@ fn first_pass(
 
 // The error is the diagnostic itself, made once per bad file: not a hot path.
 #[allow(clippy::result_large_err)]
+/// `keep`: the file holds a prefilter match (its syntax tree is kept).
 fn first_pass_file(
     path: &Path,
     read: ReadResult,
+    keep: bool,
     unit: &CrateUnit,
     extra: &Extra,
     filter: &Prefilter,
@@ -338,7 +340,11 @@ fn first_pass_file(
     let ast = parse::parse_file(&src)?;
     let refs = referenced_files(path, &ast);
     let cx = file_cx(src, &ast, unit);
-    let hits = filter.match_starts(&cx.src.text);
+    let hits = if keep {
+        filter.match_starts(&cx.src.text)
+    } else {
+        Vec::new()
+    };
     let (items, _) = index::collect_file(&cx, &ast, extra, &hits);
     Ok((Loaded { cx, items }, refs, ast))
 }
@@ -382,7 +388,6 @@ fn second_pass(
     mut asts: Vec<Option<syn::File>>,
     renames: &HashMap<String, String>,
     opts: &Options,
-    filter: &Prefilter,
 ) -> CrateAnalysis {
     let extra = extra_of(opts);
     let mut wanted: BTreeSet<usize> = (0..asts.len()).filter(|&i| asts[i].is_some()).collect();
@@ -397,10 +402,8 @@ fn second_pass(
             .iter()
             .zip(files)
             .map(|(ast, f)| {
-                ast.as_ref().map(|ast| {
-                    let hits = filter.match_starts(&f.src.text);
-                    index::collect_file(f, ast, &extra, &hits).1
-                })
+                ast.as_ref()
+                    .map(|ast| index::collect_syntax(f, ast, &extra))
             })
             .collect();
         let ix = CrateIndex::build(files, items, &syntax, renames.clone(), extra.clone());
@@ -638,7 +641,7 @@ fn analyse_unit(
         .and_then(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
         .map(|t| index::cargo_renames(&t))
         .unwrap_or_default();
-    let analysis = second_pass(&files, &items, asts, &renames, opts, filter);
+    let analysis = second_pass(&files, &items, asts, &renames, opts);
     drop(keep);
     drop(items);
     let events = analysis.events;

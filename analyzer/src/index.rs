@@ -328,10 +328,27 @@ pub fn collect_file<'a>(
     extra: &Extra,
     hits: &[usize],
 ) -> (FileItems, FileSyntax<'a>) {
+    collect(file, ast, extra, hits, false)
+}
+
+/// The syntax of a file whose [`FileItems`] are already known (the same
+/// walk over the items as [`collect_file`], without the facts).
+pub fn collect_syntax<'a>(file: &FileCx, ast: &'a syn::File, extra: &Extra) -> FileSyntax<'a> {
+    collect(file, ast, extra, &[], true).1
+}
+
+fn collect<'a>(
+    file: &FileCx,
+    ast: &'a syn::File,
+    extra: &Extra,
+    hits: &[usize],
+    syntax_only: bool,
+) -> (FileItems, FileSyntax<'a>) {
     let mut c = Collector {
         file,
         extra,
         hits,
+        syntax_only,
         items: FileItems::default(),
         syntax: FileSyntax {
             ast: Some(ast),
@@ -350,6 +367,9 @@ pub fn collect_file<'a>(
 struct Collector<'a, 'x> {
     file: &'x FileCx,
     extra: &'x Extra,
+    /// Only the syntax is wanted ([`collect_syntax`]): the functions' facts
+    /// that cost a walk of their bodies are left out.
+    syntax_only: bool,
     /// Sorted byte offsets of prefilter matches in the file.
     hits: &'x [usize],
     items: FileItems,
@@ -588,7 +608,7 @@ impl<'a> CrateIndex<'a> {
                 }
             }
         }
-        ix.scan_com_security(syntax);
+        ix.scan_com_security(items, syntax);
         for (fi, fs) in syntax.iter().enumerate() {
             let Some(fs) = fs else { continue };
             for (name, init) in &fs.lazy_inits {
@@ -671,7 +691,7 @@ impl<'a> CrateIndex<'a> {
     }
 
     /// Finds COM security setup calls and whether any enables cloaking.
-    fn scan_com_security(&mut self, syntax: &[Option<FileSyntax<'a>>]) {
+    fn scan_com_security(&mut self, items: &[FileItems], syntax: &[Option<FileSyntax<'a>>]) {
         struct V<'i, 'a> {
             ix: &'i CrateIndex<'a>,
             fi: usize,
@@ -714,6 +734,10 @@ impl<'a> CrateIndex<'a> {
         let mut cloaking = false;
         let mut setup = None;
         for (fi, fs) in syntax.iter().enumerate() {
+            // Only files that name a COM security API can set it up.
+            if !items.get(fi).is_some_and(|it| it.com_security) {
+                continue;
+            }
             let Some(ast) = fs.as_ref().and_then(|s| s.ast) else {
                 continue;
             };
@@ -1313,6 +1337,10 @@ impl<'a> Collector<'a, '_> {
         is_main: bool,
         module: &[String],
     ) -> usize {
+        if self.syntax_only {
+            self.syntax.fns.push(FnSyntax { sig, body });
+            return self.syntax.fns.len() - 1;
+        }
         let name = sig.ident.to_string();
         let display = match &self_ty {
             Some(t) => format!("{t}::{name}"),
