@@ -26,15 +26,15 @@
 //! begin, so its walk would have no event a lint reports and only call
 //! sites that do not impersonate; not walking it changes no result. The
 //! tests check this on every fixture against walking every function
-//! (`Options::walk_all`). Only active functions need syntax: when one's file
-//! was not parsed, [`analyze_crate`] asks the driver for it.
+//! (`Options::walk_all`). Only active functions need syntax: when one has
+//! none, [`analyze_crate`] asks the driver for it.
 
 use crate::diag::Location;
 use crate::event::{CallerNote, Event, EventKind, Imp};
 use crate::index::{name_hash, CrateIndex};
 use crate::macros::MacroArgs;
 use crate::walk::{CallSite, Cx, Effect, Entry, Summary, Walker};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Rounds of summary and entry-state iteration before giving up on a fixed
 /// point (the lattices are tiny; real crates settle in two or three).
@@ -51,15 +51,18 @@ pub struct CrateAnalysis {
 /// What [`analyze_crate`] needs or found.
 pub enum Analysis {
     Done(CrateAnalysis),
-    /// These files (indices into the index's files) must be parsed first.
-    NeedSyntax(std::collections::BTreeSet<usize>),
+    /// The syntax of these functions (ids) and files (indices) is needed first.
+    NeedSyntax {
+        fns: BTreeSet<usize>,
+        files: BTreeSet<usize>,
+    },
 }
 
 /// Analyses one crate and returns its events, in function order. With
 /// `walk_all`, every function is walked (see the module documentation).
 pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) -> Analysis {
     let n = ix.fns.len();
-    let mut need = ix.need_syntax.clone();
+    let mut need = ix.need_fns.clone();
     let mut sums = vec![Summary::default(); n];
     let mut guards: HashSet<String> = ix
         .extra
@@ -88,13 +91,12 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
                 || (!ix.hit_names.is_empty() && f.mentions.iter().any(|h| ix.hit_names.contains(h)))
         })
         .collect();
-    need.extend(
-        (0..n)
-            .filter(|&id| active[id] && ix.syntax[id].is_none())
-            .map(|id| ix.fns[id].file),
-    );
-    if !need.is_empty() {
-        return Analysis::NeedSyntax(need);
+    need.extend((0..n).filter(|&id| active[id] && ix.syntax[id].is_none()));
+    if !need.is_empty() || !ix.need_files.is_empty() {
+        return Analysis::NeedSyntax {
+            fns: need,
+            files: ix.need_files.clone(),
+        };
     }
 
     // 1. Summaries, bottom-up to a fixed point.
@@ -281,7 +283,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
                         dirty[other] = true;
                         activated = true;
                         if ix.syntax[other].is_none() {
-                            need.insert(ix.fns[other].file);
+                            need.insert(other);
                         }
                     }
                 }
@@ -292,7 +294,10 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
             }
         }
         if !need.is_empty() {
-            return Analysis::NeedSyntax(need);
+            return Analysis::NeedSyntax {
+                fns: need,
+                files: BTreeSet::new(),
+            };
         }
         if !activated {
             rounds += 1;

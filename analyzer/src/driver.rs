@@ -208,118 +208,68 @@ struct Loaded {
     items: FileItems,
 }
 
-thread_local! {
-    /// How many crates keep syntax trees alive on this thread (see
-    /// [`first_pass`]); while any do, the thread's span map must stay.
-    static KEPT_TREES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// Frees this thread's span map (`proc_macro2` keeps the text and line
-/// starts of every file parsed on a thread, for as long as the thread
-/// lives), unless syntax trees kept on this thread still need it.
+/// Frees this thread's span map: `proc_macro2` keeps the text and line
+/// starts of every file parsed on a thread for as long as the thread lives.
+/// Called where the thread holds no syntax tree: after each file of the
+/// first pass, and when a crate is done (its second pass runs no parallel
+/// work, so no other crate's work runs on its thread meanwhile).
 fn release_spans() {
-    if KEPT_TREES.get() == 0 {
-        proc_macro2::extra::invalidate_current_thread_spans();
-    }
+    proc_macro2::extra::invalidate_current_thread_spans();
 }
 
-/// Held (on the crate's thread) while a crate keeps syntax trees alive.
-struct KeepSpans;
-
-impl KeepSpans {
-    fn new() -> KeepSpans {
-        KEPT_TREES.set(KEPT_TREES.get() + 1);
-        KeepSpans
-    }
-}
-
-impl Drop for KeepSpans {
-    fn drop(&mut self) {
-        KEPT_TREES.set(KEPT_TREES.get() - 1);
-    }
-}
-
-/// What the first pass over one file gives.
-type FirstPass = Result<(Loaded, Vec<PathBuf>, syn::File), Diagnostic>;
-
-/// The first pass over a crate: each file is read (unless the prefilter
-/// read it), parsed and indexed into owned facts (`index::collect_file`).
-/// Files that hold no prefilter match are parsed in parallel and their
-/// trees dropped on the thread that parsed them (syn's trees are not
-/// `Send`), so a crate's trees are never all in memory. Then the files that
-/// hold one (the few whose functions the analysis walks, in most crates)
-/// are parsed on this thread and their trees kept for the second pass;
-/// `keep` is set from then on. Follows `mod x;` (with `#[path]`) and
-/// item-level `include!` to files outside the discovered set, round by
-/// round. Sorted by displayed path.
-// The error is the diagnostic itself, made once per bad file: not a hot path.
-#[allow(clippy::result_large_err)]
+/// The first pass over a crate, in parallel over its files: each file is
+/// read (unless the prefilter read it), parsed, indexed into owned facts
+/// (`index::collect_file`) and its syntax tree dropped on the thread that
+/// parsed it (syn's trees are not `Send`), so a crate's trees are never
+/// all in memory. Follows `mod x;` (with `#[path]`) and item-level
+/// `include!` to files outside the discovered set, round by round. Sorted
+/// by displayed path.
 fn first_pass(
     unit: &CrateUnit,
     opts: &Options,
     filter: &Prefilter,
     diags: &mut Vec<Diagnostic>,
     mut read: HashMap<PathBuf, ReadResult>,
-    keep: &mut Option<KeepSpans>,
-) -> Vec<(Loaded, Option<syn::File>)> {
+) -> Vec<Loaded> {
     let extra = extra_of(opts);
     let mut seen: BTreeSet<PathBuf> = unit.files.iter().cloned().collect();
-    let mut round: Vec<PathBuf> = unit.files.clone();
+    let mut round: Vec<(PathBuf, Option<ReadResult>)> = unit
+        .files
+        .iter()
+        .map(|p| (p.clone(), read.remove(p)))
+        .collect();
     let mut out = Vec::new();
     while !round.is_empty() {
-        let (kept, rest): (Vec<_>, Vec<_>) = round
-            .drain(..)
-            .map(|p| {
-                let r = read
-                    .remove(&p)
-                    .unwrap_or_else(|| source::read_source(&p, &opts.root));
-                (p, r)
-            })
-            .partition(|(_, r)| r.as_ref().is_ok_and(|s| filter.hits(&s.text)));
-        let parallel: Vec<Result<(Loaded, Vec<PathBuf>), Diagnostic>> = rest
+        // The error is the diagnostic itself, made once per bad file.
+        #[allow(clippy::result_large_err)]
+        let done: Vec<Result<(Loaded, Vec<PathBuf>), Diagnostic>> = round
             .into_par_iter()
             .with_max_len(1)
             .map(|(p, r)| {
-                // The syntax tree is dropped here, on the thread that made it.
-                let res = first_pass_file(&p, r, false, unit, &extra, filter)
-                    .map(|(loaded, refs, _ast)| (loaded, refs));
+                let r = r.unwrap_or_else(|| source::read_source(&p, &opts.root));
+                let res = first_pass_file(&p, r, unit, &extra, filter);
                 release_spans();
                 res
             })
             .collect();
-        // Then the kept files, here: this thread's span map stays from now on.
-        if !kept.is_empty() && keep.is_none() {
-            *keep = Some(KeepSpans::new());
-        }
-        let here: Vec<FirstPass> = kept
-            .into_iter()
-            .map(|(p, r)| first_pass_file(&p, r, true, unit, &extra, filter))
-            .collect();
-
-        let done = here
-            .into_iter()
-            .map(|r| r.map(|(l, refs, ast)| (l, refs, Some(ast))))
-            .chain(
-                parallel
-                    .into_iter()
-                    .map(|r| r.map(|(l, refs)| (l, refs, None))),
-            );
+        round = Vec::new();
         for d in done {
             match d {
-                Ok((loaded, refs, ast)) => {
+                Ok((loaded, refs)) => {
                     for next in refs {
                         if next.is_file() && seen.insert(next.clone()) {
-                            round.push(next);
+                            let r = read.remove(&next);
+                            round.push((next, r));
                         }
                     }
-                    out.push((loaded, ast));
+                    out.push(loaded);
                 }
                 Err(d) => diags.push(d),
             }
         }
     }
-    out.sort_by(|a, b| a.0.cx.src.display.cmp(&b.0.cx.src.display));
-    for (fi, (l, _)) in out.iter_mut().enumerate() {
+    out.sort_by(|a, b| a.cx.src.display.cmp(&b.cx.src.display));
+    for (fi, l) in out.iter_mut().enumerate() {
         l.items.set_file(fi);
     }
     out
@@ -327,26 +277,25 @@ fn first_pass(
 
 // The error is the diagnostic itself, made once per bad file: not a hot path.
 #[allow(clippy::result_large_err)]
-/// `keep`: the file holds a prefilter match (its syntax tree is kept).
 fn first_pass_file(
     path: &Path,
     read: ReadResult,
-    keep: bool,
     unit: &CrateUnit,
     extra: &Extra,
     filter: &Prefilter,
-) -> FirstPass {
+) -> Result<(Loaded, Vec<PathBuf>), Diagnostic> {
     let src = read?;
     let ast = parse::parse_file(&src)?;
     let refs = referenced_files(path, &ast);
     let cx = file_cx(src, &ast, unit);
-    let hits = if keep {
+    // Most files hold no prefilter match: only the ones that do are searched for where.
+    let hits = if filter.hits(&cx.src.text) {
         filter.match_starts(&cx.src.text)
     } else {
         Vec::new()
     };
     let (items, _) = index::collect_file(&cx, &ast, extra, &hits);
-    Ok((Loaded { cx, items }, refs, ast))
+    Ok((Loaded { cx, items }, refs))
 }
 
 /// The owned facts of a parsed file.
@@ -378,21 +327,38 @@ fn extra_of(opts: &Options) -> Extra {
     }
 }
 
-/// The second pass, on the crate's thread: builds the index and analyses,
-/// with the syntax trees the first pass kept; when the analysis needs the
-/// syntax of other files (a function it walks calls into them while
-/// impersonating), parses them again and starts over.
+/// The second pass, on the crate's thread: parses the functions the
+/// analysis walks, alone (few in most crates: those whose text holds a
+/// prefilter match, or that are declared impersonated, to begin with),
+/// builds the index and analyses; when the analysis needs the syntax of
+/// other functions (one it walks calls them while impersonating) or files
+/// (lazy statics), parses them and starts over. A function whose text does
+/// not parse alone is read from its whole file.
 fn second_pass(
     files: &[FileCx],
     items: &[FileItems],
-    mut asts: Vec<Option<syn::File>>,
     renames: &HashMap<String, String>,
     opts: &Options,
 ) -> CrateAnalysis {
     let extra = extra_of(opts);
-    let mut wanted: BTreeSet<usize> = (0..asts.len()).filter(|&i| asts[i].is_some()).collect();
+    let fns: Vec<&index::FnDef> = items.iter().flat_map(|it| it.fns.iter()).collect();
+    let mut alone: Vec<Option<index::ParsedFn>> = fns.iter().map(|_| None).collect();
+    let mut asts: Vec<Option<syn::File>> = files.iter().map(|_| None).collect();
+    let mut wanted_fns: BTreeSet<usize> = (0..fns.len())
+        .filter(|&id| fns[id].text_hit || fns[id].impersonated || fns[id].com_hit)
+        .collect();
+    let mut wanted_files: BTreeSet<usize> = BTreeSet::new();
     loop {
-        for &fi in &wanted {
+        for &id in &wanted_fns {
+            let f = fns[id];
+            if alone[id].is_none() && asts[f.file].is_none() {
+                alone[id] = index::parse_fn(&files[f.file].src.text, f);
+                if alone[id].is_none() {
+                    wanted_files.insert(f.file);
+                }
+            }
+        }
+        for &fi in &wanted_files {
             if asts[fi].is_none() {
                 // It parsed in the first pass: the same text parses again.
                 asts[fi] = parse::parse_file(&files[fi].src).ok();
@@ -406,17 +372,38 @@ fn second_pass(
                     .map(|ast| index::collect_syntax(f, ast, &extra))
             })
             .collect();
-        let ix = CrateIndex::build(files, items, &syntax, renames.clone(), extra.clone());
-        let macros = MacroArgs::collect(asts.iter().flatten());
+        let fn_syntax = alone
+            .iter()
+            .zip(&fns)
+            .map(|(p, f)| p.as_ref().and_then(|p| p.syntax(f.text.base)))
+            .collect();
+        let bodies: Vec<&syn::Block> = alone
+            .iter()
+            .flatten()
+            .filter_map(|p| p.syntax(Default::default()).map(|s| s.body))
+            .collect();
+        let ix = CrateIndex::build(
+            files,
+            items,
+            &syntax,
+            fn_syntax,
+            renames.clone(),
+            extra.clone(),
+        );
+        let macros = MacroArgs::collect(asts.iter().flatten(), bodies);
         match analyze_crate(&ix, &macros, opts.walk_all) {
             Analysis::Done(a) => return a,
-            Analysis::NeedSyntax(more) => {
-                let before = wanted.len();
-                wanted.extend(more);
-                // Every wanted file is parsed above, so each round adds one.
+            Analysis::NeedSyntax {
+                fns: more_fns,
+                files: more_files,
+            } => {
+                let before = wanted_fns.len() + wanted_files.len();
+                wanted_fns.extend(more_fns);
+                wanted_files.extend(more_files);
+                // Each round asks for syntax it was not given: more than before.
                 assert!(
-                    wanted.len() > before,
-                    "the analysis needs the syntax of files it was given"
+                    wanted_fns.len() + wanted_files.len() > before,
+                    "the analysis needs syntax it was given"
                 );
             }
         }
@@ -624,16 +611,9 @@ fn analyse_unit(
         read
     };
     let mut res = CrateResult::default();
-    let mut keep = None;
-    let loaded = first_pass(unit, opts, filter, &mut res.diagnostics, read, &mut keep);
-    let mut asts = Vec::with_capacity(loaded.len());
-    let (files, items): (Vec<FileCx>, Vec<FileItems>) = loaded
-        .into_iter()
-        .map(|(l, ast)| {
-            asts.push(ast);
-            (l.cx, l.items)
-        })
-        .unzip();
+    let loaded = first_pass(unit, opts, filter, &mut res.diagnostics, read);
+    let (files, items): (Vec<FileCx>, Vec<FileItems>) =
+        loaded.into_iter().map(|l| (l.cx, l.items)).unzip();
     res.files_analyzed = files.len();
     let renames = unit
         .manifest_dir
@@ -641,8 +621,7 @@ fn analyse_unit(
         .and_then(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
         .map(|t| index::cargo_renames(&t))
         .unwrap_or_default();
-    let analysis = second_pass(&files, &items, asts, &renames, opts);
-    drop(keep);
+    let analysis = second_pass(&files, &items, &renames, opts);
     drop(items);
     let events = analysis.events;
     for (loc, function) in analysis.incomplete {

@@ -134,6 +134,95 @@ pub struct FnDef {
     pub text_hit: bool,
     /// For `Drop::drop`: the body closes a handle.
     pub closes_handle: bool,
+    /// Its text names a COM security API (the cloaking scan reads it).
+    pub com_hit: bool,
+    /// Where its text is in the file, to parse it alone ([`parse_fn`]).
+    pub text: FnText,
+}
+
+/// Where a function's text (attributes to closing brace) is in its file,
+/// and what kind of item it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FnText {
+    pub start: usize,
+    pub end: usize,
+    pub base: SpanBase,
+    pub kind: FnKind,
+}
+
+/// Which syntax a function's text parses as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FnKind {
+    /// `fn` item (in a module or a block).
+    #[default]
+    Free,
+    /// Method of an `impl` block.
+    Impl,
+    /// Provided method of a trait.
+    Trait,
+}
+
+/// How to turn spans of a text parsed on its own (a function cut out of its
+/// file) into places in the file: lines, columns on the first line, and
+/// bytes are shifted. Zero for a whole file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpanBase {
+    /// Lines before the text.
+    pub line: u32,
+    /// Characters before the text on its first line.
+    pub column: u32,
+    /// Bytes before the text.
+    pub byte: usize,
+}
+
+impl SpanBase {
+    /// The place in the file of a span of the text.
+    pub fn location(&self, file: &str, span: Span) -> Location {
+        let mut l = location(file, span);
+        if l.line == 1 {
+            l.column += self.column;
+        }
+        if l.end_line == 1 {
+            l.end_column += self.column;
+        }
+        l.line += self.line;
+        l.end_line += self.line;
+        l.byte_start += self.byte;
+        l.byte_end += self.byte;
+        l
+    }
+}
+
+/// A function parsed from its own text (see [`parse_fn`]).
+pub enum ParsedFn {
+    Free(syn::ItemFn),
+    Impl(syn::ImplItemFn),
+    Trait(syn::TraitItemFn),
+}
+
+impl ParsedFn {
+    /// Its syntax, with the base that places its spans in the file.
+    pub fn syntax(&self, base: SpanBase) -> Option<FnSyntax<'_>> {
+        let (sig, body) = match self {
+            ParsedFn::Free(f) => (&f.sig, &*f.block),
+            ParsedFn::Impl(f) => (&f.sig, &f.block),
+            ParsedFn::Trait(f) => (&f.sig, f.default.as_ref()?),
+        };
+        Some(FnSyntax { sig, body, base })
+    }
+}
+
+/// Parses one function from its file's text, alone: the analysis walks a
+/// few functions of most files, and parsing just those is cheaper in time
+/// and memory than parsing (and keeping) their files. `None` when the text
+/// does not parse as what it was (the caller then parses the whole file).
+pub fn parse_fn(text: &str, f: &FnDef) -> Option<ParsedFn> {
+    let src = text.get(f.text.start..f.text.end)?;
+    match f.text.kind {
+        FnKind::Free => syn::parse_str(src).ok().map(ParsedFn::Free),
+        FnKind::Impl => syn::parse_str(src).ok().map(ParsedFn::Impl),
+        FnKind::Trait => syn::parse_str(src).ok().map(ParsedFn::Trait),
+    }
 }
 
 /// The syntax of a function the analysis walks.
@@ -141,6 +230,8 @@ pub struct FnDef {
 pub struct FnSyntax<'a> {
     pub sig: &'a syn::Signature,
     pub body: &'a syn::Block,
+    /// Places its spans in the file (zero when its whole file was parsed).
+    pub base: SpanBase,
 }
 
 /// A stable hash of an identifier (the same in every run and thread), for
@@ -273,8 +364,12 @@ pub struct CrateIndex<'a> {
     /// A `CoInitializeSecurity` call without cloaking.
     pub com_setup: Option<Location>,
     pub extra: Extra,
-    /// Files whose syntax the index or the walk needs and was not given.
-    pub need_syntax: std::collections::BTreeSet<usize>,
+    /// Files whose syntax the index needs and was not given (lazy
+    /// statics' initializers).
+    pub need_files: std::collections::BTreeSet<usize>,
+    /// Functions whose syntax the index needs and was not given (those a
+    /// lazy initializer calls, those that name a COM security API).
+    pub need_fns: std::collections::BTreeSet<usize>,
 }
 
 /// What one file defines, collected on the thread that parsed it: owned,
@@ -297,7 +392,7 @@ pub struct FileItems {
     /// Constants and statics whose text holds a prefilter pattern.
     hit_items: Vec<String>,
     /// The file names a COM security API (`CoInitializeSecurity`,
-    /// `SetBlanket`): the crate's cloaking scan reads its syntax.
+    /// `SetBlanket`): the cloaking scan reads its functions that do.
     com_security: bool,
 }
 
@@ -318,7 +413,6 @@ impl FileItems {
 pub struct FileSyntax<'a> {
     fns: Vec<FnSyntax<'a>>,
     lazy_inits: Vec<(String, syn::Expr)>,
-    ast: Option<&'a syn::File>,
 }
 
 /// Collects a file's items (and the syntax of its functions).
@@ -350,10 +444,7 @@ fn collect<'a>(
         hits,
         syntax_only,
         items: FileItems::default(),
-        syntax: FileSyntax {
-            ast: Some(ast),
-            ..FileSyntax::default()
-        },
+        syntax: FileSyntax::default(),
     };
     c.items.com_security = catalog::APIS
         .iter()
@@ -362,6 +453,15 @@ fn collect<'a>(
     let module = file_module(&file.src.path);
     c.collect_items(&ast.items, &module);
     (c.items, c.syntax)
+}
+
+/// A function item's parts, as `Collector::push_fn` takes them.
+struct FnItem<'a> {
+    attrs: &'a [syn::Attribute],
+    vis: Option<&'a syn::Visibility>,
+    sig: &'a syn::Signature,
+    body: &'a syn::Block,
+    kind: FnKind,
 }
 
 struct Collector<'a, 'x> {
@@ -531,14 +631,16 @@ pub fn is_pipe_text(s: &str) -> bool {
 }
 
 impl<'a> CrateIndex<'a> {
-    /// Merges the files' items into the crate's index. `syntax[fi]` is the
-    /// parsed file `fi`, if it was parsed for the walk; functions of other
-    /// files have no syntax, and what needs it records the file in
-    /// `need_syntax` (the driver parses those files and builds again).
+    /// Merges the files' items into the crate's index. A function's syntax
+    /// is `fn_syntax[id]` (parsed alone) or comes from `syntax[fi]` (its
+    /// whole file parsed); functions with neither are not walked, and what
+    /// needs syntax it was not given is recorded in `need_fns` and
+    /// `need_files` (the driver parses those and builds again).
     pub fn build(
         files: &'a [FileCx],
         items: &'a [FileItems],
         syntax: &[Option<FileSyntax<'a>>],
+        mut fn_syntax: Vec<Option<FnSyntax<'a>>>,
         crate_renames: HashMap<String, String>,
         extra: Extra,
     ) -> CrateIndex<'a> {
@@ -560,15 +662,19 @@ impl<'a> CrateIndex<'a> {
             cloaking: false,
             com_setup: None,
             extra,
-            need_syntax: Default::default(),
+            need_files: Default::default(),
+            need_fns: Default::default(),
         };
         for (fi, it) in items.iter().enumerate() {
             let base = ix.fns.len();
             let fs = syntax.get(fi).and_then(Option::as_ref);
             let aligned = fs.is_some_and(|s| s.fns.len() == it.fns.len());
             for (k, f) in it.fns.iter().enumerate() {
+                let id = ix.fns.len();
                 ix.fns.push(f);
-                ix.syntax.push(fs.filter(|_| aligned).map(|s| s.fns[k]));
+                let alone = fn_syntax.get_mut(id).and_then(Option::take);
+                ix.syntax
+                    .push(fs.filter(|_| aligned).map(|s| s.fns[k]).or(alone));
             }
             for t in &it.types {
                 ix.types.insert(t.name.clone(), t.clone());
@@ -591,24 +697,32 @@ impl<'a> CrateIndex<'a> {
         for (i, f) in ix.fns.iter().enumerate() {
             ix.fns_by_name.entry(f.name.clone()).or_default().push(i);
         }
-        // The COM scan and lazy initializers read syntax: their files, and
-        // the functions a lazy initializer calls (two calls deep), are needed.
+        // Lazy initializers are read from their file's syntax, with the
+        // functions they call (two calls deep); the COM scan reads the
+        // functions that name a COM security API.
         for (fi, it) in items.iter().enumerate() {
-            let parsed = syntax.get(fi).is_some_and(Option::is_some);
-            if !parsed && (it.com_security || !it.lazy_inits.is_empty()) {
-                ix.need_syntax.insert(fi);
+            if it.lazy_inits.is_empty() {
+                continue;
+            }
+            if !syntax.get(fi).is_some_and(Option::is_some) {
+                ix.need_files.insert(fi);
             }
             for (_, mentions) in &it.lazy_inits {
                 for id in ix.fns_mentioned(mentions) {
                     for id in std::iter::once(id).chain(ix.fns_mentioned(&ix.fns[id].mentions)) {
                         if ix.syntax[id].is_none() {
-                            ix.need_syntax.insert(ix.fns[id].file);
+                            ix.need_fns.insert(id);
                         }
                     }
                 }
             }
         }
-        ix.scan_com_security(items, syntax);
+        for id in 0..ix.fns.len() {
+            if ix.fns[id].com_hit && ix.syntax[id].is_none() {
+                ix.need_fns.insert(id);
+            }
+        }
+        ix.scan_com_security();
         for (fi, fs) in syntax.iter().enumerate() {
             let Some(fs) = fs else { continue };
             for (name, init) in &fs.lazy_inits {
@@ -690,11 +804,13 @@ impl<'a> CrateIndex<'a> {
         v.found
     }
 
-    /// Finds COM security setup calls and whether any enables cloaking.
-    fn scan_com_security(&mut self, items: &[FileItems], syntax: &[Option<FileSyntax<'a>>]) {
+    /// Finds COM security setup calls (in the functions that name a COM
+    /// security API) and whether any enables cloaking.
+    fn scan_com_security(&mut self) {
         struct V<'i, 'a> {
             ix: &'i CrateIndex<'a>,
             fi: usize,
+            base: SpanBase,
             cloaking: bool,
             setup: Option<Location>,
         }
@@ -714,8 +830,8 @@ impl<'a> CrateIndex<'a> {
                                     .last()
                                     .map(|s| s.ident.span())
                                     .unwrap_or_else(proc_macro2::Span::call_site);
-                                self.setup =
-                                    Some(location(&self.ix.files[self.fi].src.display, last));
+                                let file = &self.ix.files[self.fi].src.display;
+                                self.setup = Some(self.base.location(file, last));
                             }
                         }
                     }
@@ -733,21 +849,18 @@ impl<'a> CrateIndex<'a> {
         }
         let mut cloaking = false;
         let mut setup = None;
-        for (fi, fs) in syntax.iter().enumerate() {
-            // Only files that name a COM security API can set it up.
-            if !items.get(fi).is_some_and(|it| it.com_security) {
-                continue;
-            }
-            let Some(ast) = fs.as_ref().and_then(|s| s.ast) else {
+        for id in 0..self.fns.len() {
+            let Some(fx) = self.syntax[id].filter(|_| self.fns[id].com_hit) else {
                 continue;
             };
             let mut v = V {
                 ix: self,
-                fi,
+                fi: self.fns[id].file,
+                base: fx.base,
                 cloaking: false,
                 setup: None,
             };
-            v.visit_file(ast);
+            v.visit_block(fx.body);
             cloaking |= v.cloaking;
             if setup.is_none() {
                 setup = v.setup;
@@ -1079,7 +1192,14 @@ impl<'a> Collector<'a, '_> {
                 syn::Item::Fn(f) => {
                     let name = f.sig.ident.to_string();
                     let is_main = name == "main" && self.file.is_bin_root;
-                    self.push_fn(&f.attrs, &f.sig, &f.block, None, false, is_main, module);
+                    let item = FnItem {
+                        attrs: &f.attrs,
+                        vis: Some(&f.vis),
+                        sig: &f.sig,
+                        body: &f.block,
+                        kind: FnKind::Free,
+                    };
+                    self.push_fn(item, None, false, is_main, module);
                     self.collect_nested(&f.block, module);
                 }
                 syn::Item::Impl(imp) => {
@@ -1103,15 +1223,15 @@ impl<'a> Collector<'a, '_> {
                         if let syn::ImplItem::Fn(m) = ii {
                             let is_drop = is_drop_impl && m.sig.ident == "drop";
                             self.items.local_methods.push(m.sig.ident.to_string());
-                            let k = self.push_fn(
-                                &m.attrs,
-                                &m.sig,
-                                &m.block,
-                                Some(self_ty.clone()),
-                                is_drop,
-                                false,
-                                module,
-                            );
+                            let item = FnItem {
+                                attrs: &m.attrs,
+                                vis: Some(&m.vis),
+                                sig: &m.sig,
+                                body: &m.block,
+                                kind: FnKind::Impl,
+                            };
+                            let k =
+                                self.push_fn(item, Some(self_ty.clone()), is_drop, false, module);
                             if is_drop {
                                 self.items.drops.push((self_ty.clone(), k));
                             }
@@ -1125,15 +1245,14 @@ impl<'a> Collector<'a, '_> {
                         if let syn::TraitItem::Fn(m) = ti {
                             self.items.local_methods.push(m.sig.ident.to_string());
                             if let Some(body) = &m.default {
-                                self.push_fn(
-                                    &m.attrs,
-                                    &m.sig,
+                                let item = FnItem {
+                                    attrs: &m.attrs,
+                                    vis: None,
+                                    sig: &m.sig,
                                     body,
-                                    Some(t.ident.to_string()),
-                                    false,
-                                    false,
-                                    module,
-                                );
+                                    kind: FnKind::Trait,
+                                };
+                                self.push_fn(item, Some(t.ident.to_string()), false, false, module);
                             }
                         }
                     }
@@ -1329,16 +1448,25 @@ impl<'a> Collector<'a, '_> {
     #[allow(clippy::too_many_arguments)]
     fn push_fn(
         &mut self,
-        attrs: &[syn::Attribute],
-        sig: &'a syn::Signature,
-        body: &'a syn::Block,
+        item: FnItem<'a>,
         self_ty: Option<String>,
         is_drop: bool,
         is_main: bool,
         module: &[String],
     ) -> usize {
+        let FnItem {
+            attrs,
+            vis,
+            sig,
+            body,
+            kind,
+        } = item;
         if self.syntax_only {
-            self.syntax.fns.push(FnSyntax { sig, body });
+            self.syntax.fns.push(FnSyntax {
+                sig,
+                body,
+                base: SpanBase::default(),
+            });
             return self.syntax.fns.len() - 1;
         }
         let name = sig.ident.to_string();
@@ -1367,6 +1495,41 @@ impl<'a> Collector<'a, '_> {
             }
         });
         let text_hit = self.hit_between(attrs, sig.ident.span(), body.brace_token.span.close());
+        let first = attrs
+            .first()
+            .map(|a| a.pound_token.span)
+            .or(match vis {
+                Some(syn::Visibility::Public(p)) => Some(p.span),
+                Some(syn::Visibility::Restricted(r)) => Some(r.pub_token.span),
+                _ => None,
+            })
+            .or(sig.constness.map(|t| t.span))
+            .or(sig.asyncness.map(|t| t.span))
+            .or(sig.unsafety.map(|t| t.span))
+            .or(sig.abi.as_ref().map(|a| a.extern_token.span))
+            .unwrap_or(sig.fn_token.span);
+        let at = first.start();
+        let text = FnText {
+            start: first.byte_range().start,
+            end: body.brace_token.span.close().byte_range().end,
+            base: SpanBase {
+                line: (at.line as u32).saturating_sub(1),
+                column: at.column as u32,
+                byte: first.byte_range().start,
+            },
+            kind,
+        };
+        let com_hit = self.items.com_security
+            && self
+                .file
+                .src
+                .text
+                .get(text.start..text.end)
+                .is_some_and(|t| {
+                    catalog::APIS
+                        .iter()
+                        .any(|a| a.role == Role::ComSecurity && t.contains(a.name))
+                });
         let mut m = Mentions::default();
         m.visit_block(body);
         let (mentions, calls) = m.finish();
@@ -1395,8 +1558,14 @@ impl<'a> Collector<'a, '_> {
             calls,
             text_hit,
             closes_handle,
+            com_hit,
+            text,
         });
-        self.syntax.fns.push(FnSyntax { sig, body });
+        self.syntax.fns.push(FnSyntax {
+            sig,
+            body,
+            base: SpanBase::default(),
+        });
         self.items.fns.len() - 1
     }
 }

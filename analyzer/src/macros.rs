@@ -87,8 +87,12 @@ pub fn parse_args(mac: &syn::Macro) -> Vec<syn::Expr> {
 }
 
 impl MacroArgs {
-    /// Re-parses every macro invocation in the files' expressions and statements.
-    pub fn collect<'a>(files: impl IntoIterator<Item = &'a syn::File>) -> MacroArgs {
+    /// Re-parses every macro invocation in the expressions and statements
+    /// of the files, and of the function bodies parsed alone.
+    pub fn collect<'a>(
+        files: impl IntoIterator<Item = &'a syn::File>,
+        bodies: impl IntoIterator<Item = &'a syn::Block>,
+    ) -> MacroArgs {
         struct V {
             found: Vec<(usize, Box<[syn::Expr]>)>,
         }
@@ -109,6 +113,9 @@ impl MacroArgs {
         let mut v = V { found: Vec::new() };
         for f in files {
             v.visit_file(f);
+        }
+        for b in bodies {
+            v.visit_block(b);
         }
         MacroArgs {
             map: v.found.into_iter().collect(),

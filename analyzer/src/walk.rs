@@ -14,7 +14,6 @@ use crate::event::{
     CallFacts, CallerNote, Check, Escape, Event, EventKind, ExitKind, Imp, StateInfo,
 };
 use crate::index::{self, CrateIndex, Target};
-use crate::parse::location;
 use proc_macro2::Span;
 use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
@@ -355,6 +354,8 @@ pub struct Walker<'c, 'i, 'a> {
     cx: &'c Cx<'i, 'a>,
     fid: usize,
     fi: usize,
+    /// Places the function's spans in its file (it may have been parsed alone).
+    base: crate::index::SpanBase,
     file: String,
     emit: bool,
     pub events: Vec<Event>,
@@ -783,6 +784,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             cx,
             fid,
             fi: f.file,
+            base: cx.ix.syntax[fid].map(|s| s.base).unwrap_or_default(),
             file: cx.ix.files[f.file].src.display.clone(),
             emit,
             events: Vec::new(),
@@ -812,7 +814,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     fn loc(&self, span: Span) -> Location {
-        location(&self.file, span)
+        self.base.location(&self.file, span)
     }
 
     fn origin(&mut self, loc: Location, by: &str, local: bool, via: Option<CallerNote>) -> u32 {
@@ -1456,7 +1458,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 && st.origin.is_some_and(|o| {
                     let b = self.origins[o as usize].loc.byte_start;
                     let r = self.frames[i].node.span().byte_range();
-                    b >= r.start && b < r.end
+                    let at = self.base.byte;
+                    b >= r.start + at && b < r.end + at
                 });
             let leaks =
                 began_inside && !st.guarded && st.imp != Imp::No && self.is_local_origin(st);
@@ -2242,10 +2245,11 @@ enum Callable<'a> {
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     fn text_of(&self, span: Span) -> String {
         let r = span.byte_range();
+        let at = self.base.byte;
         self.cx.ix.files[self.fi]
             .src
             .text
-            .get(r)
+            .get(r.start + at..r.end + at)
             .unwrap_or("")
             .to_string()
     }
