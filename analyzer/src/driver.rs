@@ -519,39 +519,50 @@ fn read_for_prefilter(
     filter: &Prefilter,
 ) -> (HashMap<PathBuf, ReadResult>, bool) {
     let mut read: HashMap<PathBuf, ReadResult> = HashMap::new();
-    let mut queue: Vec<PathBuf> = unit.files.clone();
+    let mut round: Vec<PathBuf> = unit.files.clone();
     let mut hit = false;
-    while let Some(p) = queue.pop() {
-        if read.contains_key(&p) {
-            continue;
-        }
-        let r = source::read_source(&p, root);
-        if let Ok(src) = &r {
-            if !hit && filter.hits(&src.text) {
-                hit = true;
-            }
-            // Follow what `referenced_files` will follow after parsing.
-            let (dir, mod_dir) = module_dirs(&p);
-            match prefilter::references(&src.text) {
-                None => hit = true,
-                Some(refs) => {
-                    for r in refs {
-                        let next: Vec<PathBuf> = match r {
-                            Reference::Module(name) => vec![
-                                mod_dir.join(format!("{name}.rs")),
-                                mod_dir.join(&name).join("mod.rs"),
-                            ],
-                            Reference::File(rel) => vec![dir.join(rel)],
-                        };
-                        queue.extend(
-                            next.into_iter()
-                                .filter(|n| !read.contains_key(n) && n.is_file()),
-                        );
+    while !round.is_empty() {
+        // Read and searched in parallel, round by round.
+        let done: Vec<(PathBuf, ReadResult, bool, Vec<PathBuf>)> = round
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|p| {
+                let r = source::read_source(&p, root);
+                let (hits, next) = match &r {
+                    Ok(src) => {
+                        // Follow what `referenced_files` will follow after parsing.
+                        let (dir, mod_dir) = module_dirs(&p);
+                        match prefilter::references(&src.text) {
+                            None => (true, Vec::new()),
+                            Some(refs) => {
+                                let next = refs
+                                    .into_iter()
+                                    .flat_map(|r| match r {
+                                        Reference::Module(name) => vec![
+                                            mod_dir.join(format!("{name}.rs")),
+                                            mod_dir.join(&name).join("mod.rs"),
+                                        ],
+                                        Reference::File(rel) => vec![dir.join(rel)],
+                                    })
+                                    .collect();
+                                (filter.hits(&src.text), next)
+                            }
+                        }
                     }
-                }
-            }
+                    Err(_) => (false, Vec::new()),
+                };
+                (p, r, hits, next)
+            })
+            .collect();
+        round = Vec::new();
+        for (p, r, hits, next) in done {
+            hit |= hits;
+            read.insert(p, r);
+            round.extend(next);
         }
-        read.insert(p, r);
+        round.retain(|n| !read.contains_key(n) && n.is_file());
+        round.sort();
+        round.dedup();
     }
     (read, hit)
 }
