@@ -34,7 +34,7 @@ use crate::event::{CallerNote, Event, EventKind, Imp};
 use crate::index::{name_hash, CrateIndex};
 use crate::macros::MacroArgs;
 use crate::walk::{CallSite, Cx, Effect, Entry, Summary, Walker};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Rounds of summary and entry-state iteration before giving up on a fixed
 /// point (the lattices are tiny; real crates settle in two or three).
@@ -210,6 +210,8 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
     let mut fn_events: Vec<Vec<Event>> = vec![Vec::new(); n];
     let mut dirty: Vec<bool> = active.clone();
     let mut callers_active: Vec<bool> = vec![walk_all; n];
+    // Name hash → the functions that mention it, made at the first need.
+    let mut mentioned_by: Option<HashMap<u64, Vec<usize>>> = None;
     let mut too_deep: Vec<Option<Location>> = vec![None; n];
     // Rounds that activate functions do not count towards the limit: they
     // are bounded by the number of functions.
@@ -273,10 +275,19 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
                 callers_active[id] = true;
                 // Called impersonating: walk it, and every function that
                 // names it (their calls join its entry state).
-                let h = name_hash(&f.name);
-                let callers: Vec<usize> = (0..n)
-                    .filter(|&o| !active[o] && ix.fns[o].mentions.binary_search(&h).is_ok())
-                    .collect();
+                let by_name = mentioned_by.get_or_insert_with(|| {
+                    let mut m: HashMap<u64, Vec<usize>> = HashMap::new();
+                    for (o, g) in ix.fns.iter().enumerate() {
+                        for &h in &g.mentions {
+                            m.entry(h).or_default().push(o);
+                        }
+                    }
+                    m
+                });
+                let callers = by_name
+                    .get(&name_hash(&f.name))
+                    .cloned()
+                    .unwrap_or_default();
                 for other in std::iter::once(id).chain(callers) {
                     if !active[other] {
                         active[other] = true;
@@ -335,7 +346,8 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
 }
 
 /// Which functions may begin, end, save or restore impersonation, directly
-/// or through functions they call (by name): a fixed point over names.
+/// or through functions they call (by the names in call position): a
+/// worklist over names.
 fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
     use crate::catalog::{Role, APIS};
     let mut names: HashSet<u64> = APIS
@@ -353,18 +365,31 @@ fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
             names.insert(name_hash(last));
         }
     }
+    // Who may call each name, sorted by name: one worklist pass over the
+    // names that become relevant (no round over every function per step).
+    let mut callers: Vec<(u64, usize)> = ix
+        .fns
+        .iter()
+        .enumerate()
+        .flat_map(|(id, f)| f.calls.iter().map(move |&h| (h, id)))
+        .collect();
+    callers.sort_unstable();
     let mut relevant = vec![false; ix.fns.len()];
-    loop {
-        let mut changed = false;
-        for (id, f) in ix.fns.iter().enumerate() {
-            if !relevant[id] && f.calls.iter().any(|h| names.contains(h)) {
+    let mut work: Vec<u64> = names.iter().copied().collect();
+    while let Some(h) = work.pop() {
+        let from = callers.partition_point(|&(c, _)| c < h);
+        for &(c, id) in &callers[from..] {
+            if c != h {
+                break;
+            }
+            if !relevant[id] {
                 relevant[id] = true;
-                names.insert(name_hash(&f.name));
-                changed = true;
+                let name = name_hash(&ix.fns[id].name);
+                if names.insert(name) {
+                    work.push(name);
+                }
             }
         }
-        if !changed {
-            return relevant;
-        }
     }
+    relevant
 }

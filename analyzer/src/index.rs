@@ -339,6 +339,8 @@ pub struct CrateIndex<'a> {
     /// The syntax of each function whose file was parsed for the walk.
     pub syntax: Vec<Option<FnSyntax<'a>>>,
     pub fns_by_name: HashMap<String, Vec<usize>>,
+    /// The same, by [`name_hash`] of the name.
+    pub fns_by_hash: HashMap<u64, Vec<usize>>,
     pub types: HashMap<String, TypeDef>,
     /// Type name → its `Drop::drop` function id.
     pub drops: HashMap<String, usize>,
@@ -649,6 +651,7 @@ impl<'a> CrateIndex<'a> {
             fns: Vec::new(),
             syntax: Vec::new(),
             fns_by_name: HashMap::new(),
+            fns_by_hash: HashMap::new(),
             types: HashMap::new(),
             drops: HashMap::new(),
             asserted_not_send: HashSet::new(),
@@ -697,6 +700,9 @@ impl<'a> CrateIndex<'a> {
         for (i, f) in ix.fns.iter().enumerate() {
             ix.fns_by_name.entry(f.name.clone()).or_default().push(i);
         }
+        for (name, ids) in &ix.fns_by_name {
+            ix.fns_by_hash.insert(name_hash(name), ids.clone());
+        }
         // Lazy initializers are read from their file's syntax, with the
         // functions they call (two calls deep); the COM scan reads the
         // functions that name a COM security API.
@@ -737,13 +743,14 @@ impl<'a> CrateIndex<'a> {
 
     /// The functions whose name is among `mentions` (name hashes).
     pub fn fns_mentioned(&self, mentions: &[u64]) -> Vec<usize> {
-        let mut out: Vec<usize> = self
-            .fns_by_name
+        let mut out: Vec<usize> = mentions
             .iter()
-            .filter(|(n, _)| mentions.binary_search(&name_hash(n)).is_ok())
-            .flat_map(|(_, ids)| ids.iter().copied())
+            .filter_map(|h| self.fns_by_hash.get(h))
+            .flatten()
+            .copied()
             .collect();
         out.sort_unstable();
+        out.dedup();
         out
     }
 
