@@ -16,7 +16,7 @@
 //!   names an import, constant or static whose text holds one
 //!   (`CrateIndex::hit_names`: `use ..::RevertToSelf as revert`);
 //! - it may begin or end impersonation through the functions it calls
-//!   ([`lifecycle_relevant`]);
+//!   (`lifecycle_relevant`);
 //! - it is declared impersonated (marker, `entry_points`);
 //! - a walked function calls it while impersonating; then every function
 //!   that names it is activated too, so its entry state still joins the

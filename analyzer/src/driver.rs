@@ -1,6 +1,8 @@
 //! One run of imperlint: discover, then for each crate (in parallel, on
-//! threads with large stacks) read, parse, index, analyse, run the lints,
-//! apply suppressions; then merge and sort. It owns failure isolation: a file
+//! threads with large stacks) read, parse and index its files (in parallel,
+//! dropping each syntax tree: `first_pass`), parse the functions the
+//! analysis walks and analyse (`second_pass`), run the lints, apply
+//! suppressions; then merge and sort. It owns failure isolation: a file
 //! that cannot be read or parsed becomes a diagnostic, and a panic in one
 //! crate's analysis becomes an `internal_error` for that crate while every
 //! other crate's results are kept.

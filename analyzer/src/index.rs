@@ -1,5 +1,8 @@
-//! The crate index: what a crate defines and imports, built once per crate
-//! from its parsed files. It owns name resolution (per-file `use` maps with
+//! The crate index: what a crate defines and imports. Each file's facts are
+//! collected on the thread that parsed it ([`collect_file`], owned
+//! [`FileItems`]) and merged per crate ([`CrateIndex::build`]) with the
+//! syntax of the functions the analysis walks (parsed alone: [`parse_fn`]).
+//! It owns name resolution (per-file `use` maps with
 //! aliases, groups and globs; `extern crate x as y`; cargo renames;
 //! hand-written `extern "system"` and `link!` declarations) and the facts the
 //! analysis needs about items: functions and methods, guard candidates
