@@ -716,8 +716,8 @@ fn analyse_unit(
         res.diagnostics.extend(diags);
     }
     keep_reported_errors(unit, opts, &mut res);
-    // Sources for snippets, fixes and baselines: only those of files a
-    // diagnostic points into (the texts of a big tree are not all kept).
+    // Sources for snippets, fixes and baselines: those of the reported files
+    // a diagnostic points into (the texts of a big tree are not all kept).
     let shown: BTreeSet<&str> = res
         .diagnostics
         .iter()
@@ -728,7 +728,7 @@ fn analyse_unit(
         .collect();
     let sources: Vec<(String, Arc<str>)> = files
         .iter()
-        .filter(|f| shown.contains(f.src.display.as_str()))
+        .filter(|f| shown.contains(f.src.display.as_str()) && report(&f.src.display, &f.src.path))
         .map(|f| (f.src.display.clone(), f.src.text.clone()))
         .collect();
     res.sources = sources;
