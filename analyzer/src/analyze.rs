@@ -349,17 +349,13 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
 /// or through functions they call (by the names in call position): a
 /// worklist over names.
 fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
-    use crate::catalog::{Role, APIS};
+    use crate::catalog::APIS;
     let mut names: HashSet<u64> = APIS
         .iter()
-        .filter(|a| {
-            matches!(
-                a.role,
-                Role::Begin | Role::End | Role::SetToken | Role::SaveToken
-            )
-        })
+        .filter(|a| a.role.is_lifecycle())
         .map(|a| name_hash(a.name))
         .collect();
+    names.extend(&ix.lifecycle_aliases);
     for extra in ix.extra.begin.iter().chain(&ix.extra.end) {
         if let Some(last) = extra.rsplit("::").next() {
             names.insert(name_hash(last));

@@ -65,6 +65,17 @@ pub enum Role {
     Deferred,
 }
 
+impl Role {
+    /// Begins, ends, sets or saves the thread's token: a function that calls
+    /// one may change whether its caller impersonates.
+    pub fn is_lifecycle(self) -> bool {
+        matches!(
+            self,
+            Role::Begin | Role::End | Role::SetToken | Role::SaveToken
+        )
+    }
+}
+
 /// How an API's result says whether it succeeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ResultKind {

@@ -362,6 +362,9 @@ pub struct CrateIndex<'a> {
     /// crate: imports whose path holds one (`use ..::RevertToSelf as revert`)
     /// and constants and statics whose text holds one.
     pub hit_names: HashSet<u64>,
+    /// [`name_hash`]es of the new names of begin, end and token-saving APIs
+    /// in `use` renames: calling one may begin or end impersonation.
+    pub lifecycle_aliases: HashSet<u64>,
     /// Crate-root renames from `Cargo.toml` (`win = { package = "windows" }`).
     pub crate_renames: HashMap<String, String>,
     /// The crate enables COM cloaking somewhere.
@@ -394,8 +397,11 @@ pub struct FileItems {
     local_methods: Vec<String>,
     /// Lazily initialised statics: name and the names their initializer mentions.
     lazy_inits: Vec<(String, Vec<u64>)>,
-    /// Constants and statics whose text holds a prefilter pattern.
+    /// Constants and statics whose text holds a prefilter pattern, and the
+    /// names imported by a `use` whose text holds one.
     hit_items: Vec<String>,
+    /// New names of begin, end and token-saving APIs (`RevertToSelf as revert`).
+    lifecycle_aliases: Vec<String>,
     /// The file names a COM security API (`CoInitializeSecurity`,
     /// `SetBlanket`): the cloaking scan reads its functions that do.
     com_security: bool,
@@ -664,6 +670,7 @@ impl<'a> CrateIndex<'a> {
             local_types: HashSet::new(),
             local_methods: HashSet::new(),
             hit_names: HashSet::new(),
+            lifecycle_aliases: HashSet::new(),
             crate_renames,
             cloaking: false,
             com_setup: None,
@@ -699,6 +706,8 @@ impl<'a> CrateIndex<'a> {
             ix.local_methods.extend(it.local_methods.iter().cloned());
             ix.hit_names
                 .extend(it.hit_items.iter().map(|n| name_hash(n)));
+            ix.lifecycle_aliases
+                .extend(it.lifecycle_aliases.iter().map(|n| name_hash(n)));
         }
         for (i, f) in ix.fns.iter().enumerate() {
             ix.fns_by_name.entry(f.name.clone()).or_default().push(i);
@@ -1333,17 +1342,27 @@ impl<'a> Collector<'a, '_> {
                 syn::Item::Use(u)
                     if self.hit_between(&u.attrs, u.use_token.span, u.semi_token.span) =>
                 {
-                    // `use ..::RevertToSelf as revert;`: the names it brings in.
-                    fn names(t: &syn::UseTree, out: &mut Vec<String>) {
+                    // `use ..::RevertToSelf as revert;`: the names it brings
+                    // in, and the new names of begin and end APIs.
+                    fn names(t: &syn::UseTree, items: &mut FileItems) {
                         match t {
-                            syn::UseTree::Path(p) => names(&p.tree, out),
-                            syn::UseTree::Name(n) => out.push(n.ident.to_string()),
-                            syn::UseTree::Rename(r) => out.push(r.rename.to_string()),
+                            syn::UseTree::Path(p) => names(&p.tree, items),
+                            syn::UseTree::Name(n) => items.hit_items.push(n.ident.to_string()),
+                            syn::UseTree::Rename(r) => {
+                                let rename = r.rename.to_string();
+                                if catalog::APIS
+                                    .iter()
+                                    .any(|a| r.ident == a.name && a.role.is_lifecycle())
+                                {
+                                    items.lifecycle_aliases.push(rename.clone());
+                                }
+                                items.hit_items.push(rename);
+                            }
                             syn::UseTree::Glob(_) => {}
-                            syn::UseTree::Group(g) => g.items.iter().for_each(|t| names(t, out)),
+                            syn::UseTree::Group(g) => g.items.iter().for_each(|t| names(t, items)),
                         }
                     }
-                    names(&u.tree, &mut self.items.hit_items);
+                    names(&u.tree, &mut self.items);
                 }
                 syn::Item::ForeignMod(fm) => {
                     for fi in &fm.items {
@@ -1543,10 +1562,7 @@ impl<'a> Collector<'a, '_> {
         let mut m = Mentions::default();
         m.visit_block(body);
         let (mentions, calls) = m.finish();
-        let closes_handle = is_drop && {
-            let text = quote::ToTokens::to_token_stream(body).to_string();
-            catalog::HANDLE_CLOSERS.iter().any(|c| text.contains(c))
-        };
+        let closes_handle = is_drop && names_any(body, catalog::HANDLE_CLOSERS);
         let name_loc = location(self.display(), sig.ident.span());
         self.items.fns.push(FnDef {
             name,
@@ -1578,6 +1594,44 @@ impl<'a> Collector<'a, '_> {
         });
         self.items.fns.len() - 1
     }
+}
+
+/// Whether a block names one of `names` (an identifier, or a token of a
+/// macro body).
+fn names_any(block: &syn::Block, names: &[&str]) -> bool {
+    struct V<'n> {
+        names: &'n [&'n str],
+        found: bool,
+    }
+    impl V<'_> {
+        fn tokens(&mut self, ts: proc_macro2::TokenStream) {
+            for t in ts {
+                match t {
+                    proc_macro2::TokenTree::Ident(i) => self.ident(&i),
+                    proc_macro2::TokenTree::Group(g) => self.tokens(g.stream()),
+                    _ => {}
+                }
+            }
+        }
+        fn ident(&mut self, i: &proc_macro2::Ident) {
+            self.found |= self.names.iter().any(|n| i == n);
+        }
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.ident(i);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.tokens(m.tokens.clone());
+            syn::visit::visit_macro(self, m);
+        }
+    }
+    let mut v = V {
+        names,
+        found: false,
+    };
+    v.visit_block(block);
+    v.found
 }
 
 /// The [`name_hash`]es of the identifiers a function body mentions (path
