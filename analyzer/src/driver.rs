@@ -242,6 +242,15 @@ fn first_pass(
         .collect();
     let mut out = Vec::new();
     while !round.is_empty() {
+        // Largest files first: one started last would leave the other
+        // threads idle at the end.
+        round.sort_by_cached_key(|(p, r)| {
+            let len = match r {
+                Some(Ok(src)) => src.text.len() as u64,
+                _ => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            };
+            std::cmp::Reverse(len)
+        });
         // The error is the diagnostic itself, made once per bad file.
         #[allow(clippy::result_large_err)]
         let done: Vec<Result<(Loaded, Vec<PathBuf>), Diagnostic>> = round
