@@ -8,10 +8,9 @@ use imperlint_analyzer::diag::Diagnostic;
 use imperlint_analyzer::driver::{self, Options};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use support::{fixture_crates, fixtures_dir};
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
+mod support;
 
 fn run(dir: &Path) -> Vec<Diagnostic> {
     let lints = imperlint_lints::registry::LINTS.to_vec();
@@ -106,12 +105,7 @@ pub fn check_fixture(dir: &Path) -> String {
 #[test]
 fn every_fixture_matches_its_markers() {
     let mut failures = String::new();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("Cargo.toml").is_file())
-        .collect();
-    dirs.sort();
+    let dirs = fixture_crates();
     assert!(!dirs.is_empty(), "no fixtures found");
     for dir in &dirs {
         let report = check_fixture(dir);

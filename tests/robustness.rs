@@ -10,12 +10,15 @@
 //! forever), `/proc/self/mem` behind a symlink (`read` fails with EIO), a
 //! dangling symlink, a symlink to itself, and a folder named `y.rs`.
 
+mod support;
+
 use imperlint_analyzer::config::Config;
 use imperlint_analyzer::driver::{self, Options, INJECT_PANIC_ENV};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{fixture_crates, fixtures_dir};
 
 /// What one run of the binary did.
 struct Run {
@@ -446,21 +449,6 @@ fn a_panic_in_one_crate_is_an_internal_error_and_the_others_are_kept() {
     // Without the hook, the same tree is fine.
     let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
     assert_exit(&run, 1);
-}
-
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-/// Every fixture crate, sorted.
-fn fixture_crates() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("Cargo.toml").is_file())
-        .collect();
-    dirs.sort();
-    dirs
 }
 
 #[test]

@@ -86,8 +86,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
             let f = &ix.fns[id];
             walk_all
                 || relevant[id]
-                || f.impersonated
-                || f.text_hit
+                || f.walked_in_any_case()
                 || (!ix.hit_names.is_empty() && f.mentions.iter().any(|h| ix.hit_names.contains(h)))
         })
         .collect();

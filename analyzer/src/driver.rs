@@ -305,7 +305,7 @@ fn first_pass_file(
     } else {
         Vec::new()
     };
-    let (items, _) = index::collect_file(&cx, &ast, extra, &hits);
+    let items = index::collect_file(&cx, &ast, extra, &hits);
     Ok((Loaded { cx, items }, refs))
 }
 
@@ -355,8 +355,10 @@ fn second_pass(
     let fns: Vec<&index::FnDef> = items.iter().flat_map(|it| it.fns.iter()).collect();
     let mut alone: Vec<Option<index::ParsedFn>> = fns.iter().map(|_| None).collect();
     let mut asts: Vec<Option<syn::File>> = files.iter().map(|_| None).collect();
+    // Those the analysis walks in any case, and those the cloaking scan
+    // reads: parsed before the first round, which would ask for them.
     let mut wanted_fns: BTreeSet<usize> = (0..fns.len())
-        .filter(|&id| fns[id].text_hit || fns[id].impersonated || fns[id].com_hit)
+        .filter(|&id| fns[id].walked_in_any_case() || fns[id].com_hit)
         .collect();
     let mut wanted_files: BTreeSet<usize> = BTreeSet::new();
     loop {
@@ -386,13 +388,12 @@ fn second_pass(
         let fn_syntax = alone
             .iter()
             .zip(&fns)
-            .map(|(p, f)| p.as_ref().and_then(|p| p.syntax(f.text.base)))
+            .map(|(p, f)| {
+                p.as_ref()
+                    .and_then(|p| p.syntax(f.text.base(&files[f.file].src.text)))
+            })
             .collect();
-        let bodies: Vec<&syn::Block> = alone
-            .iter()
-            .flatten()
-            .filter_map(|p| p.syntax(Default::default()).map(|s| s.body))
-            .collect();
+        let bodies: Vec<&syn::Block> = alone.iter().flatten().filter_map(|p| p.body()).collect();
         let ix = CrateIndex::build(
             files,
             items,

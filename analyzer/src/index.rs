@@ -149,8 +149,22 @@ pub struct FnDef {
 pub struct FnText {
     pub start: usize,
     pub end: usize,
-    pub base: SpanBase,
     pub kind: FnKind,
+}
+
+impl FnText {
+    /// What places the spans of this text, parsed alone, in `file` (the
+    /// file's text): counted here, for the few functions parsed alone,
+    /// rather than measured for every function of the first pass.
+    pub fn base(&self, file: &str) -> SpanBase {
+        let before = file.get(..self.start).unwrap_or("");
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        SpanBase {
+            line: before.bytes().filter(|&b| b == b'\n').count() as u32,
+            column: before[line_start..].chars().count() as u32,
+            byte: self.start,
+        }
+    }
 }
 
 /// Which syntax a function's text parses as.
@@ -179,6 +193,12 @@ pub struct SpanBase {
 }
 
 impl SpanBase {
+    /// The bytes in the file of a span of the text.
+    pub fn byte_range(&self, span: Span) -> std::ops::Range<usize> {
+        let r = span.byte_range();
+        r.start + self.byte..r.end + self.byte
+    }
+
     /// The place in the file of a span of the text.
     pub fn location(&self, file: &str, span: Span) -> Location {
         let mut l = location(file, span);
@@ -204,14 +224,28 @@ pub enum ParsedFn {
 }
 
 impl ParsedFn {
+    /// Its body (a trait method parsed alone has one: it was collected
+    /// only with its default body).
+    pub fn body(&self) -> Option<&syn::Block> {
+        match self {
+            ParsedFn::Free(f) => Some(&f.block),
+            ParsedFn::Impl(f) => Some(&f.block),
+            ParsedFn::Trait(f) => f.default.as_ref(),
+        }
+    }
+
     /// Its syntax, with the base that places its spans in the file.
     pub fn syntax(&self, base: SpanBase) -> Option<FnSyntax<'_>> {
-        let (sig, body) = match self {
-            ParsedFn::Free(f) => (&f.sig, &*f.block),
-            ParsedFn::Impl(f) => (&f.sig, &f.block),
-            ParsedFn::Trait(f) => (&f.sig, f.default.as_ref()?),
+        let sig = match self {
+            ParsedFn::Free(f) => &f.sig,
+            ParsedFn::Impl(f) => &f.sig,
+            ParsedFn::Trait(f) => &f.sig,
         };
-        Some(FnSyntax { sig, body, base })
+        Some(FnSyntax {
+            sig,
+            body: self.body()?,
+            base,
+        })
     }
 }
 
@@ -269,6 +303,12 @@ fn ident_hash(i: &proc_macro2::Ident) -> u64 {
 }
 
 impl FnDef {
+    /// Walked whatever the rest of the crate holds: its text holds a
+    /// prefilter pattern, or it is declared impersonated (see `analyze`).
+    pub fn walked_in_any_case(&self) -> bool {
+        self.text_hit || self.impersonated
+    }
+
     /// Whether the return type names `ty` (or `Self` inside `impl ty`).
     pub fn returns_type(&self, pred: impl Fn(&str) -> bool) -> bool {
         self.ret_idents
@@ -402,9 +442,6 @@ pub struct FileItems {
     hit_items: Vec<String>,
     /// New names of begin, end and token-saving APIs (`RevertToSelf as revert`).
     lifecycle_aliases: Vec<String>,
-    /// The file names a COM security API (`CoInitializeSecurity`,
-    /// `SetBlanket`): the cloaking scan reads its functions that do.
-    com_security: bool,
 }
 
 impl FileItems {
@@ -426,18 +463,14 @@ pub struct FileSyntax<'a> {
     lazy_inits: Vec<(String, syn::Expr)>,
 }
 
-/// Collects a file's items (and the syntax of its functions).
-pub fn collect_file<'a>(
-    file: &FileCx,
-    ast: &'a syn::File,
-    extra: &Extra,
-    hits: &[usize],
-) -> (FileItems, FileSyntax<'a>) {
-    collect(file, ast, extra, hits, false)
+/// Collects a file's items (the first pass).
+pub fn collect_file(file: &FileCx, ast: &syn::File, extra: &Extra, hits: &[usize]) -> FileItems {
+    collect(file, ast, extra, hits, false).0
 }
 
-/// The syntax of a file whose [`FileItems`] are already known (the same
-/// walk over the items as [`collect_file`], without the facts).
+/// The syntax of a file whose [`FileItems`] are already known: the same
+/// walk over the items as [`collect_file`], so its functions come in the
+/// same order, without the facts.
 pub fn collect_syntax<'a>(file: &FileCx, ast: &'a syn::File, extra: &Extra) -> FileSyntax<'a> {
     collect(file, ast, extra, &[], true).1
 }
@@ -449,18 +482,19 @@ fn collect<'a>(
     hits: &[usize],
     syntax_only: bool,
 ) -> (FileItems, FileSyntax<'a>) {
+    let com_file = !syntax_only
+        && catalog::APIS
+            .iter()
+            .any(|a| a.role == Role::ComSecurity && file.src.text.contains(a.name));
     let mut c = Collector {
         file,
         extra,
         hits,
         syntax_only,
+        com_file,
         items: FileItems::default(),
         syntax: FileSyntax::default(),
     };
-    c.items.com_security = catalog::APIS
-        .iter()
-        .filter(|a| a.role == Role::ComSecurity)
-        .any(|a| file.src.text.contains(a.name));
     let module = file_module(&file.src.path);
     c.collect_items(&ast.items, &module);
     (c.items, c.syntax)
@@ -479,8 +513,12 @@ struct Collector<'a, 'x> {
     file: &'x FileCx,
     extra: &'x Extra,
     /// Only the syntax is wanted ([`collect_syntax`]): the functions' facts
-    /// that cost a walk of their bodies are left out.
+    /// that cost a walk of their bodies are left out. Otherwise only the
+    /// facts are.
     syntax_only: bool,
+    /// The file names a COM security API (`CoInitializeSecurity`,
+    /// `SetBlanket`): its functions that do are marked for the cloaking scan.
+    com_file: bool,
     /// Sorted byte offsets of prefilter matches in the file.
     hits: &'x [usize],
     items: FileItems,
@@ -1455,13 +1493,14 @@ impl<'a> Collector<'a, '_> {
             || ty_text.starts_with("Lazy<")
             || ty_text.starts_with("LazyLock<")
             || ty_text.contains("::Lazy<");
-        if lazy {
-            let mut m = Mentions::default();
-            m.visit_expr(init);
-            self.items.lazy_inits.push((name.to_string(), m.finish().0));
+        if lazy && self.syntax_only {
             self.syntax
                 .lazy_inits
                 .push((name.to_string(), init.clone()));
+        } else if lazy {
+            let mut m = Mentions::default();
+            m.visit_expr(init);
+            self.items.lazy_inits.push((name.to_string(), m.finish().0));
         }
         let loc = location(self.display(), name.span());
         self.items.statics.push(StaticDef {
@@ -1523,7 +1562,6 @@ impl<'a> Collector<'a, '_> {
                 _ => false,
             }
         });
-        let text_hit = self.hit_between(attrs, sig.ident.span(), body.brace_token.span.close());
         let first = attrs
             .first()
             .map(|a| a.pound_token.span)
@@ -1537,18 +1575,13 @@ impl<'a> Collector<'a, '_> {
             .or(sig.unsafety.map(|t| t.span))
             .or(sig.abi.as_ref().map(|a| a.extern_token.span))
             .unwrap_or(sig.fn_token.span);
-        let at = first.start();
         let text = FnText {
             start: first.byte_range().start,
             end: body.brace_token.span.close().byte_range().end,
-            base: SpanBase {
-                line: (at.line as u32).saturating_sub(1),
-                column: at.column as u32,
-                byte: first.byte_range().start,
-            },
             kind,
         };
-        let com_hit = self.items.com_security
+        let text_hit = self.hit_in(text.start, text.end);
+        let com_hit = self.com_file
             && self
                 .file
                 .src
@@ -1586,11 +1619,6 @@ impl<'a> Collector<'a, '_> {
             closes_handle,
             com_hit,
             text,
-        });
-        self.syntax.fns.push(FnSyntax {
-            sig,
-            body,
-            base: SpanBase::default(),
         });
         self.items.fns.len() - 1
     }

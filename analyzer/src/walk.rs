@@ -1457,9 +1457,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             let began_inside = st.imp != Imp::No
                 && st.origin.is_some_and(|o| {
                     let b = self.origins[o as usize].loc.byte_start;
-                    let r = self.frames[i].node.span().byte_range();
-                    let at = self.base.byte;
-                    b >= r.start + at && b < r.end + at
+                    let r = self.base.byte_range(self.frames[i].node.span());
+                    r.contains(&b)
                 });
             let leaks =
                 began_inside && !st.guarded && st.imp != Imp::No && self.is_local_origin(st);
@@ -2244,12 +2243,10 @@ enum Callable<'a> {
 // ----- calls -----
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     fn text_of(&self, span: Span) -> String {
-        let r = span.byte_range();
-        let at = self.base.byte;
         self.cx.ix.files[self.fi]
             .src
             .text
-            .get(r.start + at..r.end + at)
+            .get(self.base.byte_range(span))
             .unwrap_or("")
             .to_string()
     }
