@@ -34,7 +34,7 @@ use crate::event::{CallerNote, Event, EventKind, Imp};
 use crate::index::{name_hash, CrateIndex};
 use crate::macros::MacroArgs;
 use crate::walk::{CallSite, Cx, Effect, Entry, Summary, Walker};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Rounds of summary and entry-state iteration before giving up on a fixed
 /// point (the lattices are tiny; real crates settle in two or three).
@@ -74,7 +74,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
         .drops
         .iter()
         .filter(|(_, &id)| ix.fns[id].closes_handle)
-        .map(|(t, _)| t.clone())
+        .map(|(t, _)| t.to_string())
         .collect();
 
     // Only functions that (transitively) call a begin, end or save API can
@@ -144,7 +144,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
             };
             if f.is_drop && effect == Effect::Ends {
                 if let Some(t) = &f.self_ty {
-                    new_guards.insert(t.clone());
+                    new_guards.insert(t.to_string());
                 }
             }
             let returns_guard = effect == Effect::Begins && names_guard;
@@ -187,20 +187,22 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
     };
 
     // 2. Entry states, top-down to a fixed point.
-    let mut entries: Vec<Entry> = ix
+    // Only the functions entered impersonating have an entry of their own
+    // (the others start from `not_entered`): few of a big crate's.
+    let not_entered = Entry::default();
+    let mut entries: HashMap<usize, Entry> = ix
         .fns
         .iter()
-        .map(|f| {
-            if f.impersonated {
-                Entry {
-                    imp: Imp::Yes,
-                    began: Some(f.name_loc.clone()),
-                    began_by: Some("declared impersonated".to_string()),
-                    via: None,
-                }
-            } else {
-                Entry::default()
-            }
+        .enumerate()
+        .filter(|(_, f)| f.impersonated)
+        .map(|(id, _)| {
+            let e = Entry {
+                imp: Imp::Yes,
+                began: Some(ix.name_loc(id)),
+                began_by: Some("declared impersonated".to_string()),
+                via: None,
+            };
+            (id, e)
         })
         .collect();
     // Every walk here emits events: a function's events are those of its
@@ -211,7 +213,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
     let mut callers_active: Vec<bool> = vec![walk_all; n];
     // Name hash → the functions that mention it, made at the first need.
     let mut mentioned_by: Option<HashMap<u64, Vec<usize>>> = None;
-    let mut too_deep: Vec<Option<Location>> = vec![None; n];
+    let mut too_deep: BTreeMap<usize, Location> = BTreeMap::new();
     // Rounds that activate functions do not count towards the limit: they
     // are bounded by the number of functions.
     let mut rounds = 0;
@@ -221,10 +223,13 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
         }
         for id in 0..n {
             if dirty[id] {
-                let r = Walker::new(&cx, id, true).run(&entries[id]);
+                let r = Walker::new(&cx, id, true).run(entries.get(&id).unwrap_or(&not_entered));
                 sites[id] = r.call_sites;
                 fn_events[id] = r.events;
-                too_deep[id] = r.too_deep;
+                match r.too_deep {
+                    Some(l) => too_deep.insert(id, l),
+                    None => too_deep.remove(&id),
+                };
                 dirty[id] = false;
             }
         }
@@ -265,7 +270,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
                     began: s.began.clone(),
                     began_by: s.began_by.clone(),
                     via: Some(CallerNote {
-                        caller: ix.fns[caller].display.clone(),
+                        caller: ix.fns[caller].display(),
                         at: s.at.clone(),
                     }),
                 },
@@ -298,8 +303,12 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
                     }
                 }
             }
-            if e != entries[id] {
-                entries[id] = e;
+            if e != *entries.get(&id).unwrap_or(&not_entered) {
+                if e == not_entered {
+                    entries.remove(&id);
+                } else {
+                    entries.insert(id, e);
+                }
                 dirty[id] = true;
             }
         }
@@ -317,7 +326,9 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
     // Entries still changing after the last round: their latest state wins.
     for id in 0..n {
         if dirty[id] {
-            fn_events[id] = Walker::new(&cx, id, true).run(&entries[id]).events;
+            fn_events[id] = Walker::new(&cx, id, true)
+                .run(entries.get(&id).unwrap_or(&not_entered))
+                .events;
         }
     }
     let mut events: Vec<Event> = fn_events.into_iter().flatten().collect();
@@ -325,8 +336,10 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
     let mut guard_list: Vec<&String> = guards.iter().collect();
     guard_list.sort();
     for g in guard_list {
-        let Some(t) = ix.types.get(g) else { continue };
-        if t.not_send_marker || ix.asserted_not_send.contains(g) {
+        let Some(t) = ix.types.get(g.as_str()) else {
+            continue;
+        };
+        if t.not_send_marker || ix.asserted_not_send.contains(g.as_str()) {
             continue;
         }
         events.push(Event {
@@ -338,8 +351,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
     }
     let incomplete = too_deep
         .into_iter()
-        .enumerate()
-        .filter_map(|(id, l)| l.map(|l| (l, ix.fns[id].display.clone())))
+        .map(|(id, l)| (l, ix.fns[id].display()))
         .collect();
     Analysis::Done(CrateAnalysis { events, incomplete })
 }
@@ -362,11 +374,18 @@ fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
     }
     // Who may call each name, sorted by name: one worklist pass over the
     // names that become relevant (no round over every function per step).
+    // Only names that can become relevant: the seeds and the crate's own
+    // functions (most calls of a big crate are of other crates).
     let mut callers: Vec<(u64, usize)> = ix
         .fns
         .iter()
         .enumerate()
-        .flat_map(|(id, f)| f.calls.iter().map(move |&h| (h, id)))
+        .flat_map(|(id, f)| {
+            f.calls
+                .iter()
+                .filter(|h| names.contains(h) || ix.fns_by_hash.contains_key(h))
+                .map(move |&h| (h, id))
+        })
         .collect();
     callers.sort_unstable();
     let mut relevant = vec![false; ix.fns.len()];

@@ -353,7 +353,8 @@ fn second_pass(
 ) -> CrateAnalysis {
     let extra = extra_of(opts);
     let fns: Vec<&index::FnDef> = items.iter().flat_map(|it| it.fns.iter()).collect();
-    let mut alone: Vec<Option<index::ParsedFn>> = fns.iter().map(|_| None).collect();
+    // Boxed: most functions are never parsed alone, and a parsed one is large.
+    let mut alone: Vec<Option<Box<index::ParsedFn>>> = fns.iter().map(|_| None).collect();
     let mut asts: Vec<Option<syn::File>> = files.iter().map(|_| None).collect();
     // Those the analysis walks in any case, and those the cloaking scan
     // reads: parsed before the first round, which would ask for them.
@@ -365,7 +366,7 @@ fn second_pass(
         for &id in &wanted_fns {
             let f = fns[id];
             if alone[id].is_none() && asts[f.file].is_none() {
-                alone[id] = index::parse_fn(&files[f.file].src.text, f);
+                alone[id] = index::parse_fn(&files[f.file].src.text, f).map(Box::new);
                 if alone[id].is_none() {
                     wanted_files.insert(f.file);
                 }

@@ -16,6 +16,7 @@ use crate::parse::location;
 use crate::source::SourceFile;
 use proc_macro2::Span;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use syn::visit::Visit;
 
 /// A parsed file and what resolution needs from it. Owned (and `Send`):
@@ -105,24 +106,26 @@ impl UseMap {
 #[derive(Clone, Debug)]
 pub struct FnDef {
     pub name: String,
-    /// `Type::name` for methods, `name` for free functions.
-    pub display: String,
     pub file: usize,
-    /// The `impl` block's self type (last segment), for methods.
-    pub self_ty: Option<String>,
+    /// The `impl` block's self type (last segment), for methods: shared by
+    /// the block's methods.
+    pub self_ty: Option<Arc<str>>,
     /// `fn drop(&mut self)` of an `impl Drop for T`.
     pub is_drop: bool,
     /// The program's `main` (process exit ends impersonation).
     pub is_main: bool,
     /// Declared to always run impersonated (marker comment or configuration).
     pub impersonated: bool,
-    /// Where the function's name is.
-    pub name_loc: Location,
+    /// Where the function's name is, without the file (the function's own:
+    /// [`CrateIndex::name_loc`] fills it in).
+    name_at: Location,
     /// The module the function is in (`["util", "tests"]`), from the file's
-    /// place under `src/` and inline `mod` blocks.
-    pub module: Vec<String>,
-    /// The identifiers of the return type (`io::Result<Self>` → `io`, `Result`, `Self`).
-    pub ret_idents: Vec<String>,
+    /// place under `src/` and inline `mod` blocks: shared by the module's
+    /// functions.
+    pub module: Arc<[String]>,
+    /// The identifiers of the return type (`io::Result<Self>` → `io`, `Result`, `Self`):
+    /// shared by the file's functions that return the same type.
+    pub ret_idents: Arc<[String]>,
     /// A method with a `self` receiver.
     pub has_receiver: bool,
     /// A method that takes `self` by value (calling it consumes the receiver).
@@ -130,9 +133,9 @@ pub struct FnDef {
     /// The identifiers its body mentions (path segments, method names,
     /// macro tokens), as [`name_hash`]es, sorted. Not those of items nested
     /// in it (they are functions of their own).
-    pub mentions: Vec<u64>,
+    pub mentions: Box<[u64]>,
     /// Those of its mentions it may call (see `Mentions`), sorted.
-    pub calls: Vec<u64>,
+    pub calls: Box<[u64]>,
     /// Its text (attributes, signature, body) holds a prefilter pattern.
     pub text_hit: bool,
     /// For `Drop::drop`: the body closes a handle.
@@ -309,6 +312,14 @@ impl FnDef {
         self.text_hit || self.impersonated
     }
 
+    /// `Type::name` for methods, `name` for free functions.
+    pub fn display(&self) -> String {
+        match &self.self_ty {
+            Some(t) => format!("{t}::{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
     /// Whether the return type names `ty` (or `Self` inside `impl ty`).
     pub fn returns_type(&self, pred: impl Fn(&str) -> bool) -> bool {
         self.ret_idents
@@ -343,8 +354,6 @@ pub struct StaticDef {
     pub loc: Location,
     /// The type's text, for cache detection.
     pub ty: String,
-    /// A lazily initialised static whose initializer does identity-sensitive work.
-    pub lazy_identity_init: bool,
     /// A cache: a cell, lock or map type that is written after start-up.
     pub is_cache: bool,
 }
@@ -381,23 +390,25 @@ pub struct CrateIndex<'a> {
     pub fns: Vec<&'a FnDef>,
     /// The syntax of each function whose file was parsed for the walk.
     pub syntax: Vec<Option<FnSyntax<'a>>>,
-    pub fns_by_name: HashMap<String, Vec<usize>>,
+    pub fns_by_name: HashMap<&'a str, Vec<usize>>,
     /// The same, by [`name_hash`] of the name.
     pub fns_by_hash: HashMap<u64, Vec<usize>>,
-    pub types: HashMap<String, TypeDef>,
+    pub types: HashMap<&'a str, &'a TypeDef>,
     /// Type name → its `Drop::drop` function id.
-    pub drops: HashMap<String, usize>,
+    pub drops: HashMap<&'a str, usize>,
     /// Types asserted `!Send` (`assert_not_impl_any!(T: Send)`, `impl !Send for T`).
-    pub asserted_not_send: HashSet<String>,
-    pub statics: HashMap<String, StaticDef>,
+    pub asserted_not_send: HashSet<&'a str>,
+    pub statics: HashMap<&'a str, &'a StaticDef>,
+    /// Lazily initialised statics whose initializer does identity-sensitive work.
+    pub lazy_identity_statics: HashSet<&'a str>,
     /// Constants and statics whose string value holds a pipe path.
-    pub pipe_consts: HashSet<String>,
+    pub pipe_consts: HashSet<&'a str>,
     /// Names declared in `extern` blocks or `link!` macros.
-    pub extern_fns: HashSet<String>,
+    pub extern_fns: HashSet<&'a str>,
     /// Every type, trait and alias name the crate defines.
-    pub local_types: HashSet<String>,
+    pub local_types: HashSet<&'a str>,
     /// Method names defined in the crate's `impl` blocks.
-    pub local_methods: HashSet<String>,
+    pub local_methods: HashSet<&'a str>,
     /// [`name_hash`]es of names that stand for a prefilter pattern in this
     /// crate: imports whose path holds one (`use ..::RevertToSelf as revert`)
     /// and constants and statics whose text holds one.
@@ -494,8 +505,10 @@ fn collect<'a>(
         com_file,
         items: FileItems::default(),
         syntax: FileSyntax::default(),
+        returns: HashMap::new(),
+        mentions: Mentions::default(),
     };
-    let module = file_module(&file.src.path);
+    let module: Arc<[String]> = file_module(&file.src.path).into();
     c.collect_items(&ast.items, &module);
     (c.items, c.syntax)
 }
@@ -523,6 +536,11 @@ struct Collector<'a, 'x> {
     hits: &'x [usize],
     items: FileItems,
     syntax: FileSyntax<'a>,
+    /// The return types' identifiers seen so far, shared by the functions
+    /// that return the same type (most of a file's do).
+    returns: HashMap<Vec<String>, Arc<[String]>>,
+    /// Reused for every function's mentions.
+    mentions: Mentions,
 }
 
 fn last_ident(ty: &syn::Type) -> Option<String> {
@@ -703,6 +721,7 @@ impl<'a> CrateIndex<'a> {
             drops: HashMap::new(),
             asserted_not_send: HashSet::new(),
             statics: HashMap::new(),
+            lazy_identity_statics: HashSet::new(),
             pipe_consts: HashSet::new(),
             extern_fns: HashSet::new(),
             local_types: HashSet::new(),
@@ -728,27 +747,31 @@ impl<'a> CrateIndex<'a> {
                     .push(fs.filter(|_| aligned).map(|s| s.fns[k]).or(alone));
             }
             for t in &it.types {
-                ix.types.insert(t.name.clone(), t.clone());
+                ix.types.insert(&t.name, t);
             }
             for (t, k) in &it.drops {
-                ix.drops.insert(t.clone(), base + k);
+                ix.drops.insert(t, base + k);
             }
             ix.asserted_not_send
-                .extend(it.asserted_not_send.iter().cloned());
+                .extend(it.asserted_not_send.iter().map(String::as_str));
             for s in &it.statics {
-                ix.statics.insert(s.name.clone(), s.clone());
+                ix.statics.insert(&s.name, s);
             }
-            ix.pipe_consts.extend(it.pipe_consts.iter().cloned());
-            ix.extern_fns.extend(it.extern_fns.iter().cloned());
-            ix.local_types.extend(it.local_types.iter().cloned());
-            ix.local_methods.extend(it.local_methods.iter().cloned());
+            ix.pipe_consts
+                .extend(it.pipe_consts.iter().map(String::as_str));
+            ix.extern_fns
+                .extend(it.extern_fns.iter().map(String::as_str));
+            ix.local_types
+                .extend(it.local_types.iter().map(String::as_str));
+            ix.local_methods
+                .extend(it.local_methods.iter().map(String::as_str));
             ix.hit_names
                 .extend(it.hit_items.iter().map(|n| name_hash(n)));
             ix.lifecycle_aliases
                 .extend(it.lifecycle_aliases.iter().map(|n| name_hash(n)));
         }
         for (i, f) in ix.fns.iter().enumerate() {
-            ix.fns_by_name.entry(f.name.clone()).or_default().push(i);
+            ix.fns_by_name.entry(&f.name).or_default().push(i);
         }
         for (name, ids) in &ix.fns_by_name {
             ix.fns_by_hash.insert(name_hash(name), ids.clone());
@@ -783,12 +806,23 @@ impl<'a> CrateIndex<'a> {
             let Some(fs) = fs else { continue };
             for (name, init) in &fs.lazy_inits {
                 let sensitive = ix.expr_has_identity_api(fi, init, 2);
-                if let Some(s) = ix.statics.get_mut(name) {
-                    s.lazy_identity_init = sensitive;
+                if sensitive {
+                    if let Some((&name, _)) = ix.statics.get_key_value(name.as_str()) {
+                        ix.lazy_identity_statics.insert(name);
+                    }
                 }
             }
         }
         ix
+    }
+
+    /// Where function `id`'s name is.
+    pub fn name_loc(&self, id: usize) -> Location {
+        let f = self.fns[id];
+        Location {
+            file: self.files[f.file].src.display.clone(),
+            ..f.name_at.clone()
+        }
     }
 
     /// The functions whose name is among `mentions` (name hashes).
@@ -1009,10 +1043,10 @@ impl<'a> CrateIndex<'a> {
                 return Target::Local(ids);
             }
         }
-        if local_root && !self.extern_fns.contains(&last) {
+        if local_root && !self.extern_fns.contains(last.as_str()) {
             return Target::Unknown;
         }
-        if windows_rooted || self.extern_fns.contains(&last) {
+        if windows_rooted || self.extern_fns.contains(last.as_str()) {
             if let Some(api) = catalog::win32(&last) {
                 return Target::Api(api);
             }
@@ -1031,7 +1065,7 @@ impl<'a> CrateIndex<'a> {
                     })
                 });
                 let any_glob = !self.files[fi].uses.globs.is_empty();
-                if globbed || any_glob || self.extern_fns.contains(&last) {
+                if globbed || any_glob || self.extern_fns.contains(last.as_str()) {
                     return Target::Api(api);
                 }
             }
@@ -1074,7 +1108,7 @@ impl<'a> CrateIndex<'a> {
         from: Option<&[String]>,
     ) -> Option<Vec<usize>> {
         let last = segs.last()?;
-        let ids = self.fns_by_name.get(last)?;
+        let ids = self.fns_by_name.get(last.as_str())?;
         let qualifier = if segs.len() >= 2 {
             Some(segs[segs.len() - 2].as_str())
         } else {
@@ -1140,7 +1174,7 @@ impl<'a> CrateIndex<'a> {
                 let mut found: Vec<usize> = free
                     .iter()
                     .copied()
-                    .filter(|&i| self.fns[i].module == wanted)
+                    .filter(|&i| *self.fns[i].module == wanted[..])
                     .collect();
                 if found.is_empty() && segs.len() == 1 {
                     // Glob imports of local modules (`use crate::util::*;`).
@@ -1243,7 +1277,7 @@ impl<'a> Collector<'a, '_> {
         self.hit_in(start, last.byte_range().end)
     }
 
-    fn collect_items(&mut self, items: &'a [syn::Item], module: &[String]) {
+    fn collect_items(&mut self, items: &'a [syn::Item], module: &Arc<[String]>) {
         for item in items {
             match item {
                 syn::Item::Fn(f) => {
@@ -1263,6 +1297,7 @@ impl<'a> Collector<'a, '_> {
                     let Some(self_ty) = last_ident(&imp.self_ty) else {
                         continue;
                     };
+                    let shared_ty: Arc<str> = self_ty.as_str().into();
                     let trait_name = imp.trait_.as_ref().and_then(|(neg, p, _)| {
                         if neg.is_some() {
                             None
@@ -1288,7 +1323,7 @@ impl<'a> Collector<'a, '_> {
                                 kind: FnKind::Impl,
                             };
                             let k =
-                                self.push_fn(item, Some(self_ty.clone()), is_drop, false, module);
+                                self.push_fn(item, Some(shared_ty.clone()), is_drop, false, module);
                             if is_drop {
                                 self.items.drops.push((self_ty.clone(), k));
                             }
@@ -1309,7 +1344,13 @@ impl<'a> Collector<'a, '_> {
                                     body,
                                     kind: FnKind::Trait,
                                 };
-                                self.push_fn(item, Some(t.ident.to_string()), false, false, module);
+                                self.push_fn(
+                                    item,
+                                    Some(t.ident.to_string().into()),
+                                    false,
+                                    false,
+                                    module,
+                                );
                             }
                         }
                     }
@@ -1413,7 +1454,7 @@ impl<'a> Collector<'a, '_> {
                     if let Some((_, items)) = &m.content {
                         let mut inner = module.to_vec();
                         inner.push(m.ident.to_string());
-                        self.collect_items(items, &inner);
+                        self.collect_items(items, &inner.into());
                     }
                 }
                 syn::Item::Macro(m) => self.collect_macro_item(m),
@@ -1423,7 +1464,7 @@ impl<'a> Collector<'a, '_> {
     }
 
     /// Items nested in function bodies (helper fns, statics).
-    fn collect_nested(&mut self, block: &'a syn::Block, module: &[String]) {
+    fn collect_nested(&mut self, block: &'a syn::Block, module: &Arc<[String]>) {
         for s in &block.stmts {
             if let syn::Stmt::Item(i) = s {
                 self.collect_items(std::slice::from_ref(i), module);
@@ -1498,16 +1539,17 @@ impl<'a> Collector<'a, '_> {
                 .lazy_inits
                 .push((name.to_string(), init.clone()));
         } else if lazy {
-            let mut m = Mentions::default();
-            m.visit_expr(init);
-            self.items.lazy_inits.push((name.to_string(), m.finish().0));
+            self.mentions.visit_expr(init);
+            let (mentions, _) = self.mentions.take();
+            self.items
+                .lazy_inits
+                .push((name.to_string(), mentions.into()));
         }
         let loc = location(self.display(), name.span());
         self.items.statics.push(StaticDef {
             name: name.to_string(),
             loc,
             ty: ty_text,
-            lazy_identity_init: false,
             is_cache,
         });
     }
@@ -1517,10 +1559,10 @@ impl<'a> Collector<'a, '_> {
     fn push_fn(
         &mut self,
         item: FnItem<'a>,
-        self_ty: Option<String>,
+        self_ty: Option<Arc<str>>,
         is_drop: bool,
         is_main: bool,
-        module: &[String],
+        module: &Arc<[String]>,
     ) -> usize {
         let FnItem {
             attrs,
@@ -1538,10 +1580,6 @@ impl<'a> Collector<'a, '_> {
             return self.syntax.fns.len() - 1;
         }
         let name = sig.ident.to_string();
-        let display = match &self_ty {
-            Some(t) => format!("{t}::{name}"),
-            None => name.clone(),
-        };
         // The marker comment sits on a line before the item (before its attributes).
         let first_line = attrs
             .iter()
@@ -1592,27 +1630,33 @@ impl<'a> Collector<'a, '_> {
                         .iter()
                         .any(|a| a.role == Role::ComSecurity && t.contains(a.name))
                 });
-        let mut m = Mentions::default();
-        m.visit_block(body);
-        let (mentions, calls) = m.finish();
+        self.mentions.visit_block(body);
+        let (mentions, calls) = self.mentions.take();
         let closes_handle = is_drop && names_any(body, catalog::HANDLE_CLOSERS);
-        let name_loc = location(self.display(), sig.ident.span());
+        let ret = match &sig.output {
+            syn::ReturnType::Type(_, t) => type_idents(t),
+            syn::ReturnType::Default => Vec::new(),
+        };
+        let ret_idents = match self.returns.get(&ret) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: Arc<[String]> = ret.as_slice().into();
+                self.returns.insert(ret, shared.clone());
+                shared
+            }
+        };
         self.items.fns.push(FnDef {
             name,
-            display,
             file: 0,
             self_ty,
             is_drop,
             is_main,
             impersonated: marked || configured,
-            name_loc,
-            module: module.to_vec(),
+            name_at: location("", sig.ident.span()),
+            module: module.clone(),
             has_receiver: sig.receiver().is_some(),
             self_by_value: matches!(sig.receiver(), Some(r) if r.reference.is_none() && matches!(&*r.ty, syn::Type::Path(_))),
-            ret_idents: match &sig.output {
-                syn::ReturnType::Type(_, t) => type_idents(t),
-                syn::ReturnType::Default => Vec::new(),
-            },
+            ret_idents,
             mentions,
             calls,
             text_hit,
@@ -1673,16 +1717,21 @@ struct Mentions {
     calls: Vec<u64>,
 }
 
-fn sorted(mut v: Vec<u64>) -> Vec<u64> {
+/// Sorted, without duplicates, in an allocation of its own size; `v` is
+/// left empty for reuse.
+fn sorted(v: &mut Vec<u64>) -> Box<[u64]> {
     v.sort_unstable();
     v.dedup();
-    v
+    let out = v.as_slice().into();
+    v.clear();
+    out
 }
 
 impl Mentions {
-    /// Both lists, sorted, without duplicates.
-    fn finish(self) -> (Vec<u64>, Vec<u64>) {
-        (sorted(self.all), sorted(self.calls))
+    /// Both lists, sorted, without duplicates; leaves `self` empty for the
+    /// next function.
+    fn take(&mut self) -> (Box<[u64]>, Box<[u64]>) {
+        (sorted(&mut self.all), sorted(&mut self.calls))
     }
 
     fn tokens(&mut self, ts: proc_macro2::TokenStream) {

@@ -804,7 +804,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             reported_stores: HashSet::new(),
             reported_delegation: HashSet::new(),
             loop_depth: 0,
-            fn_display: f.display.clone(),
+            fn_display: f.display(),
             began_any: false,
             expr_depth: 0,
             too_deep: None,
@@ -919,14 +919,16 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     /// Walks the function from `entry`.
     pub fn run(mut self, entry: &Entry) -> WalkResult {
-        let f = &self.cx.ix.fns[self.fid];
         let Some(syntax) = self.cx.ix.syntax[self.fid] else {
             // Functions are walked only once their file is parsed (see `analyze`).
             return WalkResult::default();
         };
         let mut st = State::new();
         if entry.imp != Imp::No {
-            let loc = entry.began.clone().unwrap_or_else(|| f.name_loc.clone());
+            let loc = entry
+                .began
+                .clone()
+                .unwrap_or_else(|| self.cx.ix.name_loc(self.fid));
             let by = entry
                 .began_by
                 .clone()
@@ -1078,8 +1080,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let at = self.origins[o as usize].loc.clone();
                 let guard = self.cx.ix.fns[self.fid]
                     .self_ty
-                    .clone()
-                    .unwrap_or_else(|| self.fn_display.clone());
+                    .as_ref()
+                    .map_or_else(|| self.fn_display.clone(), |t| t.to_string());
                 self.event(EventKind::FailOpenGuard { guard }, at, st);
             }
         }
@@ -1625,7 +1627,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     .map(|x| x.ident.to_string())
                     .unwrap_or_default();
                 let ty = if name == "Self" {
-                    self.cx.ix.fns[self.fid].self_ty.clone()
+                    self.cx.ix.fns[self.fid]
+                        .self_ty
+                        .as_deref()
+                        .map(str::to_string)
                 } else {
                     Some(name)
                 };
@@ -1807,7 +1812,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     fn field_owner_type(&self, base_expr: &syn::Expr, base: &Fact, st: &State) -> Option<String> {
         if let syn::Expr::Path(p) = base_expr {
             if p.path.is_ident("self") {
-                return self.cx.ix.fns[self.fid].self_ty.clone();
+                return self.cx.ix.fns[self.fid]
+                    .self_ty
+                    .as_deref()
+                    .map(str::to_string);
             }
             if let Some(v) = p.path.get_ident().and_then(|i| st.var(&i.to_string())) {
                 return v.fact.ty.as_ref().and_then(|t| t.last().cloned());
@@ -1891,12 +1899,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 );
             }
         }
-        if self.cx.ix.pipe_consts.contains(&last) {
+        if self.cx.ix.pipe_consts.contains(last.as_str()) {
             fact.pipe = true;
         }
-        if let Some(s) = self.cx.ix.statics.get(&last) {
+        if let Some(s) = self.cx.ix.statics.get(last.as_str()) {
             fact.static_alias = Some(last.clone());
-            if s.lazy_identity_init && st.imp != Imp::No {
+            if self.cx.ix.lazy_identity_statics.contains(s.name.as_str()) && st.imp != Imp::No {
                 let loc = self.loc(path.span());
                 self.event(
                     EventKind::CacheWrite {
@@ -2097,7 +2105,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     if v.outcome.is_some() {
                         self.mark(&v, Check::UnusedVariable);
                     }
-                } else if self.cx.ix.statics.contains_key(&name) {
+                } else if self.cx.ix.statics.contains_key(name.as_str()) {
                     self.store(&v, Escape::StoredInStatic, loc, st);
                 }
             }
@@ -2106,8 +2114,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let root = place_root(left);
                 self.expr_place(left, st);
                 match root {
-                    Some((r, _)) if self.cx.ix.statics.contains_key(&r) => {
-                        if let Some(s) = self.cx.ix.statics.get(&r) {
+                    Some((r, _)) if self.cx.ix.statics.contains_key(r.as_str()) => {
+                        if let Some(s) = self.cx.ix.statics.get(r.as_str()) {
                             if s.is_cache && st.imp != Imp::No {
                                 let declared = s.loc.clone();
                                 self.event(
@@ -2124,7 +2132,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     }
                     Some((r, _)) => {
                         let alias = st.var(&r).and_then(|x| x.fact.static_alias.clone());
-                        if let Some(s) = alias.as_ref().and_then(|a| self.cx.ix.statics.get(a)) {
+                        if let Some(s) = alias
+                            .as_ref()
+                            .and_then(|a| self.cx.ix.statics.get(a.as_str()))
+                        {
                             if s.is_cache && st.imp != Imp::No {
                                 let declared = s.loc.clone();
                                 self.event(
@@ -2631,8 +2642,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let f = &self.cx.ix.fns[id];
         f.ret_idents.iter().find_map(|w| {
             if w == "Self" {
-                f.self_ty.clone().map(|t| vec![t])
-            } else if self.cx.ix.types.contains_key(w) {
+                f.self_ty.as_deref().map(|t| vec![t.to_string()])
+            } else if self.cx.ix.types.contains_key(w.as_str()) {
                 Some(vec![w.to_string()])
             } else {
                 None
@@ -2915,7 +2926,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 at: loc.clone(),
             });
         }
-        let display = self.cx.ix.fns[id].display.clone();
+        let display = self.cx.ix.fns[id].display();
         for (i, c) in callables {
             if sum.runs_closure.contains(&i) {
                 self.run_callable(
@@ -3336,7 +3347,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if let syn::Expr::Path(p) = strip(&m.receiver) {
             if p.path.is_ident("self") {
                 if let Some(t) = &self.cx.ix.fns[self.fid].self_ty {
-                    recv.ty = Some(vec![t.clone()]);
+                    recv.ty = Some(vec![t.to_string()]);
                 }
             }
         }
@@ -3431,7 +3442,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let recv_last = recv_ty.as_ref().and_then(|t| t.last().cloned());
         // A method of this crate.
         let locals = self.cx.ix.local_methods_named(&name, recv_last.as_deref());
-        let shadowed = self.cx.ix.local_methods.contains(&name);
+        let shadowed = self.cx.ix.local_methods.contains(name.as_str());
         if !locals.is_empty()
             && (recv_last
                 .as_ref()
@@ -3515,7 +3526,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         // (The receiver's value knows the static it reaches through locks,
         // `with` parameters and fields; no walk back up the chain is needed.)
         let root_static = recv.static_alias.clone();
-        if let Some(s) = root_static.as_ref().and_then(|r| self.cx.ix.statics.get(r)) {
+        if let Some(s) = root_static
+            .as_ref()
+            .and_then(|r| self.cx.ix.statics.get(r.as_str()))
+        {
             if s.is_cache
                 && catalog::CACHE_WRITE_METHODS.contains(&name.as_str())
                 && st.imp != Imp::No
@@ -3534,7 +3548,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         // Stores into something that outlives the function.
         if STORE_METHODS.contains(&name.as_str()) {
             let lasting = match place_root(&m.receiver) {
-                Some((r, _)) if self.cx.ix.statics.contains_key(&r) => Some(Escape::StoredInStatic),
+                Some((r, _)) if self.cx.ix.statics.contains_key(r.as_str()) => {
+                    Some(Escape::StoredInStatic)
+                }
                 Some((r, _))
                     if st
                         .var(&r)
