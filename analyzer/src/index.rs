@@ -116,9 +116,9 @@ pub struct FnDef {
     pub is_main: bool,
     /// Declared to always run impersonated (marker comment or configuration).
     pub impersonated: bool,
-    /// Where the function's name is, without the file (the function's own:
-    /// [`CrateIndex::name_loc`] fills it in).
-    name_at: Location,
+    /// The bytes of the function's name in its file: its line and column
+    /// are counted when needed ([`CrateIndex::name_loc`]), for few functions.
+    name_bytes: std::ops::Range<usize>,
     /// The module the function is in (`["util", "tests"]`), from the file's
     /// place under `src/` and inline `mod` blocks: shared by the module's
     /// functions.
@@ -160,13 +160,7 @@ impl FnText {
     /// file's text): counted here, for the few functions parsed alone,
     /// rather than measured for every function of the first pass.
     pub fn base(&self, file: &str) -> SpanBase {
-        let before = file.get(..self.start).unwrap_or("");
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        SpanBase {
-            line: before.bytes().filter(|&b| b == b'\n').count() as u32,
-            column: before[line_start..].chars().count() as u32,
-            byte: self.start,
-        }
+        SpanBase::at(file, self.start)
     }
 }
 
@@ -196,6 +190,18 @@ pub struct SpanBase {
 }
 
 impl SpanBase {
+    /// The lines, and characters on its line, before byte `byte` of `file`
+    /// (counted: for the few places that need it).
+    pub fn at(file: &str, byte: usize) -> SpanBase {
+        let before = file.get(..byte).unwrap_or("");
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        SpanBase {
+            line: before.bytes().filter(|&b| b == b'\n').count() as u32,
+            column: before[line_start..].chars().count() as u32,
+            byte,
+        }
+    }
+
     /// The bytes in the file of a span of the text.
     pub fn byte_range(&self, span: Span) -> std::ops::Range<usize> {
         let r = span.byte_range();
@@ -279,10 +285,11 @@ pub struct FnSyntax<'a> {
 /// function look related to one it is not, which costs a walk, never a
 /// result.
 pub fn name_hash(name: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    name.hash(&mut h);
-    h.finish()
+    // FNV-1a: identifiers are short, and this is hashed for every one a
+    // function body mentions (SipHash was a visible part of the first pass).
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// [`name_hash`] of an identifier, without allocating its text.
@@ -819,9 +826,17 @@ impl<'a> CrateIndex<'a> {
     /// Where function `id`'s name is.
     pub fn name_loc(&self, id: usize) -> Location {
         let f = self.fns[id];
+        let src = &self.files[f.file].src;
+        let start = SpanBase::at(&src.text, f.name_bytes.start);
+        let end = SpanBase::at(&src.text, f.name_bytes.end);
         Location {
-            file: self.files[f.file].src.display.clone(),
-            ..f.name_at.clone()
+            file: src.display.clone(),
+            line: start.line + 1,
+            column: start.column + 1,
+            end_line: end.line + 1,
+            end_column: end.column + 1,
+            byte_start: start.byte,
+            byte_end: end.byte,
         }
     }
 
@@ -1580,18 +1595,20 @@ impl<'a> Collector<'a, '_> {
             return self.syntax.fns.len() - 1;
         }
         let name = sig.ident.to_string();
-        // The marker comment sits on a line before the item (before its attributes).
-        let first_line = attrs
-            .iter()
-            .map(|a| a.pound_token.span.start().line)
-            .chain(std::iter::once(sig.fn_token.span.start().line))
-            .min()
-            .unwrap_or(0) as u32;
-        let vis_line = sig.fn_token.span.start().line as u32;
-        let marked =
+        // The marker comment sits on a line before the item (before its
+        // attributes). Most files have none: no line is looked up then.
+        let marked = !self.file.impersonated_markers.is_empty() && {
+            let first_line = attrs
+                .iter()
+                .map(|a| a.pound_token.span.start().line)
+                .chain(std::iter::once(sig.fn_token.span.start().line))
+                .min()
+                .unwrap_or(0) as u32;
+            let vis_line = sig.fn_token.span.start().line as u32;
             self.file.impersonated_markers.iter().any(|&l| {
                 (l < first_line && first_line - l <= 3) || (l < vis_line && l >= first_line)
-            });
+            })
+        };
         let configured = self.extra.entry_points.iter().any(|e| {
             let tail: Vec<&str> = e.split("::").collect();
             match tail.as_slice() {
@@ -1652,7 +1669,7 @@ impl<'a> Collector<'a, '_> {
             is_drop,
             is_main,
             impersonated: marked || configured,
-            name_at: location("", sig.ident.span()),
+            name_bytes: sig.ident.span().byte_range(),
             module: module.clone(),
             has_receiver: sig.receiver().is_some(),
             self_by_value: matches!(sig.receiver(), Some(r) if r.reference.is_none() && matches!(&*r.ty, syn::Type::Path(_))),
