@@ -431,6 +431,10 @@ pub fn check(args: Box<CheckArgs>) -> ExitCode {
 /// (`clear_page_erms` was a fifth of the `windows` crate's profile). Freed
 /// memory is kept for reuse and arenas are committed when reserved; the
 /// peak is unchanged (README, Performance). The process is short-lived.
+/// mimalloc is also built without transparent huge pages (the `no_thp`
+/// feature in Cargo.toml): a huge-page fault zeroes 2 MB at once, and on
+/// the benchmark machine those faults cost more kernel time than the
+/// whole parse floor's.
 pub fn tune_allocator() {
     // Option indices of mimalloc.h (the same in v2 and v3).
     const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
