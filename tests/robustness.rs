@@ -328,7 +328,8 @@ pub fn generated_source(mb: usize) -> String {
 
 /// The size of the generated file: 1 MB by default (tests run unoptimised,
 /// where syn parses this code at about 0.2 MB/s), `IMPERLINT_BIG_FILE_MB=50`
-/// in the benchmark (`bench/run.sh`, optimised).
+/// in the benchmark (`bench/run.sh`, optimised, which also sets
+/// `IMPERLINT_BIG_FILE_DIR` to keep the crate for its parse floor).
 fn big_file_mb() -> usize {
     std::env::var("IMPERLINT_BIG_FILE_MB")
         .ok()
@@ -339,11 +340,13 @@ fn big_file_mb() -> usize {
 #[test]
 fn a_big_generated_file_is_analysed() {
     let mb = big_file_mb();
-    let dir = tempfile::tempdir().unwrap();
-    let root = good_crate(dir.path(), "big");
+    let temp = tempfile::tempdir().unwrap();
+    let kept = std::env::var_os("IMPERLINT_BIG_FILE_DIR").map(PathBuf::from);
+    let dir = kept.as_deref().unwrap_or(temp.path());
+    let root = good_crate(dir, "big");
     std::fs::write(root.join("src/generated.rs"), generated_source(mb)).unwrap();
     let start = Instant::now();
-    let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
+    let run = imperlint(dir, &["check", ".", "--format", "json"]);
     let took = start.elapsed();
     assert_exit(&run, 1);
     let diags = diagnostics(&run.stdout);
