@@ -156,20 +156,23 @@ READ_S=$(echo "$READ_JSON" | field seconds)
 HALF_READ=$("$FLOOR" read --jobs "$JOBS" corpus-half)
 HALF_LINES=$(echo "$HALF_READ" | field lines)
 
-# The floor and the full analysis alternate (fastest of $REPEAT each), and
-# so do the largest crate's: on a shared machine, speed drifts over minutes.
+# The floor, the full analysis and half the corpus alternate (fastest of
+# $REPEAT each), and so do the largest crate and its floor: on a shared
+# machine, speed drifts over minutes, and each ratio compares runs made
+# side by side.
 # min_into VAR SECONDS keeps the smaller.
 min_into() {
     if [ -z "${!1:-}" ] || awk -v a="$2" -v b="${!1}" 'BEGIN { exit !(a < b) }'; then
         printf -v "$1" '%s' "$2"
     fi
 }
-say "parse floor and full analysis, alternating"
+say "parse floor, full analysis and half the corpus, alternating"
 FLOOR_S=""
 LARGEST_FLOOR_S=""
 for ((k = 0; k < REPEAT; k++)); do
     min_into FLOOR_S "$("$FLOOR" parse --jobs "$JOBS" corpus | field seconds)"
     REPEAT=1 measure full "$IMPERLINT" check --jobs "$JOBS" --format json --no-prefilter corpus
+    REPEAT=1 measure half "$IMPERLINT" check --jobs "$JOBS" --format json --no-prefilter corpus-half
     min_into LARGEST_FLOOR_S "$("$FLOOR" parse --jobs "$JOBS" "$LARGEST" | field seconds)"
     REPEAT=1 measure largest "$IMPERLINT" check --jobs "$JOBS" --format json --no-prefilter "$LARGEST"
 done
@@ -177,7 +180,6 @@ say "  floor: $FLOOR_S s, largest crate's floor: $LARGEST_FLOOR_S s"
 
 say "imperlint"
 measure default "$IMPERLINT" check --jobs "$JOBS" --format json corpus
-measure half "$IMPERLINT" check --jobs "$JOBS" --format json --no-prefilter corpus-half
 NOT_LARGEST=()
 for c in "${CRATES[@]}"; do [ "$c" = "$LARGEST" ] || NOT_LARGEST+=("$c"); done
 measure rest "$IMPERLINT" check --jobs "$JOBS" --format json --no-prefilter "${NOT_LARGEST[@]}"
