@@ -31,7 +31,7 @@
 
 use crate::diag::Location;
 use crate::event::{CallerNote, Event, EventKind, Imp};
-use crate::index::{name_hash, CrateIndex};
+use crate::index::{name_hash, CrateIndex, NameMap, NameSet};
 use crate::macros::MacroArgs;
 use crate::walk::{CallSite, Cx, Effect, Entry, Summary, Walker};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -212,7 +212,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
     let mut dirty: Vec<bool> = active.clone();
     let mut callers_active: Vec<bool> = vec![walk_all; n];
     // Name hash → the functions that mention it, made at the first need.
-    let mut mentioned_by: Option<HashMap<u64, Vec<usize>>> = None;
+    let mut mentioned_by: Option<NameMap<Vec<usize>>> = None;
     let mut too_deep: BTreeMap<usize, Location> = BTreeMap::new();
     // Rounds that activate functions do not count towards the limit: they
     // are bounded by the number of functions.
@@ -280,7 +280,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
                 // Called impersonating: walk it, and every function that
                 // names it (their calls join its entry state).
                 let by_name = mentioned_by.get_or_insert_with(|| {
-                    let mut m: HashMap<u64, Vec<usize>> = HashMap::new();
+                    let mut m: NameMap<Vec<usize>> = NameMap::default();
                     for (o, g) in ix.fns.iter().enumerate() {
                         for &h in &g.mentions {
                             m.entry(h).or_default().push(o);
@@ -361,7 +361,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
 /// worklist over names.
 fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
     use crate::catalog::APIS;
-    let mut names: HashSet<u64> = APIS
+    let mut names: NameSet = APIS
         .iter()
         .filter(|a| a.role.is_lifecycle())
         .map(|a| name_hash(a.name))

@@ -297,6 +297,32 @@ pub fn name_hash(name: &str) -> u64 {
     })
 }
 
+/// Hashes the keys of [`NameMap`]s and [`NameSet`]s, which are
+/// [`name_hash`]es already: one multiply spreads them over the table's bits
+/// (SipHash on them was a visible part of a big crate's sequential pass).
+#[derive(Clone, Copy, Default)]
+pub struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        let x = (n ^ (n >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = x ^ (x >> 29);
+    }
+}
+
+/// A map keyed by [`name_hash`].
+pub type NameMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<NameHasher>>;
+/// A set of [`name_hash`]es.
+pub type NameSet = HashSet<u64, std::hash::BuildHasherDefault<NameHasher>>;
+
 /// [`name_hash`] of an identifier, without allocating its text.
 fn ident_hash(i: &proc_macro2::Ident) -> u64 {
     struct W(String);
@@ -402,9 +428,9 @@ pub struct CrateIndex<'a> {
     pub fns: Vec<&'a FnDef>,
     /// The syntax of each function whose file was parsed for the walk.
     pub syntax: Vec<Option<FnSyntax<'a>>>,
-    pub fns_by_name: HashMap<&'a str, Vec<usize>>,
-    /// The same, by [`name_hash`] of the name.
-    pub fns_by_hash: HashMap<u64, Vec<usize>>,
+    /// Function ids by [`name_hash`] of their name (by name:
+    /// [`CrateIndex::fns_named`]).
+    pub fns_by_hash: NameMap<Vec<usize>>,
     pub types: HashMap<&'a str, &'a TypeDef>,
     /// Type name → its `Drop::drop` function id.
     pub drops: HashMap<&'a str, usize>,
@@ -424,10 +450,10 @@ pub struct CrateIndex<'a> {
     /// [`name_hash`]es of names that stand for a prefilter pattern in this
     /// crate: imports whose path holds one (`use ..::RevertToSelf as revert`)
     /// and constants and statics whose text holds one.
-    pub hit_names: HashSet<u64>,
+    pub hit_names: NameSet,
     /// [`name_hash`]es of the new names of begin, end and token-saving APIs
     /// in `use` renames: calling one may begin or end impersonation.
-    pub lifecycle_aliases: HashSet<u64>,
+    pub lifecycle_aliases: NameSet,
     /// Crate-root renames from `Cargo.toml` (`win = { package = "windows" }`).
     pub crate_renames: HashMap<String, String>,
     /// The crate enables COM cloaking somewhere.
@@ -727,8 +753,7 @@ impl<'a> CrateIndex<'a> {
             files,
             fns: Vec::new(),
             syntax: Vec::new(),
-            fns_by_name: HashMap::new(),
-            fns_by_hash: HashMap::new(),
+            fns_by_hash: NameMap::default(),
             types: HashMap::new(),
             drops: HashMap::new(),
             asserted_not_send: HashSet::new(),
@@ -738,8 +763,8 @@ impl<'a> CrateIndex<'a> {
             extern_fns: HashSet::new(),
             local_types: HashSet::new(),
             local_methods: HashSet::new(),
-            hit_names: HashSet::new(),
-            lifecycle_aliases: HashSet::new(),
+            hit_names: NameSet::default(),
+            lifecycle_aliases: NameSet::default(),
             crate_renames,
             cloaking: false,
             com_setup: None,
@@ -747,6 +772,15 @@ impl<'a> CrateIndex<'a> {
             need_files: Default::default(),
             need_fns: Default::default(),
         };
+        // Sized once: growing tables of a big crate's names rehash them
+        // again and again, on the crate's one thread.
+        let total = |n: fn(&FileItems) -> usize| items.iter().map(n).sum::<usize>();
+        ix.fns.reserve(total(|it| it.fns.len()));
+        ix.syntax.reserve(total(|it| it.fns.len()));
+        ix.types.reserve(total(|it| it.types.len()));
+        ix.local_types.reserve(total(|it| it.local_types.len()));
+        ix.local_methods.reserve(total(|it| it.local_methods.len()));
+        ix.extern_fns.reserve(total(|it| it.extern_fns.len()));
         for (fi, it) in items.iter().enumerate() {
             let base = ix.fns.len();
             let fs = syntax.get(fi).and_then(Option::as_ref);
@@ -782,11 +816,12 @@ impl<'a> CrateIndex<'a> {
             ix.lifecycle_aliases
                 .extend(it.lifecycle_aliases.iter().map(|n| name_hash(n)));
         }
+        ix.fns_by_hash.reserve(ix.fns.len());
         for (i, f) in ix.fns.iter().enumerate() {
-            ix.fns_by_name.entry(&f.name).or_default().push(i);
-        }
-        for (name, ids) in &ix.fns_by_name {
-            ix.fns_by_hash.insert(name_hash(name), ids.clone());
+            ix.fns_by_hash
+                .entry(name_hash(&f.name))
+                .or_default()
+                .push(i);
         }
         // Lazy initializers are read from their file's syntax, with the
         // functions they call (two calls deep); the COM scan reads the
@@ -1024,11 +1059,19 @@ impl<'a> CrateIndex<'a> {
         catalog::WINDOWS_CRATES.contains(&root)
     }
 
+    /// The functions and methods named `name`, in id order.
+    pub fn fns_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = usize> + 's {
+        self.fns_by_hash
+            .get(&name_hash(name))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |&i| self.fns[i].name == name)
+    }
+
     /// Whether `name` is defined in this crate as a function with a body.
     pub fn defines_fn(&self, name: &str) -> bool {
-        self.fns_by_name
-            .get(name)
-            .is_some_and(|v| v.iter().any(|&i| self.fns[i].self_ty.is_none()))
+        self.fns_named(name).any(|i| self.fns[i].self_ty.is_none())
     }
 
     /// Resolves a called or used path to a local function, a catalog API,
@@ -1128,7 +1171,10 @@ impl<'a> CrateIndex<'a> {
         from: Option<&[String]>,
     ) -> Option<Vec<usize>> {
         let last = segs.last()?;
-        let ids = self.fns_by_name.get(last.as_str())?;
+        let ids: Vec<usize> = self.fns_named(last).collect();
+        if ids.is_empty() {
+            return None;
+        }
         let qualifier = if segs.len() >= 2 {
             Some(segs[segs.len() - 2].as_str())
         } else {
@@ -1223,9 +1269,7 @@ impl<'a> CrateIndex<'a> {
 
     /// Local methods named `name`, narrowed by the receiver's type when known.
     pub fn local_methods_named(&self, name: &str, receiver_ty: Option<&str>) -> Vec<usize> {
-        let Some(ids) = self.fns_by_name.get(name) else {
-            return Vec::new();
-        };
+        let ids: Vec<usize> = self.fns_named(name).collect();
         let methods: Vec<usize> = ids
             .iter()
             .copied()
