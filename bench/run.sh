@@ -17,11 +17,13 @@
 #     analysis): wall time, lines/s, peak memory (`/usr/bin/time -v`);
 #   - full analysis vs floor (target <= 1.5x), default vs read;
 #   - half the corpus (every other .rs file of every crate, hard-linked into
-#     bench/corpus-half/) vs all of it (linearity);
+#     bench/corpus-half/) vs all of it (linearity), timed alternately with
+#     the floor and the full analysis;
 #   - the largest crate alone, against its own parse floor, and its share
 #     of the full run;
 #   - `imperlint check FILE` on one file of a large crate (editor on save);
-#   - a generated 50 MB file (tests/robustness.rs, optimised).
+#   - a generated 50 MB file (tests/robustness.rs, optimised), and the parse
+#     floor of the same file.
 #
 # JOBS=N sets the threads for every measurement (default: one per core).
 # REPEAT=N runs each timing N times and keeps the fastest (default 2: the
