@@ -1,7 +1,9 @@
 //! Arbitrary bytes as a crate's only source file, through the whole library
 //! (`driver::run`: read, prefilter, parse, index, analyse, lints,
 //! suppressions). The driver turns a panic into an `internal_error`; this
-//! target turns that back into a crash so the fuzzer sees it. Run with
+//! target turns that back into a crash so the fuzzer sees it, and crashes
+//! too when walking every function (`walk_all`) finds something other than
+//! the default walk. Run with
 //! `cargo +nightly fuzz run analyse_bytes` from the repository root
 //! (seeds: `fuzz/seed.sh`).
 
@@ -36,13 +38,17 @@ fn crate_dir() -> &'static PathBuf {
 fuzz_target!(|data: &[u8]| {
     let dir = crate_dir();
     std::fs::write(dir.join("src/lib.rs"), data).unwrap();
-    for no_prefilter in [false, true] {
+    let mut full = Vec::new();
+    // Default; every file parsed; and every function walked, which must
+    // find exactly what the default walk finds (README, What is walked).
+    for (no_prefilter, walk_all) in [(false, false), (true, false), (true, true)] {
         let opts = Options {
             paths: vec![dir.clone()],
             root: dir.clone(),
             jobs: Some(1),
             config: Config::default(),
             no_prefilter,
+            walk_all,
             ..Options::default()
         };
         let outcome = driver::run(&opts, imperlint_lints::registry::LINTS);
@@ -52,6 +58,14 @@ fuzz_target!(|data: &[u8]| {
             .find(|d| d.lint == builtin::INTERNAL_ERROR)
         {
             panic!("internal error: {}", d.message);
+        }
+        if no_prefilter && !walk_all {
+            full = outcome.diagnostics;
+        } else if walk_all {
+            assert_eq!(
+                full, outcome.diagnostics,
+                "walking every function changed the findings"
+            );
         }
     }
 });
