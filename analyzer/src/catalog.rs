@@ -683,6 +683,151 @@ pub const IN_PLACE_METHODS: &[&str] = &[
     "call_once",
 ];
 
+/// Calls that do no work of their own while impersonating (constructors,
+/// conversions, `Result`/`Option` plumbing, logging macros' names): calling
+/// one between a begin and its end is not "work done as the client".
+pub const NON_WORK: &[&str] = &[
+    "Ok",
+    "Err",
+    "Some",
+    "into",
+    "from",
+    "map_err",
+    "context",
+    "with_context",
+    "ok",
+    "ok_or",
+    "ok_or_else",
+    "default",
+    "new",
+    "clone",
+    "as_raw_handle",
+    "as_raw",
+    "to_string",
+    "len",
+    "is_err",
+    "is_ok",
+    "unwrap",
+    "expect",
+    "debug",
+    "info",
+    "trace",
+    "warn",
+    "error",
+    "Self",
+    "drop",
+    "forget",
+    "as_bool",
+    "is_null",
+    "PhantomData",
+    "HANDLE",
+];
+
+/// Functions that never return (process exit, abort, bug check): the state
+/// after them does not flow on, and values passed to them count as checked.
+pub const DIVERGING: &[&str] = &[
+    "abort",
+    "exit",
+    "panic_any",
+    "ExitProcess",
+    "TerminateProcess",
+    "KeBugCheckEx",
+    "resume_unwind",
+];
+
+/// `Result`/`Option` methods whose value still carries the outcome of the
+/// call they are chained on (`ImpersonateClient().ok().map_err(..)?` checks
+/// the impersonation result).
+pub const OUTCOME_PASSTHROUGH: &[&str] = &[
+    "ok",
+    "map_err",
+    "context",
+    "with_context",
+    "into",
+    "ok_or",
+    "ok_or_else",
+    "map",
+    "err",
+    "wrap_err",
+    "wrap_err_with",
+    "inspect_err",
+    "inspect",
+    "and_then",
+    "or_else",
+];
+
+/// `Result`/`Option` adapters that keep the wrapped value (a guard, a handle).
+pub const RESULT_ADAPTERS: &[&str] = &[
+    "ok",
+    "map_err",
+    "context",
+    "with_context",
+    "ok_or",
+    "ok_or_else",
+    "wrap_err",
+    "wrap_err_with",
+    "inspect_err",
+    "into",
+];
+
+/// Builder types whose methods return the builder itself (the type flows
+/// through a chain of calls: `Command::new(..).arg(..).spawn()`).
+pub const BUILDER_TYPES: &[&str] = &[
+    "Command",
+    "OpenOptions",
+    "Builder",
+    "ClientOptions",
+    "ServerOptions",
+    "ThreadPoolBuilder",
+    "DirBuilder",
+    "BaseDirs",
+    "UserDirs",
+    "ProjectDirs",
+];
+
+/// Methods whose result aliases (a part of) the receiver: a lock guard,
+/// a mutable borrow, an unwrapped value. A static's alias is the static.
+pub const ALIAS_METHODS: &[&str] = &[
+    "lock",
+    "write",
+    "try_lock",
+    "try_write",
+    "borrow_mut",
+    "get_mut",
+    "as_mut",
+    "unwrap",
+    "expect",
+    "deref_mut",
+    "lock_arc",
+];
+
+/// Methods that store their argument into the receiver (a collection, a
+/// cell): a value stored into a static or a long-lived place escapes.
+pub const STORE_METHODS: &[&str] = &[
+    "push",
+    "insert",
+    "push_back",
+    "push_front",
+    "extend",
+    "append",
+    "set",
+    "replace",
+    "store",
+];
+
+/// Methods of the COM bindings' interface types that are not calls of the
+/// COM object (casting, cloning, raw pointers, the vtable).
+pub const COM_HELPER_METHODS: &[&str] = &[
+    "cast",
+    "clone",
+    "as_raw",
+    "into_raw",
+    "as_ref",
+    "to_owned",
+    "vtable",
+    "as_unknown",
+];
+
 /// Looks up a Win32-family entry by name (function, constant or type).
 pub fn win32(name: &str) -> Option<&'static Api> {
     APIS.iter()

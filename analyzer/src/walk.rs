@@ -409,71 +409,6 @@ pub struct WalkResult {
 /// How deep expressions are followed (see [`Walker::expr`]).
 pub const MAX_EXPR_DEPTH: u32 = 1500;
 
-const NON_WORK: &[&str] = &[
-    "Ok",
-    "Err",
-    "Some",
-    "into",
-    "from",
-    "map_err",
-    "context",
-    "with_context",
-    "ok",
-    "ok_or",
-    "ok_or_else",
-    "default",
-    "new",
-    "clone",
-    "as_raw_handle",
-    "as_raw",
-    "to_string",
-    "len",
-    "is_err",
-    "is_ok",
-    "unwrap",
-    "expect",
-    "debug",
-    "info",
-    "trace",
-    "warn",
-    "error",
-    "Self",
-    "drop",
-    "forget",
-    "as_bool",
-    "is_null",
-    "PhantomData",
-    "HANDLE",
-];
-
-const DIVERGING: &[&str] = &[
-    "abort",
-    "exit",
-    "panic_any",
-    "ExitProcess",
-    "TerminateProcess",
-    "KeBugCheckEx",
-    "resume_unwind",
-];
-
-const OUTCOME_PASSTHROUGH: &[&str] = &[
-    "ok",
-    "map_err",
-    "context",
-    "with_context",
-    "into",
-    "ok_or",
-    "ok_or_else",
-    "map",
-    "err",
-    "wrap_err",
-    "wrap_err_with",
-    "inspect_err",
-    "inspect",
-    "and_then",
-    "or_else",
-];
-
 fn is_null_expr(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Lit(l) => matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"),
@@ -2652,7 +2587,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     fn set_work(&self, name: &str, st: &mut State) {
-        if st.imp != Imp::No && !NON_WORK.contains(&name) {
+        if st.imp != Imp::No && !catalog::NON_WORK.contains(&name) {
             st.work = true;
         }
     }
@@ -2747,7 +2682,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let (vals, callables) = self.args(c.args.iter(), st);
         self.closing -= u32::from(closing);
         self.call_stack.pop();
-        if DIVERGING.contains(&name.as_str()) {
+        if catalog::DIVERGING.contains(&name.as_str()) {
             for v in &vals {
                 self.mark(v, Check::Checked);
             }
@@ -3277,67 +3212,6 @@ fn strip(e: &syn::Expr) -> &syn::Expr {
     }
 }
 
-/// `Result`/`Option` adapters that keep the wrapped value (a guard, a handle).
-const RESULT_ADAPTERS: &[&str] = &[
-    "ok",
-    "map_err",
-    "context",
-    "with_context",
-    "ok_or",
-    "ok_or_else",
-    "wrap_err",
-    "wrap_err_with",
-    "inspect_err",
-    "into",
-];
-
-const BUILDER_TYPES: &[&str] = &[
-    "Command",
-    "OpenOptions",
-    "Builder",
-    "ClientOptions",
-    "ServerOptions",
-    "ThreadPoolBuilder",
-    "DirBuilder",
-    "BaseDirs",
-    "UserDirs",
-    "ProjectDirs",
-];
-const ALIAS_METHODS: &[&str] = &[
-    "lock",
-    "write",
-    "try_lock",
-    "try_write",
-    "borrow_mut",
-    "get_mut",
-    "as_mut",
-    "unwrap",
-    "expect",
-    "deref_mut",
-    "lock_arc",
-];
-const STORE_METHODS: &[&str] = &[
-    "push",
-    "insert",
-    "push_back",
-    "push_front",
-    "extend",
-    "append",
-    "set",
-    "replace",
-    "store",
-];
-const COM_HELPER_METHODS: &[&str] = &[
-    "cast",
-    "clone",
-    "as_raw",
-    "into_raw",
-    "as_ref",
-    "to_owned",
-    "vtable",
-    "as_unknown",
-];
-
 // ----- method calls and macros -----
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     fn method_call(&mut self, m: &'a syn::ExprMethodCall, st: &mut State) -> Fact {
@@ -3367,14 +3241,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     test: Some((o, false)),
                     ..Fact::default()
                 },
-                n if RESULT_ADAPTERS.contains(&n) => Fact {
+                n if catalog::RESULT_ADAPTERS.contains(&n) => Fact {
                     outcome: Some(o),
                     guard: recv.guard,
                     handle: recv.handle,
                     ty: recv.ty,
                     ..Fact::default()
                 },
-                n if OUTCOME_PASSTHROUGH.contains(&n) => Fact {
+                n if catalog::OUTCOME_PASSTHROUGH.contains(&n) => Fact {
                     outcome: Some(o),
                     ..Fact::default()
                 },
@@ -3491,14 +3365,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         // A COM interface method.
         if let Some(t) = &recv_last {
-            let adapter = RESULT_ADAPTERS.contains(&name.as_str())
-                || OUTCOME_PASSTHROUGH.contains(&name.as_str())
+            let adapter = catalog::RESULT_ADAPTERS.contains(&name.as_str())
+                || catalog::OUTCOME_PASSTHROUGH.contains(&name.as_str())
                 || matches!(
                     name.as_str(),
                     "unwrap" | "expect" | "is_ok" | "is_err" | "unwrap_or_default"
                 );
             if self.cx.ix.is_com_interface(t)
-                && !COM_HELPER_METHODS.contains(&name.as_str())
+                && !catalog::COM_HELPER_METHODS.contains(&name.as_str())
                 && !adapter
             {
                 self.run_in_place(callables, st);
@@ -3546,7 +3420,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
         }
         // Stores into something that outlives the function.
-        if STORE_METHODS.contains(&name.as_str()) {
+        if catalog::STORE_METHODS.contains(&name.as_str()) {
             let lasting = match place_root(&m.receiver) {
                 Some((r, _)) if self.cx.ix.statics.contains_key(r.as_str()) => {
                     Some(Escape::StoredInStatic)
@@ -3589,7 +3463,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             self.mark(v, Check::Checked);
         }
         let mut out = Fact::default();
-        if ALIAS_METHODS.contains(&name.as_str()) {
+        if catalog::ALIAS_METHODS.contains(&name.as_str()) {
             out.static_alias = recv.static_alias.clone().or(root_static);
         }
         // Builder chains keep their type; `build()` makes the built type.
@@ -3601,7 +3475,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     *l = last.trim_end_matches("Builder").to_string();
                 }
                 out.ty = Some(b);
-            } else if BUILDER_TYPES.contains(&last.as_str())
+            } else if catalog::BUILDER_TYPES.contains(&last.as_str())
                 || matches!(name.as_str(), "unwrap" | "expect")
             {
                 out.ty = Some(t.clone());
@@ -3619,7 +3493,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if matches!(
             name.as_str(),
             "unwrap" | "expect" | "clone" | "as_raw_handle"
-        ) || RESULT_ADAPTERS.contains(&name.as_str())
+        ) || catalog::RESULT_ADAPTERS.contains(&name.as_str())
         {
             out.handle = recv.handle.clone();
             out.token = recv.token.clone();
