@@ -16,6 +16,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+#[path = "support/sarif_schema.rs"]
+mod sarif_schema;
+use sarif_schema::violations;
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .canonicalize()
@@ -92,47 +96,6 @@ fn fixture(name: &str) -> &'static Fixture {
         .iter()
         .find(|f| f.name == name)
         .unwrap_or_else(|| panic!("no fixture `{name}`"))
-}
-
-/// The schema validator, compiled once.
-fn validator() -> &'static jsonschema::Validator {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        let path = repo_root().join("tests/schemas/sarif-schema-2.1.0.json");
-        let schema: Value = serde_json::from_str(
-            &std::fs::read_to_string(path).expect("the SARIF schema is in tests/schemas"),
-        )
-        .expect("the schema is JSON");
-        // Draft-04 has no `uri-reference` format: check it by RFC 3986's
-        // character rules so an unencoded space or backslash is caught.
-        jsonschema::draft4::options()
-            .should_validate_formats(true)
-            .with_format("uri-reference", is_uri_reference)
-            .build(&schema)
-            .expect("the SARIF schema compiles")
-    })
-}
-
-/// RFC 3986 `URI-reference` at the character level.
-fn is_uri_reference(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let byte = bytes[i];
-        if byte == b'%' {
-            let hex = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_hexdigit);
-            if !(hex(i + 1) && hex(i + 2)) {
-                return false;
-            }
-            i += 3;
-            continue;
-        }
-        if !(byte.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&byte)) {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// Decodes `%XX` escapes (URIs of files with spaces or non-ASCII names).
@@ -307,11 +270,8 @@ fn every_fixture_gives_valid_sarif() {
     for Fixture { name, diags, log } in fixtures {
         results += diags.len();
         related += diags.iter().filter(|d| !d.related.is_empty()).count();
-        for error in validator().iter_errors(log) {
-            problems.push(format!(
-                "{name}: schema: {error} at {}",
-                error.instance_path()
-            ));
+        for error in violations(log) {
+            problems.push(format!("{name}: schema: {error}"));
         }
         problems.extend(check_log(name, diags, log));
     }
@@ -356,7 +316,7 @@ fn the_checks_catch_a_broken_log() {
     // unencoded space by the schema.
     let Fixture { name, diags, log } = fixture("unchecked_revert");
     assert!(check_log(name, diags, log).is_empty());
-    assert!(validator().iter_errors(log).next().is_none());
+    assert!(violations(log).is_empty());
     let mut log = log.clone();
     let result = &mut log["runs"][0]["results"][0];
     let physical = &mut result["locations"][0]["physicalLocation"];
@@ -376,5 +336,5 @@ fn the_checks_catch_a_broken_log() {
     let mut spaced = fixture(name).log.clone();
     spaced["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
         ["uri"] = Value::from("src/my dir/lib.rs");
-    assert!(validator().iter_errors(&spaced).next().is_some());
+    assert!(!violations(&spaced).is_empty());
 }

@@ -13,6 +13,10 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 
+#[path = "../../tests/support/sarif_schema.rs"]
+mod schema;
+use schema::violations;
+
 static LINT: LintInfo = LintInfo {
     name: "missing_revert",
     default_level: Level::Deny,
@@ -141,52 +145,6 @@ fn sarif(diags: &[Diagnostic]) -> Value {
         package_of: &package_of,
     };
     serde_json::from_str(&render(Format::Sarif, diags, &cx)).expect("SARIF output is JSON")
-}
-
-/// Every schema violation in `log`, with where it is.
-fn violations(log: &Value) -> Vec<String> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/schemas/sarif-schema-2.1.0.json"
-    );
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(path).expect("the SARIF schema is in tests/schemas"),
-    )
-    .expect("the schema is JSON");
-    // The schema is draft-04, which has no `uri-reference` format: the
-    // validator would skip it, so check it with RFC 3986's character rules.
-    let validator = jsonschema::draft4::options()
-        .should_validate_formats(true)
-        .with_format("uri-reference", is_uri_reference)
-        .build(&schema)
-        .expect("the SARIF schema compiles");
-    validator
-        .iter_errors(log)
-        .map(|error| format!("{} at {}", error, error.instance_path()))
-        .collect()
-}
-
-/// RFC 3986 `URI-reference` at the character level: only unreserved and
-/// reserved characters, and `%` followed by two hex digits.
-fn is_uri_reference(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let byte = bytes[i];
-        if byte == b'%' {
-            let hex = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_hexdigit);
-            if !(hex(i + 1) && hex(i + 2)) {
-                return false;
-            }
-            i += 3;
-            continue;
-        }
-        if !(byte.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&byte)) {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 fn assert_valid(log: &Value) {
