@@ -182,42 +182,45 @@ const fn a() -> Args {
     }
 }
 
-macro_rules! win {
-    ($name:literal, $role:ident, $res:ident) => {
-        Api { name: $name, family: Family::Win32, role: Role::$role, result: ResultKind::$res, args: a() }
-    };
-    ($name:literal, $role:ident, $res:ident, $($field:ident: $v:expr),+) => {
-        Api { name: $name, family: Family::Win32, role: Role::$role, result: ResultKind::$res, args: Args { $($field: Some($v)),+, ..a() } }
-    };
-}
-
-macro_rules! paths {
-    ($name:literal, [$($p:literal),+], $role:ident) => {
-        Api { name: $name, family: Family::Paths(&[$($p),+]), role: Role::$role, result: ResultKind::Value, args: a() }
-    };
-    ($name:literal, [$($p:literal),+], $role:ident, $($field:ident: $v:expr),+) => {
-        Api { name: $name, family: Family::Paths(&[$($p),+]), role: Role::$role, result: ResultKind::Value, args: Args { $($field: Some($v)),+, ..a() } }
-    };
-}
-
-macro_rules! method {
-    ($name:literal, [$($t:literal),+], $role:ident) => {
-        Api { name: $name, family: Family::Method(&[$($t),+]), role: Role::$role, result: ResultKind::Value, args: a() }
-    };
-    ($name:literal, [$($t:literal),+], $role:ident, $($field:ident: $v:expr),+) => {
-        Api { name: $name, family: Family::Method(&[$($t),+]), role: Role::$role, result: ResultKind::Value, args: Args { $($field: Some($v)),+, ..a() } }
-    };
-}
-
-macro_rules! any_method {
-    ($name:literal, $role:ident, $res:ident) => {
+/// One catalog entry: its name, family, role, result reading and the
+/// argument positions that matter (the rest `None`).
+macro_rules! api {
+    ($name:expr, $family:expr, $role:ident, $res:ident $(, $field:ident: $v:expr)*) => {
         Api {
             name: $name,
-            family: Family::AnyMethod,
+            family: $family,
             role: Role::$role,
             result: ResultKind::$res,
-            args: a(),
+            args: Args { $($field: Some($v),)* ..a() },
         }
+    };
+}
+
+/// A Win32-family entry (any Windows binding crate, by name).
+macro_rules! win {
+    ($name:literal, $role:ident, $res:ident $(, $field:ident: $v:expr)*) => {
+        api!($name, Family::Win32, $role, $res $(, $field: $v)*)
+    };
+}
+
+/// An entry known by its paths (std and ecosystem crates).
+macro_rules! paths {
+    ($name:literal, [$($p:literal),+], $role:ident $(, $field:ident: $v:expr)*) => {
+        api!($name, Family::Paths(&[$($p),+]), $role, Value $(, $field: $v)*)
+    };
+}
+
+/// A method of the named receiver types.
+macro_rules! method {
+    ($name:literal, [$($t:literal),+], $role:ident $(, $field:ident: $v:expr)*) => {
+        api!($name, Family::Method(&[$($t),+]), $role, Value $(, $field: $v)*)
+    };
+}
+
+/// A method on any receiver.
+macro_rules! any_method {
+    ($name:literal, $role:ident, $res:ident) => {
+        api!($name, Family::AnyMethod, $role, $res)
     };
 }
 
