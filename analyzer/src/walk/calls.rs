@@ -1,0 +1,964 @@
+//! Calls of paths: catalog APIs, local functions (summaries and call
+//! sites), closures and the threads, pools and runtimes they are handed to.
+
+use super::*;
+
+impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
+    pub(super) fn text_of(&self, span: Span) -> String {
+        self.cx.ix.files[self.fi]
+            .src
+            .text
+            .get(self.base.byte_range(span))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// Evaluates call arguments, keeping closures and async blocks aside.
+    pub(super) fn args(
+        &mut self,
+        args: impl Iterator<Item = &'a syn::Expr>,
+        st: &mut State,
+    ) -> (Vec<Fact>, Vec<(usize, Callable<'a>)>) {
+        let mut vals = Vec::new();
+        let mut callables = Vec::new();
+        for (i, a) in args.enumerate() {
+            let inner = strip(a);
+            match inner {
+                syn::Expr::Closure(c) => {
+                    callables.push((i, Callable::Closure(c)));
+                    vals.push(Fact::default());
+                }
+                syn::Expr::Async(x) => {
+                    callables.push((i, Callable::Async(x)));
+                    vals.push(Fact::default());
+                }
+                syn::Expr::Path(p)
+                    if p.qself.is_none()
+                        && st.var(&last_segment(&p.path)).is_none()
+                        && matches!(
+                            self.cx.ix.resolve_path_in(
+                                self.fi,
+                                &p.path,
+                                Some(&self.cx.ix.fns[self.fid].module)
+                            ),
+                            Target::Local(_)
+                        ) =>
+                {
+                    callables.push((i, Callable::FnItem(p)));
+                    vals.push(Fact::default());
+                }
+                _ => {
+                    let v = self.expr(a, st);
+                    if let Some(ci) = v.closure {
+                        callables.push((i, Callable::Closure(self.closures[ci])));
+                    }
+                    vals.push(v);
+                }
+            }
+        }
+        (vals, callables)
+    }
+
+    /// Runs a closure-like argument; returns the state after it, for in-place runs.
+    pub(super) fn run_callable(
+        &mut self,
+        c: Callable<'a>,
+        mode: Mode,
+        st: &State,
+        helper: Option<(Location, String)>,
+        param_ty: Option<Vec<String>>,
+        param_alias: Option<String>,
+    ) -> State {
+        if let Callable::FnItem(p) = c {
+            // A function passed by name runs with the state it is run in:
+            // record it as a call from here (not for work sent elsewhere).
+            if mode != Mode::Fresh {
+                if let Target::Local(ids) = self.cx.ix.resolve_path_in(
+                    self.fi,
+                    &p.path,
+                    Some(&self.cx.ix.fns[self.fid].module),
+                ) {
+                    let at = self.loc(
+                        p.path
+                            .segments
+                            .last()
+                            .map(|s| s.ident.span())
+                            .unwrap_or_else(|| p.span()),
+                    );
+                    let (imp, began) = if mode == Mode::Helper {
+                        (Imp::Yes, helper)
+                    } else {
+                        (
+                            if st.dead { Imp::No } else { st.imp },
+                            st.origin.map(|o| {
+                                (
+                                    self.origins[o as usize].loc.clone(),
+                                    self.origins[o as usize].by.clone(),
+                                )
+                            }),
+                        )
+                    };
+                    for callee in ids {
+                        self.call_sites.push(CallSite {
+                            callee,
+                            imp,
+                            began: began.as_ref().map(|b| b.0.clone()),
+                            began_by: began.as_ref().map(|b| b.1.clone()),
+                            at: at.clone(),
+                        });
+                    }
+                }
+            }
+            return st.clone();
+        }
+        let mut entry = match mode {
+            Mode::Fresh => State {
+                vars: st.vars.clone(),
+                ..State::new()
+            },
+            _ => st.clone(),
+        };
+        if mode == Mode::Helper {
+            if let Some((loc, by)) = helper {
+                let o = self.origin(loc, &by, false, None);
+                entry.imp = Imp::Yes;
+                entry.origin = Some(o);
+                entry.guarded = true;
+                entry.work = false;
+            }
+        }
+        let emit = self.emit;
+        let is_async = match c {
+            Callable::Closure(cl) => {
+                cl.asyncness.is_some() || matches!(&*cl.body, syn::Expr::Async(_))
+            }
+            Callable::Async(_) => true,
+            Callable::FnItem(_) => false,
+        };
+        self.ctxs.push(Ctx {
+            is_async,
+            report_exits: mode != Mode::InPlace,
+            origin_base: self.origins.len(),
+            returns: Vec::new(),
+            returned_outcome: None,
+            returns_guard_value: false,
+            depth_base: self.depth,
+        });
+        self.depth += 1;
+        let mut s = entry;
+        if let Callable::Closure(cl) = c {
+            for (i, p) in cl.inputs.iter().enumerate() {
+                let mut names = Vec::new();
+                pattern_bindings(p, &mut names);
+                for n in names {
+                    let mut f = Fact::default();
+                    if i == 0 {
+                        f.ty = param_ty.clone();
+                        f.static_alias = param_alias.clone();
+                    }
+                    s.vars.push(Var {
+                        name: n,
+                        depth: self.depth,
+                        fact: f,
+                    });
+                }
+            }
+        }
+        let (value, end_loc) = match c {
+            Callable::Closure(cl) => {
+                let inner = match &*cl.body {
+                    syn::Expr::Async(a) => {
+                        let v = self.block(&a.block, &mut s);
+                        (v, a.block.stmts.last().map(EndNode::Stmt))
+                    }
+                    syn::Expr::Block(b) if b.label.is_none() => {
+                        let v = self.block(&b.block, &mut s);
+                        (v, b.block.stmts.last().map(EndNode::Stmt))
+                    }
+                    other => {
+                        let v = self.expr(other, &mut s);
+                        (v, Some(EndNode::Expr(other)))
+                    }
+                };
+                inner
+            }
+            Callable::Async(a) => {
+                let v = self.block(&a.block, &mut s);
+                (v, a.block.stmts.last().map(EndNode::Stmt))
+            }
+            Callable::FnItem(_) => (Fact::default(), None),
+        };
+        let reportable =
+            !s.dead && (s.imp != Imp::No || value.handle.is_some() || value.outcome.is_some());
+        match end_loc {
+            Some(node) if reportable => {
+                let loc = match node {
+                    EndNode::Stmt(x) => self.loc(x.span()),
+                    EndNode::Expr(x) => self.loc(x.span()),
+                };
+                self.returning(&value, &s, loc.clone());
+                self.exit(ExitKind::EndOfBody, loc, &s, Some(&value));
+            }
+            _ => self.mark(&value, Check::Checked),
+        }
+        let s = self.pop_scope(s, self.depth - 1);
+        self.depth -= 1;
+        let ctx = self.ctxs.pop().expect("pushed above");
+        let mut out = s;
+        for r in &ctx.returns {
+            out = out.join(r);
+        }
+        self.emit = emit;
+        out
+    }
+
+    /// Handles moved into work that runs elsewhere escape the region.
+    pub(super) fn moved_handles(&mut self, c: Callable<'a>, loc: &Location, st: &State) {
+        let mut idents = HashSet::new();
+        struct V<'s>(&'s mut HashSet<String>);
+        impl<'ast> Visit<'ast> for V<'_> {
+            fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+                self.0.insert(i.to_string());
+            }
+        }
+        match c {
+            Callable::Closure(cl) => V(&mut idents).visit_expr_closure(cl),
+            Callable::Async(a) => V(&mut idents).visit_expr_async(a),
+            Callable::FnItem(_) => {}
+        }
+        let moved: Vec<(String, Location)> = st
+            .vars
+            .iter()
+            .filter(|v| idents.contains(&v.name))
+            .filter_map(|v| {
+                v.fact
+                    .handle
+                    .as_ref()
+                    .filter(|h| !h.closed)
+                    .map(|h| (v.name.clone(), h.open.clone()))
+            })
+            .collect();
+        for (name, open) in moved {
+            self.event(
+                EventKind::HandleEscape {
+                    open,
+                    name,
+                    how: Escape::MovedToThread,
+                },
+                loc.clone(),
+                st,
+            );
+        }
+    }
+
+    pub(super) fn begin(
+        &mut self,
+        name: &str,
+        loc: Location,
+        st: &mut State,
+        kind: ResultKind,
+        restore: Option<Snap>,
+    ) -> Fact {
+        let before = st.snap();
+        let key = loc.byte_start;
+        // The current token counts as saved while a variable holding it is still open.
+        let saved = restore.is_some()
+            || st.vars.iter().any(|v| {
+                v.fact.saved.is_some() && !v.fact.token.as_ref().is_some_and(|t| t.closed)
+            });
+        self.began_any = true;
+        let ev = self.event(
+            EventKind::Begin {
+                api: name.to_string(),
+                check: Check::Checked,
+                saved,
+            },
+            loc.clone(),
+            st,
+        );
+        self.register_call(key, kind, ev);
+        match restore {
+            Some(s) => st.apply(s),
+            None => {
+                let o = self.origin(loc, name, true, None);
+                st.imp = Imp::Yes;
+                st.origin = Some(o);
+                st.guarded = st.vars.iter().any(|v| v.fact.guard);
+                st.work = false;
+            }
+        }
+        call_outcome(key, before, kind)
+    }
+
+    pub(super) fn end(
+        &mut self,
+        name: &str,
+        loc: Location,
+        st: &mut State,
+        kind: ResultKind,
+    ) -> Fact {
+        let key = loc.byte_start;
+        let in_drop = self.cx.ix.fns[self.fid].is_drop;
+        let ev = self.event(
+            EventKind::End {
+                api: name.to_string(),
+                check: Check::Checked,
+                in_drop,
+            },
+            loc,
+            st,
+        );
+        self.register_call(key, kind, ev);
+        st.revert();
+        call_outcome(key, Snap::NONE, kind)
+    }
+
+    /// How `WT_TRANSFER_IMPERSONATION` can be named at a pool call whose
+    /// flags argument is `flags` and whose API resolved to `api_path`.
+    pub(super) fn transfer_flag_name(
+        &self,
+        flags: &syn::Expr,
+        api_path: &[String],
+    ) -> Option<String> {
+        let name = catalog::TRANSFER_IMPERSONATION.0;
+        let uses = &self.cx.ix.files[self.fi].uses;
+        let module_of = |root: &str| {
+            catalog::TRANSFER_IMPERSONATION_MODULES
+                .iter()
+                .find(|(c, _)| *c == root)
+                .map(|(_, m)| *m)
+        };
+        if uses.names.contains_key(name) {
+            return Some(name.to_string());
+        }
+        let globbed = uses.globs.iter().any(|g| {
+            let full = self.cx.ix.full_segments(self.fi, g.clone()).join("::");
+            catalog::TRANSFER_IMPERSONATION_MODULES
+                .iter()
+                .any(|(_, m)| *m == full)
+        });
+        if globbed {
+            return Some(name.to_string());
+        }
+        // A `WT_*` constant already in the argument names the right module.
+        struct V(Option<syn::Path>);
+        impl<'ast> Visit<'ast> for V {
+            fn visit_path(&mut self, p: &'ast syn::Path) {
+                if self.0.is_none()
+                    && p.segments
+                        .last()
+                        .is_some_and(|s| s.ident.to_string().starts_with("WT_"))
+                {
+                    self.0 = Some(p.clone());
+                }
+            }
+        }
+        let mut v = V(None);
+        v.visit_expr(flags);
+        let from_flag = v.0.map(|p| self.cx.ix.full_path(self.fi, &p));
+        for path in from_flag
+            .iter()
+            .map(|p| p.as_slice())
+            .chain(std::iter::once(api_path))
+        {
+            if let Some(m) = path.first().and_then(|r| module_of(r)) {
+                return Some(format!("{m}::{name}"));
+            }
+        }
+        None
+    }
+
+    /// The local type a function returns (`Self`, `Guard`, `io::Result<Guard>`), if any.
+    pub(super) fn return_type(&self, id: usize) -> Option<Vec<String>> {
+        let f = &self.cx.ix.fns[id];
+        f.ret_idents.iter().find_map(|w| {
+            if w == "Self" {
+                f.self_ty.as_deref().map(|t| vec![t.to_string()])
+            } else if self.cx.ix.types.contains_key(w.as_str()) {
+                Some(vec![w.to_string()])
+            } else {
+                None
+            }
+        })
+    }
+
+    pub(super) fn set_work(&self, name: &str, st: &mut State) {
+        if st.imp != Imp::No && !catalog::NON_WORK.contains(&name) {
+            st.work = true;
+        }
+    }
+
+    pub(super) fn call(&mut self, c: &'a syn::ExprCall, st: &mut State) -> Fact {
+        let func = strip(&c.func);
+        let fp = match func {
+            syn::Expr::Path(p) => p,
+            syn::Expr::Closure(cl) => {
+                // Immediately invoked closure: runs here.
+                let (vals, _) = self.args(c.args.iter(), st);
+                for v in &vals {
+                    self.mark(v, Check::Checked);
+                }
+                let after =
+                    self.run_callable(Callable::Closure(cl), Mode::InPlace, st, None, None, None);
+                *st = after;
+                return Fact::default();
+            }
+            other => {
+                let f = self.expr(other, st);
+                self.call_closure_value(f.closure, c, st);
+                return Fact::default();
+            }
+        };
+        let path = &fp.path;
+        let Some(last_seg) = path.segments.last() else {
+            return Fact::default();
+        };
+        let name = last_seg.ident.to_string();
+        let loc = self.loc(last_seg.ident.span());
+        // A call through a local variable: a closure or a closure parameter.
+        if path.segments.len() == 1 && fp.qself.is_none() {
+            if let Some(var) = st.var(&name).cloned() {
+                self.set_work(&name, st);
+                if let Some(pos) = self.params.iter().position(|p| *p == name) {
+                    if st.imp != Imp::No && !self.called_params.contains(&pos) {
+                        self.called_params.push(pos);
+                    }
+                }
+                self.call_closure_value(var.fact.closure, c, st);
+                return Fact::default();
+            }
+        }
+        self.set_work(&name, st);
+        match name.as_str() {
+            "drop" if c.args.len() == 1 => {
+                if let Some(v) = first_var(&c.args[0]) {
+                    if let Some(var) = st.var(&v).cloned() {
+                        if var.fact.guard {
+                            st.revert();
+                        }
+                        if let Some(slot) = st.var_mut(&v) {
+                            slot.fact.guard = false;
+                            if let Some(h) = slot.fact.handle.as_mut() {
+                                h.closed = true;
+                            }
+                            if let Some(t) = slot.fact.token.as_mut() {
+                                t.closed = true;
+                            }
+                        }
+                        return Fact::default();
+                    }
+                }
+                let v = self.expr(&c.args[0], st);
+                if v.guard {
+                    st.revert();
+                }
+                return Fact::default();
+            }
+            "forget" if c.args.len() == 1 => {
+                if let Some(v) = first_var(&c.args[0]) {
+                    if st.var(&v).is_some_and(|x| x.fact.guard) {
+                        st.guarded = false;
+                        if let Some(slot) = st.var_mut(&v) {
+                            slot.fact.guard = false;
+                        }
+                    }
+                }
+                return Fact::default();
+            }
+            _ => {}
+        }
+        let target =
+            self.cx
+                .ix
+                .resolve_path_in(self.fi, path, Some(&self.cx.ix.fns[self.fid].module));
+        // Closing a handle is not a use of it.
+        let closing = matches!(target, Target::Api(api) if api.role == Role::HandleClose);
+        self.call_stack.push(loc.clone());
+        self.closing += u32::from(closing);
+        let (vals, callables) = self.args(c.args.iter(), st);
+        self.closing -= u32::from(closing);
+        self.call_stack.pop();
+        if catalog::DIVERGING.contains(&name.as_str()) {
+            for v in &vals {
+                self.mark(v, Check::Checked);
+            }
+            *st = State::dead();
+            return Fact::default();
+        }
+        if let Some((_, success)) = catalog::STATUS_TESTS.iter().find(|(n, _)| *n == name) {
+            let v = vals.first().cloned().unwrap_or_default();
+            self.mark(&v, Check::Checked);
+            return match v.outcome {
+                Some(o) => Fact {
+                    test: Some((o, *success)),
+                    ..Fact::default()
+                },
+                None => Fact::default(),
+            };
+        }
+        match target {
+            Target::Local(ids) => self.local_call(&ids, &name, loc, vals, callables, st),
+            Target::Api(api) => {
+                let full = self.cx.ix.full_path(self.fi, path);
+                self.api_call(
+                    api,
+                    c.args.iter().collect(),
+                    &full,
+                    loc,
+                    vals,
+                    callables,
+                    st,
+                    turbofish_type(path, self.cx.ix, self.fi),
+                )
+            }
+            Target::ExtraBegin(n) => {
+                self.run_in_place(callables, st);
+                self.begin(&n, loc, st, ResultKind::Result, None)
+            }
+            Target::ExtraEnd(n) => {
+                self.run_in_place(callables, st);
+                self.end(&n, loc, st, ResultKind::Result)
+            }
+            Target::Unknown => {
+                self.run_in_place(callables, st);
+                self.generic_call(path, &name, vals, st)
+            }
+        }
+    }
+
+    /// A call of a value (`f(..)`, `(self.cb)(..)`): its arguments are
+    /// examined, and a known closure runs here with the caller's state.
+    pub(super) fn call_closure_value(
+        &mut self,
+        closure: Option<usize>,
+        c: &'a syn::ExprCall,
+        st: &mut State,
+    ) {
+        let (vals, _) = self.args(c.args.iter(), st);
+        for v in &vals {
+            self.mark(v, Check::Checked);
+        }
+        // A closure is never re-entered from its own body: in
+        // `let write = |b| write(b);` the inner `write` is an earlier binding.
+        if let Some(ci) = closure.filter(|ci| !self.running_closures.contains(ci)) {
+            self.running_closures.push(ci);
+            *st = self.run_callable(
+                Callable::Closure(self.closures[ci]),
+                Mode::InPlace,
+                st,
+                None,
+                None,
+                None,
+            );
+            self.running_closures.pop();
+        }
+    }
+
+    /// Runs closures handed to a call that is not known to run them
+    /// elsewhere. A function passed by name to such a call may be kept as a
+    /// callback for later, so it is not taken as a call from here.
+    pub(super) fn run_in_place(&mut self, callables: Vec<(usize, Callable<'a>)>, st: &mut State) {
+        for (_, c) in callables {
+            if !matches!(c, Callable::FnItem(_)) {
+                let _ = self.run_callable(c, Mode::InPlace, st, None, None, None);
+            }
+        }
+    }
+
+    /// A call of something unknown: results passed in are examined; a
+    /// `Type::new`-style constructor gives the value's type.
+    pub(super) fn generic_call(
+        &mut self,
+        path: &syn::Path,
+        name: &str,
+        vals: Vec<Fact>,
+        st: &mut State,
+    ) -> Fact {
+        let full = self.cx.ix.full_path(self.fi, path);
+        let wrapper = matches!(
+            name,
+            "Ok" | "Some" | "Err" | "new" | "from" | "pin" | "Cell" | "RefCell"
+        ) && vals.len() == 1;
+        let mut out = Fact::default();
+        for v in &vals {
+            self.mark(v, Check::Checked);
+            if out.outcome.is_none() && !matches!(name, "Ok" | "Some") {
+                out.outcome = v.outcome.clone();
+            }
+            out.pipe |= v.pipe;
+        }
+        out.is_err = name == "Err";
+        if wrapper {
+            let v = &vals[0];
+            merge_carried(&mut out, v);
+            if matches!(name, "Ok" | "Some") {
+                out.outcome = v.outcome.clone();
+            }
+            out.ty = v.ty.clone();
+        }
+        // Owning wrappers take over a raw handle or token.
+        if full.len() >= 2 {
+            let owner = &full[full.len() - 2];
+            if catalog::OWNING_HANDLE_TYPES.contains(&owner.as_str())
+                || self.cx.closing_types.contains(owner)
+            {
+                for v in &vals {
+                    if let Some(var) = &v.var {
+                        if let Some(slot) = st.var_mut(var) {
+                            if let Some(t) = slot.fact.token.as_mut() {
+                                t.closed = true;
+                            }
+                        }
+                    }
+                }
+                out.token = None;
+            }
+        }
+        let first_upper = |s: &str| s.chars().next().is_some_and(|c| c.is_uppercase());
+        if full.len() >= 2 && first_upper(&full[full.len() - 2]) && !first_upper(name) {
+            out.ty = Some(full[..full.len() - 1].to_vec());
+        } else if first_upper(name) && !matches!(name, "Ok" | "Some" | "Err") {
+            // Tuple-struct constructor.
+            out.ty = Some(full.clone());
+            out.guard |= self.cx.guard_types.contains(name);
+            if self.cx.closing_types.contains(name) {
+                for v in &vals {
+                    if let Some(var) = &v.var {
+                        if let Some(slot) = st.var_mut(var) {
+                            if let Some(t) = slot.fact.token.as_mut() {
+                                t.closed = true;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn local_call(
+        &mut self,
+        ids: &[usize],
+        name: &str,
+        loc: Location,
+        vals: Vec<Fact>,
+        callables: Vec<(usize, Callable<'a>)>,
+        st: &mut State,
+    ) -> Fact {
+        let id = ids[0];
+        let sum = self.cx.sums[id].clone();
+        let began = st.origin.map(|o| {
+            (
+                self.origins[o as usize].loc.clone(),
+                self.origins[o as usize].by.clone(),
+            )
+        });
+        for &callee in ids {
+            self.call_sites.push(CallSite {
+                callee,
+                imp: if st.dead { Imp::No } else { st.imp },
+                began: began.as_ref().map(|b| b.0.clone()),
+                began_by: began.as_ref().map(|b| b.1.clone()),
+                at: loc.clone(),
+            });
+        }
+        let display = self.cx.ix.fns[id].display();
+        for (i, c) in callables {
+            if sum.runs_closure.contains(&i) {
+                self.run_callable(
+                    c,
+                    Mode::Helper,
+                    st,
+                    Some((loc.clone(), display.clone())),
+                    None,
+                    None,
+                );
+            } else {
+                self.run_callable(c, Mode::InPlace, st, None, None, None);
+            }
+        }
+        let mut out = Fact::default();
+        for v in &vals {
+            self.mark(v, Check::Checked);
+            if out.outcome.is_none() {
+                out.outcome = v.outcome.clone();
+            }
+            // A value built from a pipe name (`wide(&name)`) is still one.
+            out.pipe |= v.pipe;
+        }
+        let ret_ty = self.return_type(id);
+        if out.ty.is_none() {
+            out.ty = ret_ty.clone();
+        }
+        match sum.effect {
+            Effect::Begins => {
+                let mut v = self.begin(
+                    &display,
+                    loc,
+                    st,
+                    sum.ret_kind.unwrap_or(ResultKind::Unit),
+                    None,
+                );
+                v.ty = ret_ty;
+                v.guard = sum.returns_guard;
+                if sum.returns_guard {
+                    st.guarded = true;
+                }
+                v
+            }
+            Effect::Ends => self.end(&display, loc, st, sum.ret_kind.unwrap_or(ResultKind::Unit)),
+            Effect::None => {
+                let _ = name;
+                out
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn api_call(
+        &mut self,
+        api: &'static Api,
+        args: Vec<&'a syn::Expr>,
+        full: &[String],
+        loc: Location,
+        vals: Vec<Fact>,
+        callables: Vec<(usize, Callable<'a>)>,
+        st: &mut State,
+        turbofish: Option<Vec<String>>,
+    ) -> Fact {
+        let arg = |i: Option<usize>| i.and_then(|i| args.get(i).copied());
+        for v in &vals {
+            self.mark(v, Check::Checked);
+        }
+        let mut out = Fact::default();
+        match api.role {
+            Role::Begin => {
+                self.run_in_place(callables, st);
+                // Impersonating a token saved earlier restores that state.
+                if let Some(tok) = arg(api.args.token) {
+                    let var = first_var(tok).and_then(|n| st.var(&n).cloned());
+                    if let Some(saved) = var.as_ref().and_then(|v| v.fact.saved) {
+                        return self.begin(api.name, loc, st, api.result, Some(saved));
+                    }
+                    if api.name.starts_with("Ps")
+                        && (is_null_expr(tok) || var.is_some_and(|v| v.fact.null))
+                    {
+                        return self.end(api.name, loc, st, api.result);
+                    }
+                }
+                return self.begin(api.name, loc, st, api.result, None);
+            }
+            Role::End => {
+                self.run_in_place(callables, st);
+                return self.end(api.name, loc, st, api.result);
+            }
+            Role::SetToken => {
+                if let Some(t) = arg(api.args.thread) {
+                    if !is_current_thread(t) {
+                        return out;
+                    }
+                }
+                if api.args.flags.is_some() {
+                    let class = arg(api.args.flags);
+                    if !class.is_some_and(|c| {
+                        quote::ToTokens::to_token_stream(c)
+                            .to_string()
+                            .contains(catalog::THREAD_IMPERSONATION_TOKEN)
+                    }) {
+                        return out;
+                    }
+                }
+                let Some(tok) = arg(api.args.token) else {
+                    return out;
+                };
+                let var = first_var(tok).and_then(|n| st.var(&n).cloned());
+                let null = is_null_expr(tok) || var.as_ref().is_some_and(|v| v.fact.null);
+                if let Some(saved) = var.as_ref().and_then(|v| v.fact.saved) {
+                    return self.begin(api.name, loc, st, api.result, Some(saved));
+                }
+                return if null {
+                    self.end(api.name, loc, st, api.result)
+                } else {
+                    self.begin(api.name, loc, st, api.result, None)
+                };
+            }
+            Role::SaveToken => {
+                let snap = st.snap();
+                st.saved = true;
+                if let Some(name) = arg(api.args.token).and_then(out_param) {
+                    if let Some(v) = st.var_mut(&name) {
+                        v.fact.saved = Some(snap);
+                        v.fact.token = Some(TokenFact::opened(&loc));
+                        v.fact.null = false;
+                    }
+                } else {
+                    out.saved = Some(snap);
+                }
+                if api.name.starts_with("Ps") {
+                    // PsImpersonateClient(thread, saved, ..) restores; a null token reverts.
+                    out.saved = Some(snap);
+                }
+            }
+            Role::TokenSource | Role::TokenDuplicate => {
+                if let Some(name) = arg(api.args.token).and_then(out_param) {
+                    if let Some(v) = st.var_mut(&name) {
+                        v.fact.token = Some(TokenFact::opened(&loc));
+                        v.fact.null = false;
+                    }
+                } else {
+                    out.token = Some(TokenFact::opened(&loc));
+                }
+            }
+            Role::HandleClose => {
+                if let Some(name) = args.first().and_then(|a| first_var(a)) {
+                    if let Some(v) = st.var_mut(&name) {
+                        if let Some(h) = v.fact.handle.as_mut() {
+                            h.closed = true;
+                        }
+                        if let Some(t) = v.fact.token.as_mut() {
+                            t.closed = true;
+                        }
+                    }
+                }
+            }
+            Role::ThreadSpawn | Role::ScopedThreadSpawn | Role::PoolSubmit | Role::AsyncSpawn => {
+                let mut facts = CallFacts::default();
+                if let Some(f) = arg(api.args.flags) {
+                    facts.transfers_impersonation =
+                        index::mentions_flag(f, &[catalog::TRANSFER_IMPERSONATION]);
+                    facts.flags_arg = Some(self.loc(f.span()));
+                    facts.flags_text = Some(self.text_of(f.span()));
+                    facts.transfer_flag = self.transfer_flag_name(f, full);
+                }
+                self.event(EventKind::Call { api, facts }, loc.clone(), st);
+                let scope_ty = scope_type(full);
+                for (_, c) in callables {
+                    self.moved_handles(c, &loc, st);
+                    self.run_callable(c, Mode::Fresh, st, None, scope_ty.clone(), None);
+                }
+            }
+            Role::RunsInPlace => {
+                let scope_ty = scope_type(full);
+                for (_, c) in callables {
+                    let after =
+                        self.run_callable(c, Mode::InPlace, st, None, scope_ty.clone(), None);
+                    *st = after;
+                }
+            }
+            Role::Deferred => {
+                for (_, c) in callables {
+                    self.run_callable(c, Mode::Fresh, st, None, None, None);
+                }
+            }
+            Role::ProcessCreate | Role::WindowMessage | Role::ProfileLookup => {
+                self.run_in_place(callables, st);
+                self.event(
+                    EventKind::Call {
+                        api,
+                        facts: CallFacts::default(),
+                    },
+                    loc,
+                    st,
+                );
+            }
+            Role::ProfileWithToken => {
+                let null_token = arg(api.args.token).is_some_and(|t| {
+                    is_null_expr(t)
+                        || first_var(t)
+                            .and_then(|n| st.var(&n).map(|v| v.fact.null))
+                            .unwrap_or(false)
+                });
+                self.event(
+                    EventKind::Call {
+                        api,
+                        facts: CallFacts {
+                            null_token,
+                            ..CallFacts::default()
+                        },
+                    },
+                    loc,
+                    st,
+                );
+            }
+            Role::EnvRead => {
+                let name = arg(api.args.path).and_then(|a| {
+                    index::string_value(a).or_else(|| {
+                        vals.get(api.args.path.unwrap_or(0))
+                            .and_then(|v| v.text.clone())
+                    })
+                });
+                self.event(
+                    EventKind::Call {
+                        api,
+                        facts: CallFacts {
+                            env_var: name,
+                            ..CallFacts::default()
+                        },
+                    },
+                    loc,
+                    st,
+                );
+            }
+            Role::ComCall => {
+                self.run_in_place(callables, st);
+                if !self.cx.ix.cloaking {
+                    let setup = self.cx.ix.com_setup.clone();
+                    self.event(
+                        EventKind::ComWithoutCloaking {
+                            call: api.name.to_string(),
+                            setup,
+                        },
+                        loc,
+                        st,
+                    );
+                }
+                out.ty = turbofish.or(Some(vec!["IUnknown".to_string()]));
+            }
+            Role::HandleOpen | Role::PipeClientOpen => {
+                self.run_in_place(callables, st);
+                if api.role == Role::PipeClientOpen {
+                    let pipe = api
+                        .args
+                        .path
+                        .and_then(|i| vals.get(i))
+                        .is_some_and(|v| v.pipe)
+                        || arg(api.args.path)
+                            .and_then(index::string_value)
+                            .is_some_and(|s| index::is_pipe_text(&s));
+                    let sqos = arg(api.args.flags)
+                        .is_some_and(|f| index::mentions_flag(f, &[catalog::SQOS_PRESENT]))
+                        || api
+                            .args
+                            .flags
+                            .and_then(|i| vals.get(i))
+                            .is_some_and(|v| v.sqos);
+                    if pipe && !sqos {
+                        self.event(EventKind::PipeOpenWithoutSqos { api }, loc.clone(), st);
+                    }
+                }
+                if st.imp != Imp::No {
+                    let h = HandleFact {
+                        open: loc.clone(),
+                        closed: false,
+                        reported: false,
+                    };
+                    if let Some(name) = arg(api.args.token).and_then(out_param) {
+                        if let Some(v) = st.var_mut(&name) {
+                            v.fact.handle = Some(h);
+                        }
+                    } else {
+                        out.handle = Some(h);
+                    }
+                }
+            }
+            Role::PerUserRegistryRoot
+            | Role::PerUserRegistryFix
+            | Role::ProcessCreateAsUser
+            | Role::ComSecurity
+            | Role::IdentityQuery => {
+                self.run_in_place(callables, st);
+            }
+        }
+        out
+    }
+}

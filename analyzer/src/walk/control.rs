@@ -1,0 +1,377 @@
+//! Statements, scopes and control flow: blocks, `let`, branches that join,
+//! loops to a fixed point, `break`/`continue`/`return`/`?`.
+
+use super::*;
+
+impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
+    /// Drops the variables declared deeper than `depth`; a dropped guard reverts.
+    pub(super) fn pop_scope(&mut self, mut st: State, depth: u32) -> State {
+        if st.dead {
+            st.vars.retain(|v| v.depth <= depth);
+            return st;
+        }
+        while st.vars.last().is_some_and(|v| v.depth > depth) {
+            let v = st.vars.pop().expect("checked non-empty");
+            if v.fact.guard {
+                st.revert();
+            }
+            if let Some(t) = v.fact.token.as_ref().filter(|t| !t.closed) {
+                if let Some((loc, how)) = t.stored.clone() {
+                    if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
+                        self.event(
+                            EventKind::TokenStore {
+                                open: t.open.clone(),
+                                name: v.name.clone(),
+                                how,
+                            },
+                            loc,
+                            &st,
+                        );
+                    }
+                }
+            }
+        }
+        st
+    }
+
+    /// At a function's exits: tokens stored somewhere lasting and never closed.
+    pub(super) fn finish_tokens(&mut self, st: &State) {
+        if st.dead {
+            return;
+        }
+        let stores: Vec<(String, TokenFact)> = st
+            .vars
+            .iter()
+            .filter_map(|v| {
+                v.fact
+                    .token
+                    .clone()
+                    .filter(|t| t.stored.is_some() && !t.closed)
+                    .map(|t| (v.name.clone(), t))
+            })
+            .collect();
+        for (name, t) in stores {
+            let (loc, how) = t.stored.clone().expect("filtered on stored");
+            if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
+                self.event(
+                    EventKind::TokenStore {
+                        open: t.open.clone(),
+                        name,
+                        how,
+                    },
+                    loc,
+                    st,
+                );
+            }
+        }
+    }
+
+    pub(super) fn block(&mut self, b: &'a syn::Block, st: &mut State) -> Fact {
+        self.depth += 1;
+        let depth = self.depth;
+        let mut value = Fact::default();
+        let n = b.stmts.len();
+        for (i, s) in b.stmts.iter().enumerate() {
+            if i + 1 == n {
+                if let syn::Stmt::Expr(e, None) = s {
+                    value = self.expr(e, st);
+                    continue;
+                }
+            }
+            self.stmt(s, st);
+        }
+        let out = self.pop_scope(std::mem::replace(st, State::new()), depth - 1);
+        *st = out;
+        self.depth -= 1;
+        value
+    }
+
+    pub(super) fn bind(&mut self, name: String, mut fact: Fact, st: &mut State) {
+        fact.var = None;
+        fact.test = fact.test.take();
+        st.vars.push(Var {
+            name,
+            depth: self.depth,
+            fact,
+        });
+    }
+
+    pub(super) fn stmt(&mut self, s: &'a syn::Stmt, st: &mut State) {
+        match s {
+            syn::Stmt::Local(l) => self.local(l, st),
+            syn::Stmt::Expr(e, _) => {
+                let v = self.expr(e, st);
+                // A guard made and not bound is dropped at the end of the statement.
+                if v.guard && v.var.is_none() {
+                    st.revert();
+                }
+            }
+            syn::Stmt::Macro(m) => {
+                let v = self.mac(&m.mac, st);
+                if v.guard {
+                    st.revert();
+                }
+            }
+            syn::Stmt::Item(_) => {}
+        }
+    }
+
+    pub(super) fn local(&mut self, l: &'a syn::Local, st: &mut State) {
+        let Some(init) = &l.init else {
+            let mut names = Vec::new();
+            pattern_bindings(&l.pat, &mut names);
+            for n in names {
+                self.bind(n, Fact::default(), st);
+            }
+            return;
+        };
+        let mut v = self.expr(&init.expr, st);
+        // A declared type tells the variable's type.
+        if let syn::Pat::Type(t) = &l.pat {
+            if let Some(p) = index::type_path(&t.ty) {
+                v.ty = Some(self.cx.ix.full_segments(self.fi, p));
+            }
+        }
+        if let Some((_, diverge)) = &init.diverge {
+            // let PAT = EXPR else { DIVERGE };
+            let pol = v
+                .outcome
+                .as_ref()
+                .and_then(|o| pattern_polarity(&l.pat, o.kind).map(|p| (o.clone(), p)));
+            self.mark(&v, Check::Checked);
+            let mut else_st = st.clone();
+            if let Some((o, success)) = &pol {
+                if *success {
+                    else_st.apply(o.err);
+                }
+            }
+            self.expr(diverge, &mut else_st);
+            // The else block diverges; its state does not flow on.
+            v.outcome = None;
+        }
+        match &l.pat {
+            syn::Pat::Wild(_) => {
+                // `let _ = x;` drops the value now.
+                if v.guard && v.var.is_none() {
+                    st.revert();
+                }
+            }
+            p => {
+                if let Some(name) = pattern_ident(p) {
+                    if v.outcome.is_some() || v.test.is_some() {
+                        self.mark(&v, Check::UnusedVariable);
+                    }
+                    if v.var.is_some() && v.guard {
+                        // Moving a guard into a new binding keeps it alive.
+                        if let Some(old) = v.var.clone() {
+                            if let Some(ov) = st.var_mut(&old) {
+                                ov.fact.guard = false;
+                            }
+                        }
+                    }
+                    if v.guard {
+                        st.guarded = true;
+                    }
+                    self.bind(name, v, st);
+                } else {
+                    let mut names = Vec::new();
+                    pattern_bindings(p, &mut names);
+                    let polarity_ok =
+                        matches!(p, syn::Pat::TupleStruct(_)) || matches!(p, syn::Pat::Tuple(_));
+                    if v.outcome.is_some() {
+                        self.mark(&v, Check::Checked);
+                    }
+                    for n in names {
+                        let mut f = if polarity_ok {
+                            v.clone()
+                        } else {
+                            Fact::default()
+                        };
+                        f.outcome = None;
+                        if f.guard {
+                            st.guarded = true;
+                        }
+                        self.bind(n, f, st);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Evaluates a condition, returning the states where it is true and false.
+    pub(super) fn cond(&mut self, e: &'a syn::Expr, st: &mut State) -> (State, State) {
+        match e {
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+                let (t, f) = self.cond(&u.expr, st);
+                (f, t)
+            }
+            syn::Expr::Paren(p) => self.cond(&p.expr, st),
+            syn::Expr::Group(g) => self.cond(&g.expr, st),
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                let (mut ta, fa) = self.cond(&b.left, st);
+                let (tb, fb) = self.cond(&b.right, &mut ta);
+                (tb, fa.join(&fb))
+            }
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_)) => {
+                let (ta, mut fa) = self.cond(&b.left, st);
+                let (tb, fb) = self.cond(&b.right, &mut fa);
+                (ta.join(&tb), fb)
+            }
+            syn::Expr::Let(l) => {
+                let v = self.expr(&l.expr, st);
+                let pol = v
+                    .outcome
+                    .as_ref()
+                    .and_then(|o| pattern_polarity(&l.pat, o.kind).map(|p| (o.clone(), p)));
+                self.mark(&v, Check::Checked);
+                let mut t = st.clone();
+                let mut f = st.clone();
+                if let Some((o, success)) = pol {
+                    if success {
+                        f.apply(o.err);
+                    } else {
+                        t.apply(o.err);
+                    }
+                }
+                // Bindings of the pattern live in the true branch.
+                let mut names = Vec::new();
+                pattern_bindings(&l.pat, &mut names);
+                for n in names {
+                    let mut fact = v.clone();
+                    fact.outcome = None;
+                    fact.test = None;
+                    t.vars.push(Var {
+                        name: n,
+                        depth: self.depth + 1,
+                        fact,
+                    });
+                }
+                (t, f)
+            }
+            _ => {
+                let v = self.expr(e, st);
+                self.mark(&v, Check::Checked);
+                let mut t = st.clone();
+                let mut f = st.clone();
+                if let Some((o, success_if_true)) = &v.test {
+                    if *success_if_true {
+                        f.apply(o.err);
+                    } else {
+                        t.apply(o.err);
+                    }
+                }
+                (t, f)
+            }
+        }
+    }
+
+    /// Runs a loop body to a fixed point, then once more to emit events.
+    pub(super) fn run_loop(
+        &mut self,
+        label: Option<String>,
+        node: &'a syn::Expr,
+        st: &mut State,
+        mut iteration: impl FnMut(&mut Self, &mut State) -> State,
+        exits_normally: bool,
+    ) {
+        let emit = self.emit;
+        let rounds = if self.loop_depth > 4 { 1 } else { 4 };
+        self.loop_depth += 1;
+        let mut entry = st.clone();
+        self.emit = false;
+        for _ in 0..rounds {
+            self.frames
+                .push(Frame::new(self.depth, label.clone(), true, node));
+            let mut s = entry.clone();
+            let end = iteration(self, &mut s);
+            let frame = self.frames.pop().expect("pushed above");
+            let mut next = entry.join(&end);
+            for c in &frame.continues {
+                next = next.join(c);
+            }
+            if next == entry {
+                break;
+            }
+            entry = next;
+        }
+        self.emit = emit;
+        self.frames.push(Frame::new(self.depth, label, true, node));
+        let mut s = entry.clone();
+        let end = iteration(self, &mut s);
+        let frame = self.frames.pop().expect("pushed above");
+        self.loop_depth -= 1;
+        let _ = end;
+        let mut out = if exits_normally { s } else { State::dead() };
+        for b in &frame.breaks {
+            out = out.join(b);
+        }
+        *st = out;
+    }
+
+    pub(super) fn label_name(l: &Option<syn::Label>) -> Option<String> {
+        l.as_ref().map(|l| l.name.ident.to_string())
+    }
+
+    pub(super) fn jump(
+        &mut self,
+        label: Option<String>,
+        is_continue: bool,
+        loc: Location,
+        st: &mut State,
+    ) {
+        let idx = self.frames.iter().rposition(|f| match &label {
+            Some(l) => f.label.as_deref() == Some(l.as_str()),
+            None => f.is_loop,
+        });
+        if let Some(i) = idx {
+            // Leaving a region begun inside the loop or block without its revert.
+            let began_inside = st.imp != Imp::No
+                && st.origin.is_some_and(|o| {
+                    let b = self.origins[o as usize].loc.byte_start;
+                    let r = self.base.byte_range(self.frames[i].node.span());
+                    r.contains(&b)
+                });
+            let leaks =
+                began_inside && !st.guarded && st.imp != Imp::No && self.is_local_origin(st);
+            if leaks {
+                self.exit(ExitKind::Break, loc, st, None);
+            }
+            // Guards declared inside the frame drop on the way out.
+            let depth = self.frames[i].depth;
+            let mut left = self.pop_scope(st.clone(), depth);
+            if leaks {
+                // Reported once here; what follows is judged as if it were fixed.
+                left.revert();
+            }
+            let f = &mut self.frames[i];
+            if is_continue {
+                f.continues.push(left);
+            } else {
+                f.breaks.push(left);
+            }
+        }
+        *st = State::dead();
+    }
+
+    pub(super) fn ret(
+        &mut self,
+        value: Option<Fact>,
+        kind: ExitKind,
+        loc: Location,
+        st: &mut State,
+    ) {
+        if let Some(v) = &value {
+            self.returning(v, st, loc.clone());
+        }
+        self.exit(kind, loc, st, value.as_ref());
+        self.finish_tokens(st);
+        let depth_base = self.ctxs.last().map(|c| c.depth_base).unwrap_or(0);
+        let after = self.pop_scope(st.clone(), depth_base);
+        if kind != ExitKind::Question && !value.as_ref().is_some_and(|v| v.is_err) {
+            if let Some(ctx) = self.ctxs.last_mut() {
+                ctx.returns.push(after);
+            }
+        }
+        *st = State::dead();
+    }
+}

@@ -1,0 +1,1208 @@
+//! The impersonation-state walk of one function body. It interprets the
+//! body's syntax over a small abstract state (impersonating or not, where it
+//! began, whether a guard holds it, what each local variable carries) and
+//! records what happens: begin/end calls and how their results are checked,
+//! exits, awaits, catalog calls, handle and token flows, cache writes. The
+//! same walk serves the summaries (what a function does to its caller's
+//! state) and, with `emit` on, the events lints read. Control flow is
+//! handled structurally: branches join, loops iterate to a fixed point,
+//! `break`/`continue`/`return`/`?` carry their state to where they go.
+//!
+//! This module holds the state, the facts values carry and the walker's
+//! entry points; its parts walk statements and control flow (`control`),
+//! expressions (`exprs`), calls of paths (`calls`), and method calls and
+//! macros (`methods`).
+
+use crate::catalog::{self, Api, ResultKind, Role};
+use crate::diag::Location;
+use crate::event::{
+    CallFacts, CallerNote, Check, Escape, Event, EventKind, ExitKind, Imp, StateInfo,
+};
+use crate::index::{self, CrateIndex, Target};
+use proc_macro2::Span;
+use std::collections::{HashMap, HashSet};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+mod calls;
+mod control;
+mod exprs;
+mod methods;
+
+/// What a function does to its caller's impersonation state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Effect {
+    #[default]
+    None,
+    /// Returns (normally) impersonating, having begun.
+    Begins,
+    /// Returns reverted, having been entered impersonating.
+    Ends,
+}
+
+/// A function's summary, computed to a fixed point over the crate.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub effect: Effect,
+    /// The function returns the result of its begin/end call, so its
+    /// callers must check it; the kind says how it reads.
+    pub ret_kind: Option<ResultKind>,
+    /// Returns a guard (a value whose `Drop` reverts).
+    pub returns_guard: bool,
+    /// Parameter positions (closures) the function calls while impersonating.
+    pub runs_closure: Vec<usize>,
+}
+
+/// The entry state of a function: how its callers (or a declaration) leave it.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Entry {
+    pub imp: Imp,
+    pub began: Option<Location>,
+    pub began_by: Option<String>,
+    pub via: Option<CallerNote>,
+}
+
+/// A call of a local function, with the state at the call.
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    pub callee: usize,
+    pub imp: Imp,
+    pub began: Option<Location>,
+    pub began_by: Option<String>,
+    pub at: Location,
+}
+
+/// Shared, read-only inputs of every walk in a crate.
+pub struct Cx<'i, 'a> {
+    pub ix: &'i CrateIndex<'a>,
+    pub sums: &'i [Summary],
+    pub guard_types: &'i HashSet<String>,
+    /// Types whose `Drop` closes a handle (owning wrappers).
+    pub closing_types: &'i HashSet<String>,
+    /// Re-parsed macro arguments of the crate.
+    pub macros: &'a crate::macros::MacroArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Snap {
+    imp: Imp,
+    origin: Option<u32>,
+    guarded: bool,
+    work: bool,
+    saved: bool,
+}
+
+impl Snap {
+    const NONE: Snap = Snap {
+        imp: Imp::No,
+        origin: None,
+        guarded: false,
+        work: false,
+        saved: false,
+    };
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Outcome {
+    calls: Vec<usize>,
+    err: Snap,
+    kind: ResultKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct HandleFact {
+    open: Location,
+    closed: bool,
+    reported: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TokenFact {
+    open: Location,
+    stored: Option<(Location, Escape)>,
+    closed: bool,
+}
+
+impl TokenFact {
+    /// A token handle opened at `open`, not stored or closed yet.
+    fn opened(open: &Location) -> TokenFact {
+        TokenFact {
+            open: open.clone(),
+            stored: None,
+            closed: false,
+        }
+    }
+}
+
+/// What a value or variable carries.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+struct Fact {
+    outcome: Option<Outcome>,
+    /// `Some((outcome, true))`: this boolean is true iff the call succeeded.
+    test: Option<(Outcome, bool)>,
+    guard: bool,
+    handle: Option<HandleFact>,
+    token: Option<TokenFact>,
+    ty: Option<Vec<String>>,
+    pipe: bool,
+    null: bool,
+    saved: Option<Snap>,
+    /// Aliases a static (thread-local `with` closure parameter, lock guard).
+    static_alias: Option<String>,
+    sqos: bool,
+    /// A closure bound to a variable (index into the walker's closure list).
+    closure: Option<usize>,
+    /// Plain read of this variable.
+    var: Option<String>,
+    /// A string literal's value.
+    text: Option<String>,
+    /// An `Err(..)` value: returning it is an error exit.
+    is_err: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Var {
+    name: String,
+    depth: u32,
+    fact: Fact,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct State {
+    imp: Imp,
+    origin: Option<u32>,
+    guarded: bool,
+    work: bool,
+    saved: bool,
+    dead: bool,
+    vars: Vec<Var>,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            imp: Imp::No,
+            origin: None,
+            guarded: false,
+            work: false,
+            saved: false,
+            dead: false,
+            vars: Vec::new(),
+        }
+    }
+
+    fn dead() -> State {
+        State {
+            dead: true,
+            ..State::new()
+        }
+    }
+
+    fn snap(&self) -> Snap {
+        Snap {
+            imp: self.imp,
+            origin: self.origin,
+            guarded: self.guarded,
+            work: self.work,
+            saved: self.saved,
+        }
+    }
+
+    fn apply(&mut self, s: Snap) {
+        self.imp = s.imp;
+        self.origin = s.origin;
+        self.guarded = s.guarded;
+        self.work = s.work;
+        self.saved = s.saved;
+    }
+
+    fn var(&self, name: &str) -> Option<&Var> {
+        self.vars.iter().rev().find(|v| v.name == name)
+    }
+
+    fn var_mut(&mut self, name: &str) -> Option<&mut Var> {
+        self.vars.iter_mut().rev().find(|v| v.name == name)
+    }
+
+    fn revert(&mut self) {
+        self.imp = Imp::No;
+        self.origin = None;
+        self.guarded = false;
+        self.work = false;
+        self.saved = false;
+    }
+
+    fn join(&self, other: &State) -> State {
+        if self.dead {
+            return other.clone();
+        }
+        if other.dead {
+            return self.clone();
+        }
+        let (ai, bi) = (self.imp != Imp::No, other.imp != Imp::No);
+        let vars = self
+            .vars
+            .iter()
+            .filter_map(|a| {
+                let b = other
+                    .vars
+                    .iter()
+                    .rev()
+                    .find(|b| b.name == a.name && b.depth == a.depth)?;
+                Some(Var {
+                    name: a.name.clone(),
+                    depth: a.depth,
+                    fact: join_fact(&a.fact, &b.fact),
+                })
+            })
+            .collect();
+        State {
+            imp: self.imp.join(other.imp),
+            origin: if ai { self.origin } else { other.origin },
+            guarded: match (ai, bi) {
+                (true, true) => self.guarded && other.guarded,
+                (true, false) => self.guarded,
+                (false, true) => other.guarded,
+                _ => false,
+            },
+            work: self.work || other.work,
+            saved: self.saved && other.saved,
+            dead: false,
+            vars,
+        }
+    }
+}
+
+fn join_fact(a: &Fact, b: &Fact) -> Fact {
+    if a == b {
+        return a.clone();
+    }
+    let handle = match (&a.handle, &b.handle) {
+        (Some(x), Some(y)) => Some(HandleFact {
+            open: x.open.clone(),
+            closed: x.closed || y.closed,
+            reported: x.reported || y.reported,
+        }),
+        (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+        _ => None,
+    };
+    let token = match (&a.token, &b.token) {
+        (Some(x), Some(y)) => Some(TokenFact {
+            open: x.open.clone(),
+            stored: x.stored.clone().or(y.stored.clone()),
+            closed: x.closed && y.closed,
+        }),
+        (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+        _ => None,
+    };
+    Fact {
+        outcome: a.outcome.clone().or(b.outcome.clone()),
+        test: a.test.clone().or(b.test.clone()),
+        guard: a.guard && b.guard,
+        handle,
+        token,
+        ty: if a.ty == b.ty {
+            a.ty.clone()
+        } else {
+            a.ty.clone().or(b.ty.clone())
+        },
+        pipe: a.pipe || b.pipe,
+        null: a.null && b.null,
+        // A saved token closed on either path cannot restore the state after the join.
+        saved: if a.token.as_ref().is_some_and(|t| t.closed)
+            || b.token.as_ref().is_some_and(|t| t.closed)
+        {
+            None
+        } else {
+            a.saved.or(b.saved)
+        },
+        static_alias: a.static_alias.clone().or(b.static_alias.clone()),
+        sqos: a.sqos && b.sqos,
+        closure: a.closure.or(b.closure),
+        var: None,
+        text: if a.text == b.text {
+            a.text.clone()
+        } else {
+            None
+        },
+        is_err: a.is_err && b.is_err,
+    }
+}
+
+struct Origin {
+    loc: Location,
+    by: String,
+    local: bool,
+    via: Option<CallerNote>,
+}
+
+struct Frame<'a> {
+    /// Scope depth outside the loop or block: locals deeper drop on leaving it.
+    depth: u32,
+    label: Option<String>,
+    is_loop: bool,
+    /// The loop or labeled block, to tell regions begun inside it (its byte
+    /// range is only worked out when a jump leaves a region).
+    node: &'a syn::Expr,
+    breaks: Vec<State>,
+    continues: Vec<State>,
+}
+
+impl<'a> Frame<'a> {
+    /// A loop or labeled block entered at scope depth `depth`, with no
+    /// jumps out of it yet.
+    fn new(depth: u32, label: Option<String>, is_loop: bool, node: &'a syn::Expr) -> Self {
+        Frame {
+            depth,
+            label,
+            is_loop,
+            node,
+            breaks: Vec::new(),
+            continues: Vec::new(),
+        }
+    }
+}
+
+/// A function-like context: the function itself or a closure/async block.
+struct Ctx {
+    is_async: bool,
+    /// Exits leave the function (not a closure or async block run in place,
+    /// whose exits return to code that goes on).
+    report_exits: bool,
+    /// Origins with an index at or above this began in this context.
+    origin_base: usize,
+    /// States at `return`/tail (normal exits).
+    returns: Vec<State>,
+    returned_outcome: Option<ResultKind>,
+    returns_guard_value: bool,
+    depth_base: u32,
+}
+
+struct PendingCheck {
+    event: Option<usize>,
+    check: Check,
+    /// Examined only in debug-only macros so far.
+    debug_only: bool,
+}
+
+/// Walks one function (and the closures it runs) with a given entry state.
+pub struct Walker<'c, 'i, 'a> {
+    cx: &'c Cx<'i, 'a>,
+    fid: usize,
+    fi: usize,
+    /// Places the function's spans in its file (it may have been parsed alone).
+    base: crate::index::SpanBase,
+    file: String,
+    emit: bool,
+    pub events: Vec<Event>,
+    pub call_sites: Vec<CallSite>,
+    /// Parameter positions called while impersonating (closure helpers).
+    pub called_params: Vec<usize>,
+    params: Vec<String>,
+    origins: Vec<Origin>,
+    frames: Vec<Frame<'a>>,
+    ctxs: Vec<Ctx>,
+    checks: HashMap<usize, PendingCheck>,
+    depth: u32,
+    closures: Vec<&'a syn::ExprClosure>,
+    in_debug_macro: u32,
+    /// Inside the arguments of a handle-closing call.
+    closing: u32,
+    /// Closures being run through a variable call (never re-entered).
+    running_closures: Vec<usize>,
+    call_stack: Vec<Location>,
+    reported_stores: HashSet<usize>,
+    reported_delegation: HashSet<usize>,
+    loop_depth: u32,
+    fn_display: String,
+    /// A begin happened somewhere in this walk.
+    began_any: bool,
+    /// Current expression nesting, and where analysis stopped for depth.
+    expr_depth: u32,
+    too_deep: Option<Location>,
+    is_main: bool,
+    returns_guard_type: bool,
+}
+
+/// The result of walking a function.
+#[derive(Default)]
+pub struct WalkResult {
+    pub events: Vec<Event>,
+    pub call_sites: Vec<CallSite>,
+    /// Join of the states at normal exits (`return`, tail), after locals drop.
+    pub exit_imp: Imp,
+    pub exit_local: bool,
+    /// Work was done after the begin on some path to a normal exit.
+    pub exit_work: bool,
+    pub ret_kind: Option<ResultKind>,
+    pub called_params: Vec<usize>,
+    /// Some path begins impersonation.
+    pub began_any: bool,
+    /// Where an expression was too deeply nested to analyse.
+    pub too_deep: Option<Location>,
+}
+
+/// How deep expressions are followed (see [`Walker::expr`]).
+pub const MAX_EXPR_DEPTH: u32 = 1500;
+
+/// The value of a begin or end call at `key` whose result reads as `kind`:
+/// an outcome to check when the result can say it failed (`err`: the state
+/// if it did).
+fn call_outcome(key: usize, err: Snap, kind: ResultKind) -> Fact {
+    let checkable = matches!(
+        kind,
+        ResultKind::Bool | ResultKind::Status | ResultKind::Result
+    );
+    Fact {
+        outcome: checkable.then(|| Outcome {
+            calls: vec![key],
+            err,
+            kind,
+        }),
+        ..Fact::default()
+    }
+}
+
+/// The last segment of a path, as text (empty for an empty path).
+fn last_segment(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+fn is_null_expr(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Lit(l) => matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"),
+        syn::Expr::Path(p) => {
+            let last = last_segment(&p.path);
+            last == "None" || last == "NULL" || last == "null_mut" || last == "NULL_HANDLE"
+        }
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return false;
+            };
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let last = segs.last().map(String::as_str).unwrap_or("");
+            match last {
+                "null" | "null_mut" | "default" => true,
+                "HANDLE" | "HKEY" | "HWND" => c.args.len() == 1 && c.args.iter().all(is_null_expr),
+                "Some" => false,
+                _ => false,
+            }
+        }
+        syn::Expr::Cast(c) => is_null_expr(&c.expr),
+        syn::Expr::Paren(p) => is_null_expr(&p.expr),
+        syn::Expr::Group(g) => is_null_expr(&g.expr),
+        syn::Expr::Reference(r) => is_null_expr(&r.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => false,
+        _ => false,
+    }
+}
+
+fn call_name(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        },
+        syn::Expr::Paren(p) => call_name(&p.expr),
+        _ => None,
+    }
+}
+
+/// Whether a thread argument names the current thread.
+fn is_current_thread(e: &syn::Expr) -> bool {
+    if is_null_expr(e) {
+        return true;
+    }
+    match e {
+        syn::Expr::Call(_) => call_name(e).is_some_and(|n| {
+            catalog::CURRENT_THREAD.contains(&n.as_str()) || n == "null" || n == "null_mut"
+        }),
+        syn::Expr::Reference(r) => is_current_thread(&r.expr),
+        syn::Expr::Cast(c) => is_current_thread(&c.expr),
+        syn::Expr::Paren(p) => is_current_thread(&p.expr),
+        syn::Expr::Unsafe(u) => {
+            u.block.stmts.len() == 1
+                && matches!(&u.block.stmts[0], syn::Stmt::Expr(e, None) if is_current_thread(e))
+        }
+        syn::Expr::Path(p) => {
+            let last = last_segment(&p.path);
+            last == "None" || catalog::CURRENT_THREAD.contains(&last.as_str())
+        }
+        syn::Expr::Lit(l) => matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+            // -2 is the pseudo-handle of the current thread.
+            matches!(&*u.expr, syn::Expr::Lit(l) if matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "2"))
+        }
+        _ => false,
+    }
+}
+
+/// The first plain variable named in an expression (through `&x as *const _`).
+fn first_var(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+            Some(p.path.segments[0].ident.to_string())
+        }
+        syn::Expr::Reference(r) => first_var(&r.expr),
+        syn::Expr::Cast(c) => first_var(&c.expr),
+        syn::Expr::Paren(p) => first_var(&p.expr),
+        syn::Expr::Group(g) => first_var(&g.expr),
+        syn::Expr::Field(f) => first_var(&f.base),
+        syn::Expr::MethodCall(m) => first_var(&m.receiver),
+        syn::Expr::Call(c) if c.args.len() == 1 => first_var(&c.args[0]),
+        syn::Expr::Unary(u) => first_var(&u.expr),
+        _ => None,
+    }
+}
+
+/// `&mut x` (or `&mut x as *mut _`, `addr_of_mut!(x)`) → `x`.
+fn out_param(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Reference(r) if r.mutability.is_some() => first_var(&r.expr),
+        syn::Expr::Cast(c) => out_param(&c.expr),
+        syn::Expr::Paren(p) => out_param(&p.expr),
+        syn::Expr::MethodCall(m) if m.method == "as_mut_ptr" => first_var(&m.receiver),
+        syn::Expr::RawAddr(r) => first_var(&r.expr),
+        syn::Expr::Macro(m)
+            if m.mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "addr_of_mut") =>
+        {
+            let inner: syn::Expr = m.mac.parse_body().ok()?;
+            first_var(&inner)
+        }
+        _ => None,
+    }
+}
+
+/// The root of a place expression: `self.a.b` → `self`, `X.lock()` → `X`.
+fn place_root(e: &syn::Expr) -> Option<(String, bool)> {
+    match e {
+        syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+            Some((p.path.segments[0].ident.to_string(), false))
+        }
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| (s.ident.to_string(), true)),
+        syn::Expr::Field(f) => place_root(&f.base).map(|(n, _)| (n, true)),
+        syn::Expr::MethodCall(m) => place_root(&m.receiver).map(|(n, _)| (n, true)),
+        syn::Expr::Index(i) => place_root(&i.expr).map(|(n, _)| (n, true)),
+        syn::Expr::Unary(u) => place_root(&u.expr),
+        syn::Expr::Paren(p) => place_root(&p.expr),
+        syn::Expr::Reference(r) => place_root(&r.expr),
+        syn::Expr::Try(t) => place_root(&t.expr),
+        _ => None,
+    }
+}
+
+fn pattern_ident(p: &syn::Pat) -> Option<String> {
+    match p {
+        syn::Pat::Ident(i) => Some(i.ident.to_string()),
+        syn::Pat::Type(t) => pattern_ident(&t.pat),
+        syn::Pat::Reference(r) => pattern_ident(&r.pat),
+        syn::Pat::Paren(p) => pattern_ident(&p.pat),
+        _ => None,
+    }
+}
+
+/// Identifiers bound by a pattern.
+fn pattern_bindings(p: &syn::Pat, out: &mut Vec<String>) {
+    struct V<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0.push(i.ident.to_string());
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    V(out).visit_pat(p);
+}
+
+/// Whether a pattern tests for success (`Ok(..)`, `Some(..)`, a success
+/// constant), failure, or neither (bindings, wildcards).
+fn pattern_polarity(p: &syn::Pat, kind: ResultKind) -> Option<bool> {
+    match p {
+        syn::Pat::TupleStruct(ts) => {
+            let last = ts.path.segments.last()?.ident.to_string();
+            match last.as_str() {
+                "Ok" | "Some" => Some(true),
+                "Err" => Some(false),
+                _ => None,
+            }
+        }
+        syn::Pat::Path(pp) => {
+            let last = pp.path.segments.last()?.ident.to_string();
+            constant_polarity(&last, kind)
+        }
+        syn::Pat::Ident(i) if i.subpat.is_none() => {
+            let n = i.ident.to_string();
+            if n == "None" {
+                Some(false)
+            } else if n.chars().all(|c| c.is_ascii_uppercase() || c == '_') && n.len() > 1 {
+                constant_polarity(&n, kind)
+            } else {
+                None
+            }
+        }
+        syn::Pat::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) if i.base10_digits() == "0" => Some(kind != ResultKind::Bool),
+            syn::Lit::Bool(b) => Some(b.value),
+            _ => None,
+        },
+        syn::Pat::Paren(p) => pattern_polarity(&p.pat, kind),
+        _ => None,
+    }
+}
+
+/// `X == CONST` is a success test for these constants (None: unknown constant).
+fn constant_polarity(name: &str, kind: ResultKind) -> Option<bool> {
+    if name == "FALSE" {
+        return Some(false);
+    }
+    if catalog::TRUE_CONSTANTS.contains(&name) {
+        return Some(true);
+    }
+    if catalog::ZERO_CONSTANTS.contains(&name) {
+        return Some(kind != ResultKind::Bool);
+    }
+    None
+}
+
+enum Operand {
+    Zero,
+    One,
+    Const(String),
+    Other,
+}
+
+fn operand(e: &syn::Expr) -> Operand {
+    match e {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) if i.base10_digits() == "0" => Operand::Zero,
+            syn::Lit::Int(i) if i.base10_digits() == "1" => Operand::One,
+            syn::Lit::Bool(b) => {
+                if b.value {
+                    Operand::One
+                } else {
+                    Operand::Zero
+                }
+            }
+            _ => Operand::Other,
+        },
+        syn::Expr::Path(p) => match p.path.segments.last() {
+            Some(s) => Operand::Const(s.ident.to_string()),
+            None => Operand::Other,
+        },
+        syn::Expr::Call(c) if c.args.len() == 1 => {
+            // BOOL(0), NTSTATUS(0), HRESULT(0)
+            match operand(&c.args[0]) {
+                Operand::Zero => Operand::Zero,
+                Operand::One => Operand::One,
+                _ => Operand::Other,
+            }
+        }
+        syn::Expr::Cast(c) => operand(&c.expr),
+        syn::Expr::Field(f) => operand(&f.base),
+        syn::Expr::Paren(p) => operand(&p.expr),
+        syn::Expr::Group(g) => operand(&g.expr),
+        _ => Operand::Other,
+    }
+}
+
+/// For `result OP constant`: whether true means success.
+fn comparison_polarity(op: &syn::BinOp, other: &syn::Expr, kind: ResultKind) -> Option<bool> {
+    use syn::BinOp::*;
+    let zero_means_success = match operand(other) {
+        Operand::Zero => kind != ResultKind::Bool,
+        Operand::One => {
+            return match op {
+                Eq(_) | Ge(_) => Some(kind == ResultKind::Bool),
+                Ne(_) | Lt(_) => Some(kind != ResultKind::Bool),
+                _ => None,
+            }
+        }
+        Operand::Const(c) => constant_polarity(&c, kind)?,
+        Operand::Other => return None,
+    };
+    match op {
+        Eq(_) => Some(zero_means_success),
+        Ne(_) => Some(!zero_means_success),
+        // status >= 0 is success, < 0 failure; for BOOL, > 0 is TRUE
+        Ge(_) => Some(true),
+        Lt(_) => Some(false),
+        Gt(_) => Some(kind == ResultKind::Bool),
+        // `x <= 0`: a failed BOOL; for a status 0 is success, so it says nothing.
+        Le(_) => (kind == ResultKind::Bool).then_some(false),
+        _ => None,
+    }
+}
+
+fn flip(op: &syn::BinOp) -> syn::BinOp {
+    use syn::BinOp::*;
+    match op {
+        Lt(t) => Gt(syn::Token![>](t.spans[0])),
+        Gt(t) => Lt(syn::Token![<](t.spans[0])),
+        Le(t) => Ge(syn::Token![>=](t.spans)),
+        Ge(t) => Le(syn::Token![<=](t.spans)),
+        other => *other,
+    }
+}
+
+impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
+    pub fn new(cx: &'c Cx<'i, 'a>, fid: usize, emit: bool) -> Self {
+        let f = &cx.ix.fns[fid];
+        let params = cx.ix.syntax[fid]
+            .iter()
+            .flat_map(|s| s.sig.inputs.iter())
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(t) => Some(pattern_ident(&t.pat).unwrap_or_default()),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let returns_guard_type = f.returns_type(|w| cx.guard_types.contains(w));
+        Walker {
+            cx,
+            fid,
+            fi: f.file,
+            base: cx.ix.syntax[fid].map(|s| s.base).unwrap_or_default(),
+            file: cx.ix.files[f.file].src.display.clone(),
+            emit,
+            events: Vec::new(),
+            call_sites: Vec::new(),
+            called_params: Vec::new(),
+            params,
+            origins: Vec::new(),
+            frames: Vec::new(),
+            ctxs: Vec::new(),
+            checks: HashMap::new(),
+            depth: 0,
+            closures: Vec::new(),
+            in_debug_macro: 0,
+            closing: 0,
+            running_closures: Vec::new(),
+            call_stack: Vec::new(),
+            reported_stores: HashSet::new(),
+            reported_delegation: HashSet::new(),
+            loop_depth: 0,
+            fn_display: f.display(),
+            began_any: false,
+            expr_depth: 0,
+            too_deep: None,
+            is_main: f.is_main,
+            returns_guard_type,
+        }
+    }
+
+    fn loc(&self, span: Span) -> Location {
+        self.base.location(&self.file, span)
+    }
+
+    fn origin(&mut self, loc: Location, by: &str, local: bool, via: Option<CallerNote>) -> u32 {
+        if let Some(i) = self
+            .origins
+            .iter()
+            .position(|o| o.loc == loc && o.local == local)
+        {
+            return i as u32;
+        }
+        self.origins.push(Origin {
+            loc,
+            by: by.to_string(),
+            local,
+            via,
+        });
+        (self.origins.len() - 1) as u32
+    }
+
+    fn is_local_origin(&self, st: &State) -> bool {
+        let base = self.ctxs.last().map(|c| c.origin_base).unwrap_or(0);
+        st.origin
+            .is_some_and(|o| (o as usize) >= base && self.origins[o as usize].local)
+    }
+
+    fn info(&self, st: &State) -> StateInfo {
+        let o = st.origin.map(|o| &self.origins[o as usize]);
+        StateInfo {
+            imp: st.imp,
+            began: o.map(|o| o.loc.clone()),
+            began_by: o.map(|o| o.by.clone()),
+            guarded: st.guarded,
+            local: self.is_local_origin(st),
+            via: o.and_then(|o| o.via.clone()),
+        }
+    }
+
+    /// A write, at `at`, into `s`, a static cache (or a lazy static whose
+    /// initializer does identity-sensitive work).
+    fn cache_write(&mut self, s: &index::StaticDef, at: Location, st: &State) {
+        let kind = EventKind::CacheWrite {
+            cache: s.name.clone(),
+            declared: s.loc.clone(),
+        };
+        self.event(kind, at, st);
+    }
+
+    fn event(&mut self, kind: EventKind, loc: Location, st: &State) -> Option<usize> {
+        if !self.emit || st.dead {
+            return None;
+        }
+        let state = self.info(st);
+        self.events.push(Event {
+            kind,
+            location: loc,
+            state,
+            function: self.fn_display.clone(),
+        });
+        Some(self.events.len() - 1)
+    }
+
+    // ----- checks -----
+
+    fn register_call(&mut self, key: usize, kind: ResultKind, event: Option<usize>) {
+        let checkable = !matches!(kind, ResultKind::Unit);
+        let e = self.checks.entry(key).or_insert(PendingCheck {
+            event: None,
+            check: if checkable {
+                Check::Dropped
+            } else {
+                Check::NotCheckable
+            },
+            debug_only: false,
+        });
+        if event.is_some() {
+            e.event = event;
+        }
+    }
+
+    fn mark(&mut self, f: &Fact, how: Check) {
+        let mut calls: Vec<usize> = Vec::new();
+        if let Some(o) = &f.outcome {
+            calls.extend(&o.calls);
+        }
+        if let Some((o, _)) = &f.test {
+            calls.extend(&o.calls);
+        }
+        for c in calls {
+            self.mark_call(c, how);
+        }
+    }
+
+    fn mark_call(&mut self, c: usize, how: Check) {
+        let debug = self.in_debug_macro > 0;
+        if let Some(p) = self.checks.get_mut(&c) {
+            if p.check == Check::NotCheckable {
+                return;
+            }
+            match how {
+                Check::Checked if debug && p.check != Check::Checked => p.debug_only = true,
+                Check::Checked if debug => {}
+                Check::Checked => p.check = Check::Checked,
+                Check::UnusedVariable if p.check == Check::Dropped => {
+                    p.check = Check::UnusedVariable
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // ----- entry points -----
+
+    /// Walks the function from `entry`.
+    pub fn run(mut self, entry: &Entry) -> WalkResult {
+        let Some(syntax) = self.cx.ix.syntax[self.fid] else {
+            // Functions are walked only once their file is parsed (see `analyze`).
+            return WalkResult::default();
+        };
+        let mut st = State::new();
+        if entry.imp != Imp::No {
+            let loc = entry
+                .began
+                .clone()
+                .unwrap_or_else(|| self.cx.ix.name_loc(self.fid));
+            let by = entry
+                .began_by
+                .clone()
+                .unwrap_or_else(|| "declared `imperlint: impersonated`".to_string());
+            let o = self.origin(loc, &by, false, entry.via.clone());
+            st.imp = entry.imp;
+            st.origin = Some(o);
+            st.guarded = true;
+        }
+        // Parameters: types from annotations.
+        for input in &syntax.sig.inputs {
+            if let syn::FnArg::Typed(t) = input {
+                if let Some(name) = pattern_ident(&t.pat) {
+                    let ty = index::type_path(&t.ty).map(|p| self.cx.ix.full_segments(self.fi, p));
+                    st.vars.push(Var {
+                        name,
+                        depth: 0,
+                        fact: Fact {
+                            ty,
+                            ..Fact::default()
+                        },
+                    });
+                }
+            }
+        }
+        let is_async = syntax.sig.asyncness.is_some();
+        let body = syntax.body;
+        let (ret, exit_state) = self.body(body, st, is_async, true);
+        // Fill in how each begin/end result was treated.
+        for (_, p) in self.checks.drain() {
+            if let Some(ev) = p.event {
+                let check = if p.check == Check::Checked {
+                    Check::Checked
+                } else if p.debug_only {
+                    Check::DebugOnly
+                } else {
+                    p.check
+                };
+                match &mut self.events[ev].kind {
+                    EventKind::Begin { check: c, .. } | EventKind::End { check: c, .. } => {
+                        *c = check
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let exit_local = exit_state
+            .origin
+            .is_some_and(|o| self.origins[o as usize].local);
+        WalkResult {
+            events: self.events,
+            call_sites: self.call_sites,
+            exit_imp: if exit_state.dead {
+                Imp::No
+            } else {
+                exit_state.imp
+            },
+            exit_local,
+            exit_work: exit_state.work,
+            ret_kind: ret,
+            called_params: self.called_params,
+            began_any: self.began_any,
+            too_deep: self.too_deep,
+        }
+    }
+
+    /// Walks a function-like body (fn, closure, async block): returns the
+    /// kind of outcome it returns and its normal-exit state after locals drop.
+    fn body(
+        &mut self,
+        block: &'a syn::Block,
+        st: State,
+        is_async: bool,
+        report_exits: bool,
+    ) -> (Option<ResultKind>, State) {
+        self.ctxs.push(Ctx {
+            is_async,
+            report_exits,
+            origin_base: self.origins.len(),
+            returns: Vec::new(),
+            returned_outcome: None,
+            returns_guard_value: false,
+            depth_base: self.depth,
+        });
+        let mut st = st;
+        self.depth += 1;
+        let n = block.stmts.len();
+        let mut tail: Option<Fact> = None;
+        for (i, s) in block.stmts.iter().enumerate() {
+            let last = i + 1 == n;
+            if last {
+                if let syn::Stmt::Expr(e, None) = s {
+                    let v = self.expr(e, &mut st);
+                    tail = Some(v);
+                    continue;
+                }
+            }
+            self.stmt(s, &mut st);
+        }
+        // Locations are worked out only when something may be reported
+        // (a span covering a large statement is costly to compute).
+        let reportable = !st.dead
+            && (st.imp != Imp::No
+                || tail
+                    .as_ref()
+                    .is_some_and(|v| v.handle.is_some() || v.outcome.is_some()));
+        if let (true, Some(v), Some(syn::Stmt::Expr(e, None))) =
+            (reportable, &tail, block.stmts.last())
+        {
+            let loc = self.loc(e.span());
+            self.returning(v, &st, loc);
+        } else if let Some(v) = &tail {
+            self.mark(v, Check::Checked);
+        }
+        // End of body exit.
+        if let (true, Some(last)) = (reportable, block.stmts.last()) {
+            let loc = self.loc(last.span());
+            self.exit(ExitKind::EndOfBody, loc, &st, tail.as_ref());
+        }
+        self.finish_tokens(&st);
+        let end = self.pop_scope(st, self.depth - 1);
+        self.depth -= 1;
+        let ctx = self.ctxs.pop().expect("context pushed above");
+        let mut out = end;
+        for r in &ctx.returns {
+            out = out.join(r);
+        }
+        let _ = ctx.returns_guard_value;
+        (ctx.returned_outcome, out)
+    }
+
+    /// Emits an exit event while impersonating.
+    fn exit(&mut self, kind: ExitKind, loc: Location, st: &State, value: Option<&Fact>) {
+        if st.dead || st.imp == Imp::No || !self.ctxs.last().is_none_or(|c| c.report_exits) {
+            return;
+        }
+        let is_async = self.ctxs.last().is_some_and(|c| c.is_async);
+        let in_closure = self.ctxs.len() > 1;
+        let returns_guard =
+            value.is_some_and(|v| v.guard) || (!in_closure && self.returns_guard_type);
+        let begin_wrapper = !st.work || returns_guard;
+        // A guard constructor whose failure path still reaches here returns a guard anyway.
+        if value.is_some_and(|v| v.guard)
+            && st.imp == Imp::Maybe
+            && kind != ExitKind::Question
+            && self.is_local_origin(st)
+        {
+            if let Some(o) = st.origin {
+                let at = self.origins[o as usize].loc.clone();
+                let guard = self.cx.ix.fns[self.fid]
+                    .self_ty
+                    .as_ref()
+                    .map_or_else(|| self.fn_display.clone(), |t| t.to_string());
+                self.event(EventKind::FailOpenGuard { guard }, at, st);
+            }
+        }
+        let is_main = self.is_main && !in_closure;
+        self.event(
+            EventKind::Exit {
+                kind,
+                is_main,
+                is_async,
+                begin_wrapper,
+            },
+            loc,
+            st,
+        );
+    }
+
+    /// Records what a returned value does: checks a result, escapes a handle.
+    fn returning(&mut self, v: &Fact, st: &State, loc: Location) {
+        self.mark(v, Check::Checked);
+        if let Some(ctx) = self.ctxs.last_mut() {
+            if let Some(o) = &v.outcome {
+                ctx.returned_outcome = Some(o.kind);
+            }
+            if v.guard {
+                ctx.returns_guard_value = true;
+            }
+        }
+        if let Some(h) = &v.handle {
+            if !h.closed && (st.imp == Imp::No || st.guarded || self.is_local_origin(st)) {
+                let name = v.var.clone().unwrap_or_else(|| "the handle".to_string());
+                self.event(
+                    EventKind::HandleEscape {
+                        open: h.open.clone(),
+                        name,
+                        how: Escape::Returned,
+                    },
+                    loc,
+                    st,
+                );
+            }
+        }
+    }
+}
+
+/// Carries handle/token/guard/pipe facts of a part into a composite value.
+fn merge_carried(out: &mut Fact, v: &Fact) {
+    if out.handle.is_none() {
+        out.handle = v.handle.clone();
+    }
+    if out.token.is_none() {
+        out.token = v.token.clone();
+        if v.token.is_some() {
+            out.var = v.var.clone();
+        }
+    }
+    if out.var.is_none() && v.handle.is_some() {
+        out.var = v.var.clone();
+    }
+    out.guard |= v.guard;
+    out.pipe |= v.pipe;
+}
+
+/// How a closure (or async block) passed somewhere runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// On this thread, now, with the caller's state.
+    InPlace,
+    /// On another thread or later: starts not impersonating.
+    Fresh,
+    /// Inside a helper that impersonates around it.
+    Helper,
+}
+
+/// The last statement or expression of a body, whose place is worked out
+/// only when an exit there is reported.
+#[derive(Clone, Copy)]
+enum EndNode<'a> {
+    Stmt(&'a syn::Stmt),
+    Expr(&'a syn::Expr),
+}
+
+/// A closure-like argument: a closure expression or an async block.
+#[derive(Clone, Copy)]
+enum Callable<'a> {
+    Closure(&'a syn::ExprClosure),
+    Async(&'a syn::ExprAsync),
+    /// A function of this crate passed by name (`.map(process)`), and where.
+    FnItem(&'a syn::ExprPath),
+}
+
+/// The type a scope API gives its closure's parameter (`std::thread::scope` → `std::thread::Scope`).
+fn scope_type(full: &[String]) -> Option<Vec<String>> {
+    let last = full.last()?;
+    if !matches!(last.as_str(), "scope" | "scope_fifo" | "in_place_scope") {
+        return None;
+    }
+    let mut t: Vec<String> = full[..full.len() - 1].to_vec();
+    if t.len() == 1 && (t[0] == "crossbeam" || t[0] == "crossbeam_utils") {
+        t.push("thread".to_string());
+    }
+    t.push("Scope".to_string());
+    Some(t)
+}
+
+/// `CoCreateInstance::<_, IWbemLocator>(..)` → `IWbemLocator`.
+fn turbofish_type(path: &syn::Path, ix: &CrateIndex<'_>, fi: usize) -> Option<Vec<String>> {
+    let last = path.segments.last()?;
+    if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
+        for g in a.args.iter().rev() {
+            if let syn::GenericArgument::Type(t) = g {
+                if let Some(p) = index::type_path(t) {
+                    return Some(ix.full_segments(fi, p));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn strip(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip(&p.expr),
+        syn::Expr::Group(g) => strip(&g.expr),
+        syn::Expr::Reference(r) => strip(&r.expr),
+        other => other,
+    }
+}
