@@ -18,23 +18,13 @@ use std::sync::OnceLock;
 
 #[path = "support/sarif_schema.rs"]
 mod sarif_schema;
+mod support;
 use sarif_schema::violations;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .canonicalize()
         .expect("the repository root exists")
-}
-
-/// Every fixture crate, sorted.
-fn fixture_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("fixtures"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.join("Cargo.toml").is_file())
-        .collect();
-    dirs.sort();
-    dirs
 }
 
 /// One fixture's diagnostics and SARIF log.
@@ -51,7 +41,11 @@ fn fixtures() -> &'static [Fixture] {
     static FIXTURES: OnceLock<Vec<Fixture>> = OnceLock::new();
     FIXTURES.get_or_init(|| {
         let root = repo_root();
-        let dirs = fixture_dirs();
+        // Under the canonical root, as the displayed paths are.
+        let dirs: Vec<PathBuf> = support::fixture_crates()
+            .iter()
+            .map(|d| d.canonicalize().expect("the fixture exists"))
+            .collect();
         let opts = Options {
             paths: dirs.clone(),
             root: root.clone(),

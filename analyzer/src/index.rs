@@ -618,17 +618,8 @@ fn type_idents(ty: &syn::Type) -> Vec<String> {
             self.0.push(i.to_string());
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            fn tokens(ts: proc_macro2::TokenStream, out: &mut Vec<String>) {
-                for t in ts {
-                    match t {
-                        proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
-                        proc_macro2::TokenTree::Group(g) => tokens(g.stream(), out),
-                        _ => {}
-                    }
-                }
-            }
             syn::visit::visit_path(self, &m.path);
-            tokens(m.tokens.clone(), &mut self.0);
+            each_ident(m.tokens.clone(), &mut |i| self.0.push(i.to_string()));
         }
     }
     let mut v = V(Vec::new());
@@ -868,15 +859,19 @@ impl<'a> CrateIndex<'a> {
         let f = self.fns[id];
         let src = &self.files[f.file].src;
         let start = SpanBase::at(&src.text, f.name_bytes.start);
-        let end = SpanBase::at(&src.text, f.name_bytes.end);
+        // A name is on one line: its end is counted from its start.
+        let width = src
+            .text
+            .get(f.name_bytes.clone())
+            .map_or(0, |t| t.chars().count());
         Location {
             file: src.display.clone(),
             line: start.line + 1,
             column: start.column + 1,
-            end_line: end.line + 1,
-            end_column: end.column + 1,
-            byte_start: start.byte,
-            byte_end: end.byte,
+            end_line: start.line + 1,
+            end_column: start.column + 1 + width as u32,
+            byte_start: f.name_bytes.start,
+            byte_end: f.name_bytes.end,
         }
     }
 
@@ -1734,6 +1729,17 @@ impl<'a> Collector<'a, '_> {
     }
 }
 
+/// Calls `f` on every identifier of a macro body's tokens, in groups too.
+fn each_ident(ts: proc_macro2::TokenStream, f: &mut impl FnMut(&proc_macro2::Ident)) {
+    for t in ts {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => f(&i),
+            proc_macro2::TokenTree::Group(g) => each_ident(g.stream(), f),
+            _ => {}
+        }
+    }
+}
+
 /// Whether a block names one of `names` (an identifier, or a token of a
 /// macro body).
 fn names_any(block: &syn::Block, names: &[&str]) -> bool {
@@ -1742,15 +1748,6 @@ fn names_any(block: &syn::Block, names: &[&str]) -> bool {
         found: bool,
     }
     impl V<'_> {
-        fn tokens(&mut self, ts: proc_macro2::TokenStream) {
-            for t in ts {
-                match t {
-                    proc_macro2::TokenTree::Ident(i) => self.ident(&i),
-                    proc_macro2::TokenTree::Group(g) => self.tokens(g.stream()),
-                    _ => {}
-                }
-            }
-        }
         fn ident(&mut self, i: &proc_macro2::Ident) {
             self.found |= self.names.iter().any(|n| i == n);
         }
@@ -1760,7 +1757,7 @@ fn names_any(block: &syn::Block, names: &[&str]) -> bool {
             self.ident(i);
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            self.tokens(m.tokens.clone());
+            each_ident(m.tokens.clone(), &mut |i| self.ident(i));
             syn::visit::visit_macro(self, m);
         }
     }
@@ -1800,20 +1797,6 @@ impl Mentions {
         (sorted(&mut self.all), sorted(&mut self.calls))
     }
 
-    fn tokens(&mut self, ts: proc_macro2::TokenStream) {
-        for t in ts {
-            match t {
-                proc_macro2::TokenTree::Ident(i) => {
-                    let h = ident_hash(&i);
-                    self.all.push(h);
-                    self.calls.push(h);
-                }
-                proc_macro2::TokenTree::Group(g) => self.tokens(g.stream()),
-                _ => {}
-            }
-        }
-    }
-
     fn callee(&mut self, e: &syn::Expr) {
         if let syn::Expr::Path(p) = e {
             if let Some(last) = p.path.segments.last() {
@@ -1840,7 +1823,11 @@ impl<'ast> Visit<'ast> for Mentions {
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         // Macro bodies are tokens: their identifiers count too.
-        self.tokens(m.tokens.clone());
+        each_ident(m.tokens.clone(), &mut |i| {
+            let h = ident_hash(i);
+            self.all.push(h);
+            self.calls.push(h);
+        });
         syn::visit::visit_macro(self, m);
     }
 }
