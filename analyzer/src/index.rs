@@ -485,7 +485,7 @@ pub struct FileItems {
     local_types: Vec<String>,
     local_methods: Vec<String>,
     /// Lazily initialised statics: name and the names their initializer mentions.
-    lazy_inits: Vec<(String, Vec<u64>)>,
+    lazy_inits: Vec<(String, Box<[u64]>)>,
     /// Constants and statics whose text holds a prefilter pattern, and the
     /// names imported by a `use` whose text holds one.
     hit_items: Vec<String>,
@@ -1600,9 +1600,7 @@ impl<'a> Collector<'a, '_> {
         } else if lazy {
             self.mentions.visit_expr(init);
             let (mentions, _) = self.mentions.take();
-            self.items
-                .lazy_inits
-                .push((name.to_string(), mentions.into()));
+            self.items.lazy_inits.push((name.to_string(), mentions));
         }
         let loc = location(self.display(), name.span());
         self.items.statics.push(StaticDef {
