@@ -31,7 +31,8 @@
 
 use crate::diag::Location;
 use crate::event::{CallerNote, Event, EventKind, Imp};
-use crate::index::{name_hash, CrateIndex, NameMap, NameSet};
+use crate::index::names::{name_hash, NameMap, NameSet};
+use crate::index::CrateIndex;
 use crate::macros::MacroArgs;
 use crate::walk::{CallSite, Cx, Effect, Entry, Summary, Walker};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

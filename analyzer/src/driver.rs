@@ -10,7 +10,11 @@
 use crate::analyze::{analyze_crate, Analysis, CrateAnalysis};
 use crate::config::Config;
 use crate::diag::{builtin, sort_diagnostics, Diagnostic, Level, Location};
-use crate::index::{self, CrateIndex, Extra, FileCx, FileItems, FileSyntax, UseMap};
+use crate::index::collect::{collect_file, collect_syntax};
+use crate::index::file::{impersonated_markers, FileCx, UseMap};
+use crate::index::resolve::cargo_renames;
+use crate::index::text::ParsedFn;
+use crate::index::{self, CrateIndex, Extra, FileItems, FileSyntax};
 use crate::lint::{Lint, Sink};
 use crate::macros::MacroArgs;
 use crate::parse;
@@ -305,14 +309,14 @@ fn first_pass_file(
     } else {
         Vec::new()
     };
-    let items = index::collect_file(&cx, &ast, extra, &hits);
+    let items = collect_file(&cx, &ast, extra, &hits);
     Ok((Loaded { cx, items }, refs))
 }
 
 /// The owned facts of a parsed file.
 fn file_cx(src: SourceFile, ast: &syn::File, unit: &CrateUnit) -> FileCx {
     let uses = UseMap::build(ast);
-    let impersonated_markers = index::impersonated_markers(&src.text);
+    let impersonated_markers = impersonated_markers(&src.text);
     let is_bin_root = is_bin_root(&src.path, unit.manifest_dir.as_deref());
     // Most files have no suppression at all: their items' lines are not needed.
     let item_ranges = if src.text.contains(prefilter::COMMENT_WORD) {
@@ -354,7 +358,7 @@ fn second_pass(
     let extra = extra_of(opts);
     let fns: Vec<&index::FnDef> = items.iter().flat_map(|it| it.fns.iter()).collect();
     // Boxed: most functions are never parsed alone, and a parsed one is large.
-    let mut alone: Vec<Option<Box<index::ParsedFn>>> = fns.iter().map(|_| None).collect();
+    let mut alone: Vec<Option<Box<ParsedFn>>> = fns.iter().map(|_| None).collect();
     let mut asts: Vec<Option<syn::File>> = files.iter().map(|_| None).collect();
     // Those the analysis walks in any case, and those the cloaking scan
     // reads: parsed before the first round, which would ask for them.
@@ -366,7 +370,7 @@ fn second_pass(
         for &id in &wanted_fns {
             let f = fns[id];
             if alone[id].is_none() && asts[f.file].is_none() {
-                alone[id] = index::parse_fn(&files[f.file].src.text, f).map(Box::new);
+                alone[id] = f.text.parse(&files[f.file].src.text).map(Box::new);
                 if alone[id].is_none() {
                     wanted_files.insert(f.file);
                 }
@@ -381,10 +385,7 @@ fn second_pass(
         let syntax: Vec<Option<FileSyntax<'_>>> = asts
             .iter()
             .zip(files)
-            .map(|(ast, f)| {
-                ast.as_ref()
-                    .map(|ast| index::collect_syntax(f, ast, &extra))
-            })
+            .map(|(ast, f)| ast.as_ref().map(|ast| collect_syntax(f, ast, &extra)))
             .collect();
         let fn_syntax = alone
             .iter()
@@ -643,7 +644,7 @@ fn analyse_unit(
         .manifest_dir
         .as_ref()
         .and_then(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
-        .map(|t| index::cargo_renames(&t))
+        .map(|t| cargo_renames(&t))
         .unwrap_or_default();
     let analysis = second_pass(&files, &items, &renames, opts);
     drop(items);

@@ -825,7 +825,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let mut facts = CallFacts::default();
                 if let Some(f) = arg(api.args.flags) {
                     facts.transfers_impersonation =
-                        index::mentions_flag(f, &[catalog::TRANSFER_IMPERSONATION]);
+                        syntax::mentions_flag(f, &[catalog::TRANSFER_IMPERSONATION]);
                     facts.flags_arg = Some(self.loc(f.span()));
                     facts.flags_text = Some(self.text_of(f.span()));
                     facts.transfer_flag = self.transfer_flag_name(f, full);
@@ -882,7 +882,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             Role::EnvRead => {
                 let name = arg(api.args.path).and_then(|a| {
-                    index::string_value(a).or_else(|| {
+                    syntax::string_value(a).or_else(|| {
                         vals.get(api.args.path.unwrap_or(0))
                             .and_then(|v| v.text.clone())
                     })
@@ -923,10 +923,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         .and_then(|i| vals.get(i))
                         .is_some_and(|v| v.pipe)
                         || arg(api.args.path)
-                            .and_then(index::string_value)
-                            .is_some_and(|s| index::is_pipe_text(&s));
+                            .and_then(syntax::string_value)
+                            .is_some_and(|s| syntax::is_pipe_text(&s));
                     let sqos = arg(api.args.flags)
-                        .is_some_and(|f| index::mentions_flag(f, &[catalog::SQOS_PRESENT]))
+                        .is_some_and(|f| syntax::mentions_flag(f, &[catalog::SQOS_PRESENT]))
                         || api
                             .args
                             .flags

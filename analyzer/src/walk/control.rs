@@ -128,7 +128,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let mut v = self.expr(&init.expr, st);
         // A declared type tells the variable's type.
         if let syn::Pat::Type(t) = &l.pat {
-            if let Some(p) = index::type_path(&t.ty) {
+            if let Some(p) = syntax::type_path(&t.ty) {
                 v.ty = Some(self.cx.ix.full_segments(self.fi, p));
             }
         }

@@ -47,7 +47,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     _ => None,
                 };
                 Fact {
-                    pipe: text.as_deref().is_some_and(index::is_pipe_text),
+                    pipe: text.as_deref().is_some_and(syntax::is_pipe_text),
                     null: is_null_expr(e),
                     text,
                     ..Fact::default()

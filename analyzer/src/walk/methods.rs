@@ -129,8 +129,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let pipe = vals.first().is_some_and(|v| v.pipe)
                     || args
                         .first()
-                        .and_then(|a| index::string_value(a))
-                        .is_some_and(|s| index::is_pipe_text(&s));
+                        .and_then(|a| syntax::string_value(a))
+                        .is_some_and(|s| syntax::is_pipe_text(&s));
                 if pipe && !recv.sqos {
                     self.event(EventKind::PipeOpenWithoutSqos { api }, loc.clone(), st);
                 }
@@ -267,7 +267,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if name == "custom_flags"
             && m.args
                 .first()
-                .is_some_and(|a| index::mentions_flag(a, &[catalog::SQOS_PRESENT]))
+                .is_some_and(|a| syntax::mentions_flag(a, &[catalog::SQOS_PRESENT]))
         {
             out.sqos = true;
         }
@@ -304,12 +304,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 .and_then(|p| {
                     let mut s = String::new();
                     for e in &p {
-                        s.push_str(&index::string_value(e)?);
+                        s.push_str(&syntax::string_value(e)?);
                     }
                     Some(s)
                 });
             return Fact {
-                pipe: text.as_deref().is_some_and(index::is_pipe_text),
+                pipe: text.as_deref().is_some_and(syntax::is_pipe_text),
                 text,
                 ..Fact::default()
             };

@@ -18,7 +18,8 @@ use crate::diag::Location;
 use crate::event::{
     CallFacts, CallerNote, Check, Escape, Event, EventKind, ExitKind, Imp, StateInfo,
 };
-use crate::index::{self, CrateIndex, Target};
+use crate::index::resolve::Target;
+use crate::index::{self, syntax, CrateIndex};
 use proc_macro2::Span;
 use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
@@ -391,7 +392,7 @@ pub struct Walker<'c, 'i, 'a> {
     fid: usize,
     fi: usize,
     /// Places the function's spans in its file (it may have been parsed alone).
-    base: crate::index::SpanBase,
+    base: crate::index::text::SpanBase,
     file: String,
     emit: bool,
     pub events: Vec<Event>,
@@ -939,7 +940,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         for input in &syntax.sig.inputs {
             if let syn::FnArg::Typed(t) = input {
                 if let Some(name) = pattern_ident(&t.pat) {
-                    let ty = index::type_path(&t.ty).map(|p| self.cx.ix.full_segments(self.fi, p));
+                    let ty = syntax::type_path(&t.ty).map(|p| self.cx.ix.full_segments(self.fi, p));
                     st.vars.push(Var {
                         name,
                         depth: 0,
@@ -1189,7 +1190,7 @@ fn turbofish_type(path: &syn::Path, ix: &CrateIndex<'_>, fi: usize) -> Option<Ve
     if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
         for g in a.args.iter().rev() {
             if let syn::GenericArgument::Type(t) = g {
-                if let Some(p) = index::type_path(t) {
+                if let Some(p) = syntax::type_path(t) {
                     return Some(ix.full_segments(fi, p));
                 }
             }

@@ -1,0 +1,698 @@
+//! The item collector: what one file defines ([`FileItems`]), collected
+//! on the thread that parsed it, and the syntax of its functions
+//! ([`FileSyntax`]) for the few files the analysis parses again. It records
+//! functions and methods with what their bodies mention ([`Mentions`]),
+//! types with their `!Send` markers, `impl Drop` blocks, statics (caches,
+//! lazy initializers), constants that hold pipe paths, `extern` and `link!`
+//! declarations, and the names of imports that hold a prefilter pattern.
+
+use super::file::{file_module, FileCx};
+use super::names::ident_hash;
+use super::syntax::{is_pipe_text, string_value, type_path};
+use super::text::{FnKind, FnSyntax, FnText, SpanBase};
+use super::{Extra, FileItems, FileSyntax, FnDef, StaticDef, TypeDef};
+use crate::catalog::{self, Role};
+use crate::parse::location;
+use proc_macro2::Span;
+use std::collections::HashMap;
+use std::sync::Arc;
+use syn::visit::Visit;
+
+/// Collects a file's items (the first pass).
+pub fn collect_file(file: &FileCx, ast: &syn::File, extra: &Extra, hits: &[usize]) -> FileItems {
+    collect(file, ast, extra, hits, false).0
+}
+
+/// The syntax of a file whose [`FileItems`] are already known: the same
+/// walk over the items as [`collect_file`], so its functions come in the
+/// same order, without the facts.
+pub fn collect_syntax<'a>(file: &FileCx, ast: &'a syn::File, extra: &Extra) -> FileSyntax<'a> {
+    collect(file, ast, extra, &[], true).1
+}
+
+fn collect<'a>(
+    file: &FileCx,
+    ast: &'a syn::File,
+    extra: &Extra,
+    hits: &[usize],
+    syntax_only: bool,
+) -> (FileItems, FileSyntax<'a>) {
+    let com_file = !syntax_only
+        && catalog::APIS
+            .iter()
+            .any(|a| a.role == Role::ComSecurity && file.src.text.contains(a.name));
+    let mut c = Collector {
+        file,
+        extra,
+        hits,
+        syntax_only,
+        com_file,
+        items: FileItems::default(),
+        syntax: FileSyntax::default(),
+        returns: HashMap::new(),
+        mentions: Mentions::default(),
+    };
+    let module: Arc<[String]> = file_module(&file.src.path).into();
+    c.collect_items(&ast.items, &module);
+    (c.items, c.syntax)
+}
+
+/// A function item's parts, as `Collector::push_fn` takes them.
+struct FnItem<'a> {
+    attrs: &'a [syn::Attribute],
+    vis: Option<&'a syn::Visibility>,
+    sig: &'a syn::Signature,
+    body: &'a syn::Block,
+    kind: FnKind,
+}
+
+struct Collector<'a, 'x> {
+    file: &'x FileCx,
+    extra: &'x Extra,
+    /// Only the syntax is wanted ([`collect_syntax`]): the functions' facts
+    /// that cost a walk of their bodies are left out. Otherwise only the
+    /// facts are.
+    syntax_only: bool,
+    /// The file names a COM security API (`CoInitializeSecurity`,
+    /// `SetBlanket`): its functions that do are marked for the cloaking scan.
+    com_file: bool,
+    /// Sorted byte offsets of prefilter matches in the file.
+    hits: &'x [usize],
+    items: FileItems,
+    syntax: FileSyntax<'a>,
+    /// The return types' identifiers seen so far, shared by the functions
+    /// that return the same type (most of a file's do).
+    returns: HashMap<Vec<String>, Arc<[String]>>,
+    /// Reused for every function's mentions.
+    mentions: Mentions,
+}
+
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::Reference(r) => last_ident(&r.elem),
+        syn::Type::Paren(p) => last_ident(&p.elem),
+        syn::Type::Group(g) => last_ident(&g.elem),
+        _ => None,
+    }
+}
+
+/// The identifiers of a type, in order (`io::Result<Self>` → `io`,
+/// `Result`, `Self`), macro tokens included.
+fn type_idents(ty: &syn::Type) -> Vec<String> {
+    struct V(Vec<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.0.push(i.to_string());
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            syn::visit::visit_path(self, &m.path);
+            each_ident(m.tokens.clone(), &mut |i| self.0.push(i.to_string()));
+        }
+    }
+    let mut v = V(Vec::new());
+    v.visit_type(ty);
+    v.0
+}
+
+fn tokens_text(t: &impl quote::ToTokens) -> String {
+    t.to_token_stream().to_string()
+}
+
+/// A type that is not `Send`: raw pointers, `Rc`, `NonNull`, `MutexGuard`
+/// anywhere in it (`PhantomData<*const ()>` is the usual marker).
+fn type_not_send(ty: &syn::Type) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_type_ptr(&mut self, _: &'ast syn::TypePtr) {
+            self.0 = true;
+        }
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            if matches!(
+                s.ident.to_string().as_str(),
+                "Rc" | "NonNull" | "MutexGuard" | "RwLockReadGuard" | "RwLockWriteGuard"
+            ) {
+                self.0 = true;
+            }
+            syn::visit::visit_path_segment(self, s);
+        }
+    }
+    let mut v = V(false);
+    v.visit_type(ty);
+    v.0
+}
+
+/// Parses `static ref NAME: TYPE = EXPR;` items of a `lazy_static!` body
+/// and `static NAME: TYPE = EXPR;` items of a `thread_local!` body.
+struct MacroStatic {
+    name: syn::Ident,
+    ty: syn::Type,
+    init: syn::Expr,
+}
+
+fn parse_macro_statics(tokens: proc_macro2::TokenStream) -> Vec<MacroStatic> {
+    use syn::parse::Parser;
+    let parser = |input: syn::parse::ParseStream| {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            let _attrs = input.call(syn::Attribute::parse_outer)?;
+            let _vis: syn::Visibility = input.parse()?;
+            input.parse::<syn::Token![static]>()?;
+            if input.peek(syn::Token![ref]) {
+                input.parse::<syn::Token![ref]>()?;
+            }
+            let name: syn::Ident = input.parse()?;
+            input.parse::<syn::Token![:]>()?;
+            let ty: syn::Type = input.parse()?;
+            input.parse::<syn::Token![=]>()?;
+            let init: syn::Expr = input.parse()?;
+            if input.peek(syn::Token![;]) {
+                input.parse::<syn::Token![;]>()?;
+            }
+            out.push(MacroStatic { name, ty, init });
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens).unwrap_or_default()
+}
+
+impl<'a> Collector<'a, '_> {
+    fn display(&self) -> &str {
+        &self.file.src.display
+    }
+
+    /// Whether the bytes `start..end` of the file hold a prefilter match.
+    fn hit_in(&self, start: usize, end: usize) -> bool {
+        let i = self.hits.partition_point(|&h| h < start);
+        self.hits.get(i).is_some_and(|&h| h < end)
+    }
+
+    /// Whether an item's text, from its first attribute (or `first`) to
+    /// `last`, holds a prefilter match. Most files hold none: no span is
+    /// measured then.
+    fn hit_between(&self, attrs: &[syn::Attribute], first: Span, last: Span) -> bool {
+        if self.hits.is_empty() {
+            return false;
+        }
+        let start = attrs
+            .iter()
+            .map(|a| a.pound_token.span.byte_range().start)
+            .chain(std::iter::once(first.byte_range().start))
+            .min()
+            .unwrap_or(0);
+        self.hit_in(start, last.byte_range().end)
+    }
+
+    fn collect_items(&mut self, items: &'a [syn::Item], module: &Arc<[String]>) {
+        for item in items {
+            match item {
+                syn::Item::Fn(f) => {
+                    let name = f.sig.ident.to_string();
+                    let is_main = name == "main" && self.file.is_bin_root;
+                    let item = FnItem {
+                        attrs: &f.attrs,
+                        vis: Some(&f.vis),
+                        sig: &f.sig,
+                        body: &f.block,
+                        kind: FnKind::Free,
+                    };
+                    self.push_fn(item, None, false, is_main, module);
+                    self.collect_nested(&f.block, module);
+                }
+                syn::Item::Impl(imp) => {
+                    let Some(self_ty) = last_ident(&imp.self_ty) else {
+                        continue;
+                    };
+                    let shared_ty: Arc<str> = self_ty.as_str().into();
+                    let trait_name = imp.trait_.as_ref().and_then(|(neg, p, _)| {
+                        if neg.is_some() {
+                            None
+                        } else {
+                            p.segments.last().map(|s| s.ident.to_string())
+                        }
+                    });
+                    if let Some((Some(_), p, _)) = &imp.trait_ {
+                        if p.segments.last().is_some_and(|s| s.ident == "Send") {
+                            self.items.asserted_not_send.push(self_ty.clone());
+                        }
+                    }
+                    let is_drop_impl = trait_name.as_deref() == Some("Drop");
+                    for ii in &imp.items {
+                        if let syn::ImplItem::Fn(m) = ii {
+                            let is_drop = is_drop_impl && m.sig.ident == "drop";
+                            self.items.local_methods.push(m.sig.ident.to_string());
+                            let item = FnItem {
+                                attrs: &m.attrs,
+                                vis: Some(&m.vis),
+                                sig: &m.sig,
+                                body: &m.block,
+                                kind: FnKind::Impl,
+                            };
+                            let k =
+                                self.push_fn(item, Some(shared_ty.clone()), is_drop, false, module);
+                            if is_drop {
+                                self.items.drops.push((self_ty.clone(), k));
+                            }
+                            self.collect_nested(&m.block, module);
+                        }
+                    }
+                }
+                syn::Item::Trait(t) => {
+                    self.items.local_types.push(t.ident.to_string());
+                    for ti in &t.items {
+                        if let syn::TraitItem::Fn(m) = ti {
+                            self.items.local_methods.push(m.sig.ident.to_string());
+                            if let Some(body) = &m.default {
+                                let item = FnItem {
+                                    attrs: &m.attrs,
+                                    vis: None,
+                                    sig: &m.sig,
+                                    body,
+                                    kind: FnKind::Trait,
+                                };
+                                self.push_fn(
+                                    item,
+                                    Some(t.ident.to_string().into()),
+                                    false,
+                                    false,
+                                    module,
+                                );
+                            }
+                        }
+                    }
+                }
+                syn::Item::Struct(s) => {
+                    let fields: Vec<(String, Option<Vec<String>>)> = s
+                        .fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            (
+                                f.ident
+                                    .as_ref()
+                                    .map(|x| x.to_string())
+                                    .unwrap_or_else(|| i.to_string()),
+                                type_path(&f.ty),
+                            )
+                        })
+                        .collect();
+                    let not_send_marker = s.fields.iter().any(|f| type_not_send(&f.ty));
+                    self.items.local_types.push(s.ident.to_string());
+                    let loc = location(self.display(), s.ident.span());
+                    self.items.types.push(TypeDef {
+                        name: s.ident.to_string(),
+                        loc,
+                        fields,
+                        not_send_marker,
+                    });
+                }
+                syn::Item::Enum(e) => {
+                    let not_send_marker = e
+                        .variants
+                        .iter()
+                        .flat_map(|v| v.fields.iter())
+                        .any(|f| type_not_send(&f.ty));
+                    self.items.local_types.push(e.ident.to_string());
+                    let loc = location(self.display(), e.ident.span());
+                    self.items.types.push(TypeDef {
+                        name: e.ident.to_string(),
+                        loc,
+                        fields: Vec::new(),
+                        not_send_marker,
+                    });
+                }
+                syn::Item::Type(t) => {
+                    self.items.local_types.push(t.ident.to_string());
+                }
+                syn::Item::Union(u) => {
+                    self.items.local_types.push(u.ident.to_string());
+                }
+                syn::Item::Const(c) => {
+                    if string_value(&c.expr).is_some_and(|s| is_pipe_text(&s)) {
+                        self.items.pipe_consts.push(c.ident.to_string());
+                    }
+                    if self.hit_between(&c.attrs, c.const_token.span, c.semi_token.span) {
+                        self.items.hit_items.push(c.ident.to_string());
+                    }
+                }
+                syn::Item::Static(s) => {
+                    if string_value(&s.expr).is_some_and(|v| is_pipe_text(&v)) {
+                        self.items.pipe_consts.push(s.ident.to_string());
+                    }
+                    if self.hit_between(&s.attrs, s.static_token.span, s.semi_token.span) {
+                        self.items.hit_items.push(s.ident.to_string());
+                    }
+                    self.add_static(&s.ident, &s.ty, &s.expr, false);
+                }
+                syn::Item::Use(u)
+                    if self.hit_between(&u.attrs, u.use_token.span, u.semi_token.span) =>
+                {
+                    // `use ..::RevertToSelf as revert;`: the names it brings
+                    // in, and the new names of begin and end APIs.
+                    fn names(t: &syn::UseTree, items: &mut FileItems) {
+                        match t {
+                            syn::UseTree::Path(p) => names(&p.tree, items),
+                            syn::UseTree::Name(n) => items.hit_items.push(n.ident.to_string()),
+                            syn::UseTree::Rename(r) => {
+                                let rename = r.rename.to_string();
+                                if catalog::APIS
+                                    .iter()
+                                    .any(|a| r.ident == a.name && a.role.is_lifecycle())
+                                {
+                                    items.lifecycle_aliases.push(rename.clone());
+                                }
+                                items.hit_items.push(rename);
+                            }
+                            syn::UseTree::Glob(_) => {}
+                            syn::UseTree::Group(g) => g.items.iter().for_each(|t| names(t, items)),
+                        }
+                    }
+                    names(&u.tree, &mut self.items);
+                }
+                syn::Item::ForeignMod(fm) => {
+                    for fi in &fm.items {
+                        if let syn::ForeignItem::Fn(f) = fi {
+                            self.items.extern_fns.push(f.sig.ident.to_string());
+                        }
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        let mut inner = module.to_vec();
+                        inner.push(m.ident.to_string());
+                        self.collect_items(items, &inner.into());
+                    }
+                }
+                syn::Item::Macro(m) => self.collect_macro_item(m),
+                _ => {}
+            }
+        }
+    }
+
+    /// Items nested in function bodies (helper fns, statics).
+    fn collect_nested(&mut self, block: &'a syn::Block, module: &Arc<[String]>) {
+        for s in &block.stmts {
+            if let syn::Stmt::Item(i) = s {
+                self.collect_items(std::slice::from_ref(i), module);
+            }
+        }
+    }
+
+    fn collect_macro_item(&mut self, m: &'a syn::ItemMacro) {
+        let Some(name) = m.mac.path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
+        match name.as_str() {
+            "lazy_static" => {
+                for s in parse_macro_statics(m.mac.tokens.clone()) {
+                    self.add_static(&s.name, &s.ty, &s.init, true);
+                }
+            }
+            "thread_local" => {
+                for s in parse_macro_statics(m.mac.tokens.clone()) {
+                    self.add_static(&s.name, &s.ty, &s.init, false);
+                }
+            }
+            "link" => {
+                // windows_targets::link!("advapi32.dll" "system" fn RevertToSelf() -> i32);
+                let text = m.mac.tokens.to_string();
+                if let Some(pos) = text.find(" fn ") {
+                    let rest = &text[pos + 4..];
+                    let ident: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !ident.is_empty() {
+                        self.items.extern_fns.push(ident);
+                    }
+                }
+            }
+            "assert_not_impl_any" | "assert_not_impl_all" => {
+                let text = m.mac.tokens.to_string();
+                if let Some((ty, traits)) = text.split_once(':') {
+                    if traits.split(',').any(|t| t.trim() == "Send") {
+                        if let Some(last) = ty.trim().rsplit("::").next() {
+                            self.items.asserted_not_send.push(last.trim().to_string());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn add_static(
+        &mut self,
+        name: &syn::Ident,
+        ty: &syn::Type,
+        init: &syn::Expr,
+        lazy_macro: bool,
+    ) {
+        let ty_text = tokens_text(ty).replace(' ', "");
+        let is_cache = catalog::CACHE_TYPES
+            .iter()
+            .any(|c| ty_text.contains(&format!("{c}<")) || ty_text == *c)
+            || ty_text.contains("HashMap<")
+            || ty_text.contains("BTreeMap<")
+            || ty_text.contains("Vec<")
+            || lazy_macro;
+        let lazy = lazy_macro
+            || ty_text.starts_with("Lazy<")
+            || ty_text.starts_with("LazyLock<")
+            || ty_text.contains("::Lazy<");
+        if lazy && self.syntax_only {
+            self.syntax
+                .lazy_inits
+                .push((name.to_string(), init.clone()));
+        } else if lazy {
+            self.mentions.visit_expr(init);
+            let (mentions, _) = self.mentions.take();
+            self.items.lazy_inits.push((name.to_string(), mentions));
+        }
+        let loc = location(self.display(), name.span());
+        self.items.statics.push(StaticDef {
+            name: name.to_string(),
+            loc,
+            ty: ty_text,
+            is_cache,
+        });
+    }
+
+    /// Records a function; returns its index in the file's functions.
+    #[allow(clippy::too_many_arguments)]
+    fn push_fn(
+        &mut self,
+        item: FnItem<'a>,
+        self_ty: Option<Arc<str>>,
+        is_drop: bool,
+        is_main: bool,
+        module: &Arc<[String]>,
+    ) -> usize {
+        let FnItem {
+            attrs,
+            vis,
+            sig,
+            body,
+            kind,
+        } = item;
+        if self.syntax_only {
+            self.syntax.fns.push(FnSyntax {
+                sig,
+                body,
+                base: SpanBase::default(),
+            });
+            return self.syntax.fns.len() - 1;
+        }
+        let name = sig.ident.to_string();
+        // The marker comment sits on a line before the item (before its
+        // attributes). Most files have none: no line is looked up then.
+        let marked = !self.file.impersonated_markers.is_empty() && {
+            let first_line = attrs
+                .iter()
+                .map(|a| a.pound_token.span.start().line)
+                .chain(std::iter::once(sig.fn_token.span.start().line))
+                .min()
+                .unwrap_or(0) as u32;
+            let vis_line = sig.fn_token.span.start().line as u32;
+            self.file.impersonated_markers.iter().any(|&l| {
+                (l < first_line && first_line - l <= 3) || (l < vis_line && l >= first_line)
+            })
+        };
+        let configured = self.extra.entry_points.iter().any(|e| {
+            let tail: Vec<&str> = e.split("::").collect();
+            match tail.as_slice() {
+                [.., ty, f] if Some(*ty) == self_ty.as_deref() => *f == name,
+                [.., f] if self_ty.is_none() || tail.len() == 1 => *f == name,
+                _ => false,
+            }
+        });
+        let first = attrs
+            .first()
+            .map(|a| a.pound_token.span)
+            .or(match vis {
+                Some(syn::Visibility::Public(p)) => Some(p.span),
+                Some(syn::Visibility::Restricted(r)) => Some(r.pub_token.span),
+                _ => None,
+            })
+            .or(sig.constness.map(|t| t.span))
+            .or(sig.asyncness.map(|t| t.span))
+            .or(sig.unsafety.map(|t| t.span))
+            .or(sig.abi.as_ref().map(|a| a.extern_token.span))
+            .unwrap_or(sig.fn_token.span);
+        let text = FnText {
+            start: first.byte_range().start,
+            end: body.brace_token.span.close().byte_range().end,
+            kind,
+        };
+        let text_hit = self.hit_in(text.start, text.end);
+        let com_hit = self.com_file
+            && self
+                .file
+                .src
+                .text
+                .get(text.start..text.end)
+                .is_some_and(|t| {
+                    catalog::APIS
+                        .iter()
+                        .any(|a| a.role == Role::ComSecurity && t.contains(a.name))
+                });
+        self.mentions.visit_block(body);
+        let (mentions, calls) = self.mentions.take();
+        let closes_handle = is_drop && names_any(body, catalog::HANDLE_CLOSERS);
+        let ret = match &sig.output {
+            syn::ReturnType::Type(_, t) => type_idents(t),
+            syn::ReturnType::Default => Vec::new(),
+        };
+        let ret_idents = match self.returns.get(&ret) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: Arc<[String]> = ret.as_slice().into();
+                self.returns.insert(ret, shared.clone());
+                shared
+            }
+        };
+        self.items.fns.push(FnDef {
+            name,
+            file: 0,
+            self_ty,
+            is_drop,
+            is_main,
+            impersonated: marked || configured,
+            name_bytes: sig.ident.span().byte_range(),
+            module: module.clone(),
+            has_receiver: sig.receiver().is_some(),
+            self_by_value: matches!(sig.receiver(), Some(r) if r.reference.is_none() && matches!(&*r.ty, syn::Type::Path(_))),
+            ret_idents,
+            mentions,
+            calls,
+            text_hit,
+            closes_handle,
+            com_hit,
+            text,
+        });
+        self.items.fns.len() - 1
+    }
+}
+
+/// Calls `f` on every identifier of a macro body's tokens, in groups too.
+fn each_ident(ts: proc_macro2::TokenStream, f: &mut impl FnMut(&proc_macro2::Ident)) {
+    for t in ts {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => f(&i),
+            proc_macro2::TokenTree::Group(g) => each_ident(g.stream(), f),
+            _ => {}
+        }
+    }
+}
+
+/// Whether a block names one of `names` (an identifier, or a token of a
+/// macro body).
+fn names_any(block: &syn::Block, names: &[&str]) -> bool {
+    struct V<'n> {
+        names: &'n [&'n str],
+        found: bool,
+    }
+    impl V<'_> {
+        fn ident(&mut self, i: &proc_macro2::Ident) {
+            self.found |= self.names.iter().any(|n| i == n);
+        }
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.ident(i);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            each_ident(m.tokens.clone(), &mut |i| self.ident(i));
+            syn::visit::visit_macro(self, m);
+        }
+    }
+    let mut v = V {
+        names,
+        found: false,
+    };
+    v.visit_block(block);
+    v.found
+}
+
+/// The [`name_hash`]es of the identifiers a function body mentions (path
+/// segments, method names, the tokens of macro bodies), and of those it may
+/// call: callee paths' last segments, method names, functions passed by
+/// name as arguments (in-place runners call them), and every identifier in
+/// a macro body. Items nested in the body are functions of their own.
+#[derive(Default)]
+struct Mentions {
+    all: Vec<u64>,
+    calls: Vec<u64>,
+}
+
+/// Sorted, without duplicates, in an allocation of its own size; `v` is
+/// left empty for reuse.
+fn sorted(v: &mut Vec<u64>) -> Box<[u64]> {
+    v.sort_unstable();
+    v.dedup();
+    let out = v.as_slice().into();
+    v.clear();
+    out
+}
+
+impl Mentions {
+    /// Both lists, sorted, without duplicates; leaves `self` empty for the
+    /// next function.
+    fn take(&mut self) -> (Box<[u64]>, Box<[u64]>) {
+        (sorted(&mut self.all), sorted(&mut self.calls))
+    }
+
+    fn callee(&mut self, e: &syn::Expr) {
+        if let syn::Expr::Path(p) = e {
+            if let Some(last) = p.path.segments.last() {
+                self.calls.push(ident_hash(&last.ident));
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Mentions {
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        self.all.push(ident_hash(i));
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        self.callee(&c.func);
+        c.args.iter().for_each(|a| self.callee(a));
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.calls.push(ident_hash(&m.method));
+        m.args.iter().for_each(|a| self.callee(a));
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        // Macro bodies are tokens: their identifiers count too.
+        each_ident(m.tokens.clone(), &mut |i| {
+            let h = ident_hash(i);
+            self.all.push(h);
+            self.calls.push(h);
+        });
+        syn::visit::visit_macro(self, m);
+    }
+}

@@ -1,0 +1,174 @@
+//! One file as resolution sees it, once its syntax tree is dropped: its
+//! `use` map (aliases, groups, globs, `extern crate x as y`), the lines of
+//! its `// imperlint: impersonated` markers, and its module path.
+
+use crate::source::SourceFile;
+use std::collections::HashMap;
+use syn::visit::Visit;
+
+/// A parsed file and what resolution needs from it. Owned (and `Send`):
+/// it is made on the thread that parsed the file, which then drops the
+/// syntax tree (see `driver`).
+pub struct FileCx {
+    pub src: SourceFile,
+    pub uses: UseMap,
+    /// 1-based lines that hold a `// imperlint: impersonated` marker.
+    pub impersonated_markers: Vec<u32>,
+    /// `src/main.rs` or `src/bin/*.rs`: its `main` ends the process.
+    pub is_bin_root: bool,
+    /// 1-based line ranges of every item, impl item and trait item, for
+    /// suppressions (only filled when the file mentions `imperlint`).
+    pub item_ranges: Vec<(u32, u32)>,
+}
+
+/// Names imported into a file.
+#[derive(Default, Debug)]
+pub struct UseMap {
+    /// Imported name → full path.
+    pub names: HashMap<String, Vec<String>>,
+    /// Glob-imported module paths.
+    pub globs: Vec<Vec<String>>,
+}
+
+impl UseMap {
+    pub fn build(file: &syn::File) -> UseMap {
+        struct V<'m>(&'m mut UseMap);
+        impl<'ast> Visit<'ast> for V<'_> {
+            fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+                add_tree(self.0, Vec::new(), &u.tree);
+            }
+            // A `use` is an item, in a module or a block: types and
+            // attributes hold none (a block in an array type's length
+            // could; it is not looked into).
+            fn visit_type(&mut self, _: &'ast syn::Type) {}
+            fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+            fn visit_item_extern_crate(&mut self, e: &'ast syn::ItemExternCrate) {
+                if let Some((_, alias)) = &e.rename {
+                    self.0
+                        .names
+                        .insert(alias.to_string(), vec![e.ident.to_string()]);
+                }
+            }
+        }
+        fn add_tree(m: &mut UseMap, prefix: Vec<String>, tree: &syn::UseTree) {
+            match tree {
+                syn::UseTree::Path(p) => {
+                    let mut next = prefix;
+                    next.push(p.ident.to_string());
+                    add_tree(m, next, &p.tree);
+                }
+                syn::UseTree::Name(n) => {
+                    let name = n.ident.to_string();
+                    if name == "self" {
+                        if let Some(last) = prefix.last() {
+                            m.names.insert(last.clone(), prefix.clone());
+                        }
+                    } else {
+                        let mut full = prefix;
+                        full.push(name.clone());
+                        m.names.insert(name, full);
+                    }
+                }
+                syn::UseTree::Rename(r) => {
+                    let mut full = prefix.clone();
+                    let name = r.ident.to_string();
+                    if name != "self" {
+                        full.push(name);
+                    }
+                    if r.rename != "_" {
+                        m.names.insert(r.rename.to_string(), full);
+                    }
+                }
+                syn::UseTree::Glob(_) => m.globs.push(prefix),
+                syn::UseTree::Group(g) => {
+                    for t in &g.items {
+                        add_tree(m, prefix.clone(), t);
+                    }
+                }
+            }
+        }
+        let mut m = UseMap::default();
+        V(&mut m).visit_file(file);
+        m
+    }
+}
+
+/// Lines holding `// imperlint: impersonated` markers.
+pub fn impersonated_markers(text: &str) -> Vec<u32> {
+    // Most files hold none: one substring search instead of a pass per line.
+    if !text.contains("imperlint: impersonated") {
+        return Vec::new();
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.starts_with("//")
+                && t.trim_start_matches('/')
+                    .trim_start()
+                    .starts_with("imperlint: impersonated")
+        })
+        .map(|(i, _)| i as u32 + 1)
+        .collect()
+}
+
+/// The module path of a file from its place under `src/` (or the folder of
+/// its crate root): `src/lib.rs` → `[]`, `src/a/b.rs` → `[a, b]`,
+/// `src/a/mod.rs` → `[a]`; `src/bin/x.rs`, `tests/x.rs` → `[]` (own crates).
+pub fn file_module(path: &std::path::Path) -> Vec<String> {
+    let comps: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let Some(src) = comps.iter().rposition(|c| c == "src") else {
+        return Vec::new();
+    };
+    let mut rest: Vec<String> = comps[src + 1..].to_vec();
+    if rest.first().is_some_and(|f| f == "bin") {
+        return Vec::new();
+    }
+    if let Some(last) = rest.pop() {
+        let stem = last.trim_end_matches(".rs").to_string();
+        if !matches!(stem.as_str(), "mod" | "lib" | "main") {
+            rest.push(stem);
+        }
+    }
+    rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn use_trees_resolve_aliases_groups_and_globs() {
+        let f: syn::File = syn::parse_str(
+            "use windows::Win32::{Foundation::{HANDLE, CloseHandle as close}, System::Pipes::*}; use windows_sys as ws; extern crate winapi as wa;",
+        )
+        .unwrap();
+        let m = UseMap::build(&f);
+        assert_eq!(
+            m.names["close"],
+            vec!["windows", "Win32", "Foundation", "CloseHandle"]
+        );
+        assert_eq!(m.names["ws"], vec!["windows_sys"]);
+        assert_eq!(m.names["wa"], vec!["winapi"]);
+        assert_eq!(
+            m.globs,
+            vec![vec![
+                "windows".to_string(),
+                "Win32".into(),
+                "System".into(),
+                "Pipes".into()
+            ]]
+        );
+    }
+
+    #[test]
+    fn markers_are_found() {
+        assert_eq!(
+            impersonated_markers("fn a() {}\n// imperlint: impersonated\nfn b() {}"),
+            vec![2]
+        );
+    }
+}

@@ -1,0 +1,550 @@
+//! The crate index: what a crate defines and imports. Each file's items
+//! are collected on the thread that parsed it (`collect`, owned
+//! [`FileItems`]) and merged per crate ([`CrateIndex::build`]) with the
+//! syntax of the functions the analysis walks (parsed alone: `text`).
+//! This file holds the model: functions, types, statics, the crate index
+//! and its lookups by name. Its rooms: `file` (a file's `use` map, markers
+//! and module path), `names` (identifiers as hashes), `text` (a function's
+//! text and its syntax parsed alone), `collect` (the item collector),
+//! `resolve` (paths to local functions and catalog APIs), `syntax` (small
+//! readers of syntax). It does not walk function bodies for impersonation
+//! state (that is `walk`).
+
+use crate::catalog::{self, Role};
+use crate::diag::Location;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use syn::visit::Visit;
+
+pub mod collect;
+pub mod file;
+pub mod names;
+pub mod resolve;
+pub mod syntax;
+pub mod text;
+
+use file::FileCx;
+use names::{name_hash, NameMap, NameSet};
+use resolve::Target;
+use syntax::mentions_flag;
+use text::{FnSyntax, FnText, SpanBase};
+
+/// A function or method with a body: what the analysis knows of it without
+/// its syntax (which only functions that are walked need: `FnSyntax`).
+#[derive(Clone, Debug)]
+pub struct FnDef {
+    pub name: String,
+    pub file: usize,
+    /// The `impl` block's self type (last segment), for methods: shared by
+    /// the block's methods.
+    pub self_ty: Option<Arc<str>>,
+    /// `fn drop(&mut self)` of an `impl Drop for T`.
+    pub is_drop: bool,
+    /// The program's `main` (process exit ends impersonation).
+    pub is_main: bool,
+    /// Declared to always run impersonated (marker comment or configuration).
+    pub impersonated: bool,
+    /// The bytes of the function's name in its file: its line and column
+    /// are counted when needed ([`CrateIndex::name_loc`]), for few functions.
+    name_bytes: std::ops::Range<usize>,
+    /// The module the function is in (`["util", "tests"]`), from the file's
+    /// place under `src/` and inline `mod` blocks: shared by the module's
+    /// functions.
+    pub module: Arc<[String]>,
+    /// The identifiers of the return type (`io::Result<Self>` → `io`, `Result`, `Self`):
+    /// shared by the file's functions that return the same type.
+    pub ret_idents: Arc<[String]>,
+    /// A method with a `self` receiver.
+    pub has_receiver: bool,
+    /// A method that takes `self` by value (calling it consumes the receiver).
+    pub self_by_value: bool,
+    /// The identifiers its body mentions (path segments, method names,
+    /// macro tokens), as [`name_hash`]es, sorted. Not those of items nested
+    /// in it (they are functions of their own).
+    pub mentions: Box<[u64]>,
+    /// Those of its mentions it may call (see `Mentions`), sorted.
+    pub calls: Box<[u64]>,
+    /// Its text (attributes, signature, body) holds a prefilter pattern.
+    pub text_hit: bool,
+    /// For `Drop::drop`: the body closes a handle.
+    pub closes_handle: bool,
+    /// Its text names a COM security API (the cloaking scan reads it).
+    pub com_hit: bool,
+    /// Where its text is in the file, to parse it alone ([`FnText::parse`]).
+    pub text: FnText,
+}
+
+impl FnDef {
+    /// Walked whatever the rest of the crate holds: its text holds a
+    /// prefilter pattern, or it is declared impersonated (see `analyze`).
+    pub fn walked_in_any_case(&self) -> bool {
+        self.text_hit || self.impersonated
+    }
+
+    /// `Type::name` for methods, `name` for free functions.
+    pub fn display(&self) -> String {
+        match &self.self_ty {
+            Some(t) => format!("{t}::{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// Whether the return type names `ty` (or `Self` inside `impl ty`).
+    pub fn returns_type(&self, pred: impl Fn(&str) -> bool) -> bool {
+        self.ret_idents
+            .iter()
+            .any(|w| pred(w) || (w == "Self" && self.self_ty.as_deref().is_some_and(&pred)))
+    }
+
+    /// Whether the function returns a `Result` or an `Option`.
+    pub fn returns_fallible(&self) -> bool {
+        self.ret_idents
+            .iter()
+            .any(|w| w.contains("Result") || w == "Option")
+    }
+}
+
+/// A struct or enum of the crate.
+#[derive(Clone, Debug)]
+pub struct TypeDef {
+    pub name: String,
+    pub loc: Location,
+    /// Field name (or index) → the type's path segments (`type_path`).
+    pub fields: Vec<(String, Option<Vec<String>>)>,
+    /// Has a marker that makes it `!Send`: a raw pointer or `Rc` in a field
+    /// or `PhantomData`.
+    pub not_send_marker: bool,
+}
+
+/// A `static`, `thread_local!` or `lazy_static!` item.
+#[derive(Clone, Debug)]
+pub struct StaticDef {
+    pub name: String,
+    pub loc: Location,
+    /// The type's text, for cache detection.
+    pub ty: String,
+    /// A cache: a cell, lock or map type that is written after start-up.
+    pub is_cache: bool,
+}
+
+/// Configuration the analysis takes from outside the crate.
+#[derive(Default, Clone, Debug)]
+pub struct Extra {
+    /// Additional begin functions (paths or names).
+    pub begin: Vec<String>,
+    /// Additional end functions.
+    pub end: Vec<String>,
+    /// Additional guard types.
+    pub guards: Vec<String>,
+    /// Functions that always run impersonated (`name` or `Type::name`, with optional module path).
+    pub entry_points: Vec<String>,
+}
+
+/// Everything known about one crate.
+pub struct CrateIndex<'a> {
+    pub files: &'a [FileCx],
+    pub fns: Vec<&'a FnDef>,
+    /// The syntax of each function whose file was parsed for the walk.
+    pub syntax: Vec<Option<FnSyntax<'a>>>,
+    /// Function ids by [`name_hash`] of their name (by name:
+    /// [`CrateIndex::fns_named`]).
+    pub fns_by_hash: NameMap<Vec<usize>>,
+    pub types: HashMap<&'a str, &'a TypeDef>,
+    /// Type name → its `Drop::drop` function id.
+    pub drops: HashMap<&'a str, usize>,
+    /// Types asserted `!Send` (`assert_not_impl_any!(T: Send)`, `impl !Send for T`).
+    pub asserted_not_send: HashSet<&'a str>,
+    pub statics: HashMap<&'a str, &'a StaticDef>,
+    /// Lazily initialised statics whose initializer does identity-sensitive work.
+    pub lazy_identity_statics: HashSet<&'a str>,
+    /// Constants and statics whose string value holds a pipe path.
+    pub pipe_consts: HashSet<&'a str>,
+    /// Names declared in `extern` blocks or `link!` macros.
+    pub extern_fns: HashSet<&'a str>,
+    /// Every type, trait and alias name the crate defines.
+    pub local_types: HashSet<&'a str>,
+    /// Method names defined in the crate's `impl` blocks.
+    pub local_methods: HashSet<&'a str>,
+    /// [`name_hash`]es of names that stand for a prefilter pattern in this
+    /// crate: imports whose path holds one (`use ..::RevertToSelf as revert`)
+    /// and constants and statics whose text holds one.
+    pub hit_names: NameSet,
+    /// [`name_hash`]es of the new names of begin, end and token-saving APIs
+    /// in `use` renames: calling one may begin or end impersonation.
+    pub lifecycle_aliases: NameSet,
+    /// Crate-root renames from `Cargo.toml` (`win = { package = "windows" }`).
+    pub crate_renames: HashMap<String, String>,
+    /// The crate enables COM cloaking somewhere.
+    pub cloaking: bool,
+    /// A `CoInitializeSecurity` call without cloaking.
+    pub com_setup: Option<Location>,
+    pub extra: Extra,
+    /// Files whose syntax the index needs and was not given (lazy
+    /// statics' initializers).
+    pub need_files: std::collections::BTreeSet<usize>,
+    /// Functions whose syntax the index needs and was not given (those a
+    /// lazy initializer calls, those that name a COM security API).
+    pub need_fns: std::collections::BTreeSet<usize>,
+}
+
+/// What one file defines, collected on the thread that parsed it: owned,
+/// so the syntax tree can be dropped (see `driver`). [`CrateIndex::build`]
+/// merges the files' items in file order.
+#[derive(Default, Debug)]
+pub struct FileItems {
+    pub fns: Vec<FnDef>,
+    types: Vec<TypeDef>,
+    /// Type name → index of its `Drop::drop` in `fns`.
+    drops: Vec<(String, usize)>,
+    asserted_not_send: Vec<String>,
+    statics: Vec<StaticDef>,
+    pipe_consts: Vec<String>,
+    extern_fns: Vec<String>,
+    local_types: Vec<String>,
+    local_methods: Vec<String>,
+    /// Lazily initialised statics: name and the names their initializer mentions.
+    lazy_inits: Vec<(String, Box<[u64]>)>,
+    /// Constants and statics whose text holds a prefilter pattern, and the
+    /// names imported by a `use` whose text holds one.
+    hit_items: Vec<String>,
+    /// New names of begin, end and token-saving APIs (`RevertToSelf as revert`).
+    lifecycle_aliases: Vec<String>,
+}
+
+impl FileItems {
+    /// Sets the file index of the file's functions (known once every file
+    /// of the crate is loaded and sorted).
+    pub fn set_file(&mut self, fi: usize) {
+        for f in &mut self.fns {
+            f.file = fi;
+        }
+    }
+}
+
+/// What the analysis needs of a parsed file beyond its [`FileItems`]: the
+/// syntax of its functions (in the same order) and the initializers of its
+/// lazy statics.
+#[derive(Default)]
+pub struct FileSyntax<'a> {
+    fns: Vec<FnSyntax<'a>>,
+    lazy_inits: Vec<(String, syn::Expr)>,
+}
+
+impl<'a> CrateIndex<'a> {
+    /// Merges the files' items into the crate's index. A function's syntax
+    /// is `fn_syntax[id]` (parsed alone) or comes from `syntax[fi]` (its
+    /// whole file parsed); functions with neither are not walked, and what
+    /// needs syntax it was not given is recorded in `need_fns` and
+    /// `need_files` (the driver parses those and builds again).
+    pub fn build(
+        files: &'a [FileCx],
+        items: &'a [FileItems],
+        syntax: &[Option<FileSyntax<'a>>],
+        mut fn_syntax: Vec<Option<FnSyntax<'a>>>,
+        crate_renames: HashMap<String, String>,
+        extra: Extra,
+    ) -> CrateIndex<'a> {
+        let mut ix = CrateIndex {
+            files,
+            fns: Vec::new(),
+            syntax: Vec::new(),
+            fns_by_hash: NameMap::default(),
+            types: HashMap::new(),
+            drops: HashMap::new(),
+            asserted_not_send: HashSet::new(),
+            statics: HashMap::new(),
+            lazy_identity_statics: HashSet::new(),
+            pipe_consts: HashSet::new(),
+            extern_fns: HashSet::new(),
+            local_types: HashSet::new(),
+            local_methods: HashSet::new(),
+            hit_names: NameSet::default(),
+            lifecycle_aliases: NameSet::default(),
+            crate_renames,
+            cloaking: false,
+            com_setup: None,
+            extra,
+            need_files: Default::default(),
+            need_fns: Default::default(),
+        };
+        // Sized once: growing tables of a big crate's names rehash them
+        // again and again, on the crate's one thread.
+        let total = |n: fn(&FileItems) -> usize| items.iter().map(n).sum::<usize>();
+        ix.fns.reserve(total(|it| it.fns.len()));
+        ix.syntax.reserve(total(|it| it.fns.len()));
+        ix.types.reserve(total(|it| it.types.len()));
+        ix.local_types.reserve(total(|it| it.local_types.len()));
+        ix.local_methods.reserve(total(|it| it.local_methods.len()));
+        ix.extern_fns.reserve(total(|it| it.extern_fns.len()));
+        for (fi, it) in items.iter().enumerate() {
+            let base = ix.fns.len();
+            let fs = syntax.get(fi).and_then(Option::as_ref);
+            let aligned = fs.is_some_and(|s| s.fns.len() == it.fns.len());
+            for (k, f) in it.fns.iter().enumerate() {
+                let id = ix.fns.len();
+                ix.fns.push(f);
+                let alone = fn_syntax.get_mut(id).and_then(Option::take);
+                ix.syntax
+                    .push(fs.filter(|_| aligned).map(|s| s.fns[k]).or(alone));
+            }
+            for t in &it.types {
+                ix.types.insert(&t.name, t);
+            }
+            for (t, k) in &it.drops {
+                ix.drops.insert(t, base + k);
+            }
+            ix.asserted_not_send
+                .extend(it.asserted_not_send.iter().map(String::as_str));
+            for s in &it.statics {
+                ix.statics.insert(&s.name, s);
+            }
+            ix.pipe_consts
+                .extend(it.pipe_consts.iter().map(String::as_str));
+            ix.extern_fns
+                .extend(it.extern_fns.iter().map(String::as_str));
+            ix.local_types
+                .extend(it.local_types.iter().map(String::as_str));
+            ix.local_methods
+                .extend(it.local_methods.iter().map(String::as_str));
+            ix.hit_names
+                .extend(it.hit_items.iter().map(|n| name_hash(n)));
+            ix.lifecycle_aliases
+                .extend(it.lifecycle_aliases.iter().map(|n| name_hash(n)));
+        }
+        ix.fns_by_hash.reserve(ix.fns.len());
+        for (i, f) in ix.fns.iter().enumerate() {
+            ix.fns_by_hash
+                .entry(name_hash(&f.name))
+                .or_default()
+                .push(i);
+        }
+        // Lazy initializers are read from their file's syntax, with the
+        // functions they call (two calls deep); the COM scan reads the
+        // functions that name a COM security API.
+        for (fi, it) in items.iter().enumerate() {
+            if it.lazy_inits.is_empty() {
+                continue;
+            }
+            if !syntax.get(fi).is_some_and(Option::is_some) {
+                ix.need_files.insert(fi);
+            }
+            for (_, mentions) in &it.lazy_inits {
+                for id in ix.fns_mentioned(mentions) {
+                    for id in std::iter::once(id).chain(ix.fns_mentioned(&ix.fns[id].mentions)) {
+                        if ix.syntax[id].is_none() {
+                            ix.need_fns.insert(id);
+                        }
+                    }
+                }
+            }
+        }
+        for id in 0..ix.fns.len() {
+            if ix.fns[id].com_hit && ix.syntax[id].is_none() {
+                ix.need_fns.insert(id);
+            }
+        }
+        ix.scan_com_security();
+        for (fi, fs) in syntax.iter().enumerate() {
+            let Some(fs) = fs else { continue };
+            for (name, init) in &fs.lazy_inits {
+                let sensitive = ix.expr_has_identity_api(fi, init, 2);
+                if sensitive {
+                    if let Some((&name, _)) = ix.statics.get_key_value(name.as_str()) {
+                        ix.lazy_identity_statics.insert(name);
+                    }
+                }
+            }
+        }
+        ix
+    }
+
+    /// Where function `id`'s name is.
+    pub fn name_loc(&self, id: usize) -> Location {
+        let f = self.fns[id];
+        let src = &self.files[f.file].src;
+        let start = SpanBase::at(&src.text, f.name_bytes.start);
+        // A name is on one line: its end is counted from its start.
+        let width = src
+            .text
+            .get(f.name_bytes.clone())
+            .map_or(0, |t| t.chars().count());
+        Location {
+            file: src.display.clone(),
+            line: start.line + 1,
+            column: start.column + 1,
+            end_line: start.line + 1,
+            end_column: start.column + 1 + width as u32,
+            byte_start: f.name_bytes.start,
+            byte_end: f.name_bytes.end,
+        }
+    }
+
+    /// The functions whose name is among `mentions` (name hashes).
+    pub fn fns_mentioned(&self, mentions: &[u64]) -> Vec<usize> {
+        let mut out: Vec<usize> = mentions
+            .iter()
+            .filter_map(|h| self.fns_by_hash.get(h))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether an initializer calls an identity-sensitive catalog API,
+    /// directly or through local functions up to `depth` calls deep.
+    fn expr_has_identity_api(&self, fi: usize, e: &syn::Expr, depth: u32) -> bool {
+        struct V<'i, 'a> {
+            ix: &'i CrateIndex<'a>,
+            fi: usize,
+            depth: u32,
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for V<'_, '_> {
+            fn visit_path(&mut self, p: &'ast syn::Path) {
+                match self.ix.resolve_path(self.fi, p) {
+                    Target::Api(api) => {
+                        if matches!(
+                            api.role,
+                            Role::ProfileLookup
+                                | Role::ProfileWithToken
+                                | Role::EnvRead
+                                | Role::PerUserRegistryRoot
+                                | Role::HandleOpen
+                                | Role::PipeClientOpen
+                                | Role::IdentityQuery
+                                | Role::SaveToken
+                        ) {
+                            self.found = true;
+                        }
+                    }
+                    Target::Local(ids) if self.depth > 0 => {
+                        for id in ids {
+                            let Some(body) = self.ix.syntax[id].map(|s| s.body) else {
+                                continue;
+                            };
+                            let mut inner = V {
+                                ix: self.ix,
+                                fi: self.ix.fns[id].file,
+                                depth: self.depth - 1,
+                                found: false,
+                            };
+                            inner.visit_block(body);
+                            self.found |= inner.found;
+                        }
+                    }
+                    _ => {}
+                }
+                syn::visit::visit_path(self, p);
+            }
+        }
+        let mut v = V {
+            ix: self,
+            fi,
+            depth,
+            found: false,
+        };
+        v.visit_expr(e);
+        v.found
+    }
+
+    /// Finds COM security setup calls (in the functions that name a COM
+    /// security API) and whether any enables cloaking.
+    fn scan_com_security(&mut self) {
+        struct V<'i, 'a> {
+            ix: &'i CrateIndex<'a>,
+            fi: usize,
+            base: SpanBase,
+            cloaking: bool,
+            setup: Option<Location>,
+        }
+        impl<'ast> Visit<'ast> for V<'_, '_> {
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                if let syn::Expr::Path(p) = &*c.func {
+                    if let Target::Api(api) = self.ix.resolve_path(self.fi, &p.path) {
+                        if api.role == Role::ComSecurity {
+                            let caps = api.args.flags.and_then(|i| c.args.iter().nth(i));
+                            let cloaks = caps.is_some_and(|e| mentions_flag(e, catalog::CLOAKING));
+                            self.cloaking |= cloaks;
+                            if !cloaks && api.name == "CoInitializeSecurity" && self.setup.is_none()
+                            {
+                                let last = p
+                                    .path
+                                    .segments
+                                    .last()
+                                    .map(|s| s.ident.span())
+                                    .unwrap_or_else(proc_macro2::Span::call_site);
+                                let file = &self.ix.files[self.fi].src.display;
+                                self.setup = Some(self.base.location(file, last));
+                            }
+                        }
+                    }
+                }
+                syn::visit::visit_expr_call(self, c);
+            }
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if m.method == "SetBlanket"
+                    && m.args.iter().any(|a| mentions_flag(a, catalog::CLOAKING))
+                {
+                    self.cloaking = true;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        let mut cloaking = false;
+        let mut setup = None;
+        for id in 0..self.fns.len() {
+            let Some(fx) = self.syntax[id].filter(|_| self.fns[id].com_hit) else {
+                continue;
+            };
+            let mut v = V {
+                ix: self,
+                fi: self.fns[id].file,
+                base: fx.base,
+                cloaking: false,
+                setup: None,
+            };
+            v.visit_block(fx.body);
+            cloaking |= v.cloaking;
+            if setup.is_none() {
+                setup = v.setup;
+            }
+        }
+        self.cloaking = cloaking;
+        self.com_setup = setup;
+    }
+
+    /// The functions and methods named `name`, in id order.
+    pub fn fns_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = usize> + 's {
+        self.fns_by_hash
+            .get(&name_hash(name))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |&i| self.fns[i].name == name)
+    }
+
+    /// Whether `name` is defined in this crate as a function with a body.
+    pub fn defines_fn(&self, name: &str) -> bool {
+        self.fns_named(name).any(|i| self.fns[i].self_ty.is_none())
+    }
+
+    /// The type of a field of a local struct.
+    pub fn field_type(&self, ty: &str, field: &str) -> Option<&[String]> {
+        self.types
+            .get(ty)?
+            .fields
+            .iter()
+            .find(|(n, _)| n == field)
+            .and_then(|(_, t)| t.as_deref())
+    }
+
+    /// A COM interface type: `I` + upper-case letter, not defined locally.
+    pub fn is_com_interface(&self, ty: &str) -> bool {
+        let mut c = ty.chars();
+        c.next() == Some('I')
+            && c.next().is_some_and(|x| x.is_ascii_uppercase())
+            && !self.local_types.contains(ty)
+    }
+}

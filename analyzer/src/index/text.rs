@@ -1,0 +1,143 @@
+//! Where a function's text is in its file, and its syntax parsed alone:
+//! the analysis walks a few functions of most files, and parses just those
+//! ([`FnText::parse`]); [`SpanBase`] places the spans of such a text in its
+//! file. It does not collect items (that is `collect`).
+
+use crate::diag::Location;
+use crate::parse::location;
+use proc_macro2::Span;
+
+/// Where a function's text (attributes to closing brace) is in its file,
+/// and what kind of item it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FnText {
+    pub start: usize,
+    pub end: usize,
+    pub kind: FnKind,
+}
+
+impl FnText {
+    /// What places the spans of this text, parsed alone, in `file` (the
+    /// file's text): counted here, for the few functions parsed alone,
+    /// rather than measured for every function of the first pass.
+    pub fn base(&self, file: &str) -> SpanBase {
+        SpanBase::at(file, self.start)
+    }
+
+    /// Parses the function from its file's text, alone: the analysis walks
+    /// a few functions of most files, and parsing just those is cheaper in
+    /// time and memory than parsing (and keeping) their files. `None` when
+    /// the text does not parse as what it was (the caller then parses the
+    /// whole file).
+    pub fn parse(&self, file: &str) -> Option<ParsedFn> {
+        let src = file.get(self.start..self.end)?;
+        match self.kind {
+            FnKind::Free => syn::parse_str(src).ok().map(ParsedFn::Free),
+            FnKind::Impl => syn::parse_str(src).ok().map(ParsedFn::Impl),
+            FnKind::Trait => syn::parse_str(src).ok().map(ParsedFn::Trait),
+        }
+    }
+}
+
+/// Which syntax a function's text parses as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FnKind {
+    /// `fn` item (in a module or a block).
+    #[default]
+    Free,
+    /// Method of an `impl` block.
+    Impl,
+    /// Provided method of a trait.
+    Trait,
+}
+
+/// How to turn spans of a text parsed on its own (a function cut out of its
+/// file) into places in the file: lines, columns on the first line, and
+/// bytes are shifted. Zero for a whole file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpanBase {
+    /// Lines before the text.
+    pub line: u32,
+    /// Characters before the text on its first line.
+    pub column: u32,
+    /// Bytes before the text.
+    pub byte: usize,
+}
+
+impl SpanBase {
+    /// The lines, and characters on its line, before byte `byte` of `file`
+    /// (counted: for the few places that need it).
+    pub fn at(file: &str, byte: usize) -> SpanBase {
+        let before = file.get(..byte).unwrap_or("");
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        SpanBase {
+            line: before.bytes().filter(|&b| b == b'\n').count() as u32,
+            column: before[line_start..].chars().count() as u32,
+            byte,
+        }
+    }
+
+    /// The bytes in the file of a span of the text.
+    pub fn byte_range(&self, span: Span) -> std::ops::Range<usize> {
+        let r = span.byte_range();
+        r.start + self.byte..r.end + self.byte
+    }
+
+    /// The place in the file of a span of the text.
+    pub fn location(&self, file: &str, span: Span) -> Location {
+        let mut l = location(file, span);
+        if l.line == 1 {
+            l.column += self.column;
+        }
+        if l.end_line == 1 {
+            l.end_column += self.column;
+        }
+        l.line += self.line;
+        l.end_line += self.line;
+        l.byte_start += self.byte;
+        l.byte_end += self.byte;
+        l
+    }
+}
+
+/// A function parsed from its own text (see [`FnText::parse`]).
+pub enum ParsedFn {
+    Free(syn::ItemFn),
+    Impl(syn::ImplItemFn),
+    Trait(syn::TraitItemFn),
+}
+
+impl ParsedFn {
+    /// Its body (a trait method parsed alone has one: it was collected
+    /// only with its default body).
+    pub fn body(&self) -> Option<&syn::Block> {
+        match self {
+            ParsedFn::Free(f) => Some(&f.block),
+            ParsedFn::Impl(f) => Some(&f.block),
+            ParsedFn::Trait(f) => f.default.as_ref(),
+        }
+    }
+
+    /// Its syntax, with the base that places its spans in the file.
+    pub fn syntax(&self, base: SpanBase) -> Option<FnSyntax<'_>> {
+        let sig = match self {
+            ParsedFn::Free(f) => &f.sig,
+            ParsedFn::Impl(f) => &f.sig,
+            ParsedFn::Trait(f) => &f.sig,
+        };
+        Some(FnSyntax {
+            sig,
+            body: self.body()?,
+            base,
+        })
+    }
+}
+
+/// The syntax of a function the analysis walks.
+#[derive(Clone, Copy)]
+pub struct FnSyntax<'a> {
+    pub sig: &'a syn::Signature,
+    pub body: &'a syn::Block,
+    /// Places its spans in the file (zero when its whole file was parsed).
+    pub base: SpanBase,
+}
