@@ -30,7 +30,8 @@
 //! none, [`analyze_crate`] asks the driver for it.
 
 use crate::diag::Location;
-use crate::event::{CallerNote, Event, EventKind, Imp};
+use crate::event::{CallerNote, Event, Imp};
+use crate::facts::{self, CrateFacts};
 use crate::index::names::{name_hash, NameMap, NameSet};
 use crate::index::CrateIndex;
 use crate::macros::MacroArgs;
@@ -61,9 +62,14 @@ pub enum Analysis {
 
 /// Analyses one crate and returns its events, in function order. With
 /// `walk_all`, every function is walked (see the module documentation).
-pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) -> Analysis {
+pub fn analyze_crate(
+    ix: &CrateIndex<'_>,
+    facts: &CrateFacts<'_>,
+    macros: &MacroArgs,
+    walk_all: bool,
+) -> Analysis {
     let n = ix.fns.len();
-    let mut need = ix.need_fns.clone();
+    let mut need = facts.need_fns.clone();
     let mut sums = vec![Summary::default(); n];
     let mut guards: HashSet<String> = ix
         .extra
@@ -92,10 +98,10 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
         })
         .collect();
     need.extend((0..n).filter(|&id| active[id] && ix.syntax[id].is_none()));
-    if !need.is_empty() || !ix.need_files.is_empty() {
+    if !need.is_empty() || !facts.need_files.is_empty() {
         return Analysis::NeedSyntax {
             fns: need,
-            files: ix.need_files.clone(),
+            files: facts.need_files.clone(),
         };
     }
 
@@ -106,6 +112,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
         let snapshot_guards = guards.clone();
         let cx = Cx {
             ix,
+            facts,
             sums: &snapshot,
             guard_types: &snapshot_guards,
             closing_types: &closing,
@@ -181,6 +188,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
 
     let cx = Cx {
         ix,
+        facts,
         sums: &sums,
         guard_types: &guards,
         closing_types: &closing,
@@ -334,22 +342,7 @@ pub fn analyze_crate(ix: &CrateIndex<'_>, macros: &MacroArgs, walk_all: bool) ->
     }
     let mut events: Vec<Event> = fn_events.into_iter().flatten().collect();
     // Items: guard types that can be sent to another thread.
-    let mut guard_list: Vec<&String> = guards.iter().collect();
-    guard_list.sort();
-    for g in guard_list {
-        let Some(t) = ix.types.get(g.as_str()) else {
-            continue;
-        };
-        if t.not_send_marker || ix.asserted_not_send.contains(g.as_str()) {
-            continue;
-        }
-        events.push(Event {
-            kind: EventKind::SendGuard { guard: g.clone() },
-            location: t.loc.clone(),
-            state: Default::default(),
-            function: g.clone(),
-        });
-    }
+    events.extend(facts::send_guards(ix, &guards));
     let incomplete = too_deep
         .into_iter()
         .map(|(id, l)| (l, ix.fns[id].display()))

@@ -10,6 +10,7 @@
 use crate::analyze::{analyze_crate, Analysis, CrateAnalysis};
 use crate::config::Config;
 use crate::diag::{builtin, sort_diagnostics, Diagnostic, Level, Location};
+use crate::facts::CrateFacts;
 use crate::index::collect::{collect_file, collect_syntax};
 use crate::index::file::{impersonated_markers, FileCx, UseMap};
 use crate::index::resolve::cargo_renames;
@@ -404,8 +405,9 @@ fn second_pass(
             renames.clone(),
             extra.clone(),
         );
+        let facts = CrateFacts::scan(&ix, items, &syntax);
         let macros = MacroArgs::collect(asts.iter().flatten(), bodies);
-        match analyze_crate(&ix, &macros, opts.walk_all) {
+        match analyze_crate(&ix, &facts, &macros, opts.walk_all) {
             Analysis::Done(a) => return a,
             Analysis::NeedSyntax {
                 fns: more_fns,

@@ -11,6 +11,7 @@ pub mod diag;
 pub mod driver;
 pub mod emit;
 pub mod event;
+pub mod facts;
 pub mod index;
 pub mod lint;
 pub mod macros;

@@ -8,13 +8,12 @@
 //! text and its syntax parsed alone), `collect` (the item collector),
 //! `resolve` (paths to local functions and catalog APIs), `syntax` (small
 //! readers of syntax). It does not walk function bodies for impersonation
-//! state (that is `walk`).
+//! state (that is `walk`), nor read what particular lints need of the
+//! crate (that is `facts`).
 
-use crate::catalog::{self, Role};
 use crate::diag::Location;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use syn::visit::Visit;
 
 pub mod collect;
 pub mod file;
@@ -25,8 +24,6 @@ pub mod text;
 
 use file::FileCx;
 use names::{name_hash, NameMap, NameSet};
-use resolve::Target;
-use syntax::mentions_flag;
 use text::{FnSyntax, FnText, SpanBase};
 
 /// A function or method with a body: what the analysis knows of it without
@@ -155,8 +152,6 @@ pub struct CrateIndex<'a> {
     /// Types asserted `!Send` (`assert_not_impl_any!(T: Send)`, `impl !Send for T`).
     pub asserted_not_send: HashSet<&'a str>,
     pub statics: HashMap<&'a str, &'a StaticDef>,
-    /// Lazily initialised statics whose initializer does identity-sensitive work.
-    pub lazy_identity_statics: HashSet<&'a str>,
     /// Constants and statics whose string value holds a pipe path.
     pub pipe_consts: HashSet<&'a str>,
     /// Names declared in `extern` blocks or `link!` macros.
@@ -174,17 +169,7 @@ pub struct CrateIndex<'a> {
     pub lifecycle_aliases: NameSet,
     /// Crate-root renames from `Cargo.toml` (`win = { package = "windows" }`).
     pub crate_renames: HashMap<String, String>,
-    /// The crate enables COM cloaking somewhere.
-    pub cloaking: bool,
-    /// A `CoInitializeSecurity` call without cloaking.
-    pub com_setup: Option<Location>,
     pub extra: Extra,
-    /// Files whose syntax the index needs and was not given (lazy
-    /// statics' initializers).
-    pub need_files: std::collections::BTreeSet<usize>,
-    /// Functions whose syntax the index needs and was not given (those a
-    /// lazy initializer calls, those that name a COM security API).
-    pub need_fns: std::collections::BTreeSet<usize>,
 }
 
 /// What one file defines, collected on the thread that parsed it: owned,
@@ -202,8 +187,9 @@ pub struct FileItems {
     extern_fns: Vec<String>,
     local_types: Vec<String>,
     local_methods: Vec<String>,
-    /// Lazily initialised statics: name and the names their initializer mentions.
-    lazy_inits: Vec<(String, Box<[u64]>)>,
+    /// Lazily initialised statics: name and the names their initializer
+    /// mentions (read by `facts`).
+    pub(crate) lazy_inits: Vec<(String, Box<[u64]>)>,
     /// Constants and statics whose text holds a prefilter pattern, and the
     /// names imported by a `use` whose text holds one.
     hit_items: Vec<String>,
@@ -227,15 +213,15 @@ impl FileItems {
 #[derive(Default)]
 pub struct FileSyntax<'a> {
     fns: Vec<FnSyntax<'a>>,
-    lazy_inits: Vec<(String, syn::Expr)>,
+    /// Lazy statics' names and initializers (read by `facts`).
+    pub(crate) lazy_inits: Vec<(String, syn::Expr)>,
 }
 
 impl<'a> CrateIndex<'a> {
     /// Merges the files' items into the crate's index. A function's syntax
     /// is `fn_syntax[id]` (parsed alone) or comes from `syntax[fi]` (its
-    /// whole file parsed); functions with neither are not walked, and what
-    /// needs syntax it was not given is recorded in `need_fns` and
-    /// `need_files` (the driver parses those and builds again).
+    /// whole file parsed); functions with neither are not walked (the
+    /// analysis asks the driver for the syntax it needs, which builds again).
     pub fn build(
         files: &'a [FileCx],
         items: &'a [FileItems],
@@ -253,7 +239,6 @@ impl<'a> CrateIndex<'a> {
             drops: HashMap::new(),
             asserted_not_send: HashSet::new(),
             statics: HashMap::new(),
-            lazy_identity_statics: HashSet::new(),
             pipe_consts: HashSet::new(),
             extern_fns: HashSet::new(),
             local_types: HashSet::new(),
@@ -261,11 +246,7 @@ impl<'a> CrateIndex<'a> {
             hit_names: NameSet::default(),
             lifecycle_aliases: NameSet::default(),
             crate_renames,
-            cloaking: false,
-            com_setup: None,
             extra,
-            need_files: Default::default(),
-            need_fns: Default::default(),
         };
         // Sized once: growing tables of a big crate's names rehash them
         // again and again, on the crate's one thread.
@@ -318,43 +299,6 @@ impl<'a> CrateIndex<'a> {
                 .or_default()
                 .push(i);
         }
-        // Lazy initializers are read from their file's syntax, with the
-        // functions they call (two calls deep); the COM scan reads the
-        // functions that name a COM security API.
-        for (fi, it) in items.iter().enumerate() {
-            if it.lazy_inits.is_empty() {
-                continue;
-            }
-            if !syntax.get(fi).is_some_and(Option::is_some) {
-                ix.need_files.insert(fi);
-            }
-            for (_, mentions) in &it.lazy_inits {
-                for id in ix.fns_mentioned(mentions) {
-                    for id in std::iter::once(id).chain(ix.fns_mentioned(&ix.fns[id].mentions)) {
-                        if ix.syntax[id].is_none() {
-                            ix.need_fns.insert(id);
-                        }
-                    }
-                }
-            }
-        }
-        for id in 0..ix.fns.len() {
-            if ix.fns[id].com_hit && ix.syntax[id].is_none() {
-                ix.need_fns.insert(id);
-            }
-        }
-        ix.scan_com_security();
-        for (fi, fs) in syntax.iter().enumerate() {
-            let Some(fs) = fs else { continue };
-            for (name, init) in &fs.lazy_inits {
-                let sensitive = ix.expr_has_identity_api(fi, init, 2);
-                if sensitive {
-                    if let Some((&name, _)) = ix.statics.get_key_value(name.as_str()) {
-                        ix.lazy_identity_statics.insert(name);
-                    }
-                }
-            }
-        }
         ix
     }
 
@@ -392,129 +336,6 @@ impl<'a> CrateIndex<'a> {
         out
     }
 
-    /// Whether an initializer calls an identity-sensitive catalog API,
-    /// directly or through local functions up to `depth` calls deep.
-    fn expr_has_identity_api(&self, fi: usize, e: &syn::Expr, depth: u32) -> bool {
-        struct V<'i, 'a> {
-            ix: &'i CrateIndex<'a>,
-            fi: usize,
-            depth: u32,
-            found: bool,
-        }
-        impl<'ast> Visit<'ast> for V<'_, '_> {
-            fn visit_path(&mut self, p: &'ast syn::Path) {
-                match self.ix.resolve_path(self.fi, p) {
-                    Target::Api(api) => {
-                        if matches!(
-                            api.role,
-                            Role::ProfileLookup
-                                | Role::ProfileWithToken
-                                | Role::EnvRead
-                                | Role::PerUserRegistryRoot
-                                | Role::HandleOpen
-                                | Role::PipeClientOpen
-                                | Role::IdentityQuery
-                                | Role::SaveToken
-                        ) {
-                            self.found = true;
-                        }
-                    }
-                    Target::Local(ids) if self.depth > 0 => {
-                        for id in ids {
-                            let Some(body) = self.ix.syntax[id].map(|s| s.body) else {
-                                continue;
-                            };
-                            let mut inner = V {
-                                ix: self.ix,
-                                fi: self.ix.fns[id].file,
-                                depth: self.depth - 1,
-                                found: false,
-                            };
-                            inner.visit_block(body);
-                            self.found |= inner.found;
-                        }
-                    }
-                    _ => {}
-                }
-                syn::visit::visit_path(self, p);
-            }
-        }
-        let mut v = V {
-            ix: self,
-            fi,
-            depth,
-            found: false,
-        };
-        v.visit_expr(e);
-        v.found
-    }
-
-    /// Finds COM security setup calls (in the functions that name a COM
-    /// security API) and whether any enables cloaking.
-    fn scan_com_security(&mut self) {
-        struct V<'i, 'a> {
-            ix: &'i CrateIndex<'a>,
-            fi: usize,
-            base: SpanBase,
-            cloaking: bool,
-            setup: Option<Location>,
-        }
-        impl<'ast> Visit<'ast> for V<'_, '_> {
-            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-                if let syn::Expr::Path(p) = &*c.func {
-                    if let Target::Api(api) = self.ix.resolve_path(self.fi, &p.path) {
-                        if api.role == Role::ComSecurity {
-                            let caps = api.args.flags.and_then(|i| c.args.iter().nth(i));
-                            let cloaks = caps.is_some_and(|e| mentions_flag(e, catalog::CLOAKING));
-                            self.cloaking |= cloaks;
-                            if !cloaks && api.name == "CoInitializeSecurity" && self.setup.is_none()
-                            {
-                                let last = p
-                                    .path
-                                    .segments
-                                    .last()
-                                    .map(|s| s.ident.span())
-                                    .unwrap_or_else(proc_macro2::Span::call_site);
-                                let file = &self.ix.files[self.fi].src.display;
-                                self.setup = Some(self.base.location(file, last));
-                            }
-                        }
-                    }
-                }
-                syn::visit::visit_expr_call(self, c);
-            }
-            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-                if m.method == "SetBlanket"
-                    && m.args.iter().any(|a| mentions_flag(a, catalog::CLOAKING))
-                {
-                    self.cloaking = true;
-                }
-                syn::visit::visit_expr_method_call(self, m);
-            }
-        }
-        let mut cloaking = false;
-        let mut setup = None;
-        for id in 0..self.fns.len() {
-            let Some(fx) = self.syntax[id].filter(|_| self.fns[id].com_hit) else {
-                continue;
-            };
-            let mut v = V {
-                ix: self,
-                fi: self.fns[id].file,
-                base: fx.base,
-                cloaking: false,
-                setup: None,
-            };
-            v.visit_block(fx.body);
-            cloaking |= v.cloaking;
-            if setup.is_none() {
-                setup = v.setup;
-            }
-        }
-        self.cloaking = cloaking;
-        self.com_setup = setup;
-    }
-
     /// The functions and methods named `name`, in id order.
     pub fn fns_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = usize> + 's {
         self.fns_by_hash
@@ -538,13 +359,5 @@ impl<'a> CrateIndex<'a> {
             .iter()
             .find(|(n, _)| n == field)
             .and_then(|(_, t)| t.as_deref())
-    }
-
-    /// A COM interface type: `I` + upper-case letter, not defined locally.
-    pub fn is_com_interface(&self, ty: &str) -> bool {
-        let mut c = ty.chars();
-        c.next() == Some('I')
-            && c.next().is_some_and(|x| x.is_ascii_uppercase())
-            && !self.local_types.contains(ty)
     }
 }

@@ -901,8 +901,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             Role::ComCall => {
                 self.run_in_place(callables, st);
-                if !self.cx.ix.cloaking {
-                    let setup = self.cx.ix.com_setup.clone();
+                if !self.cx.facts.cloaking {
+                    let setup = self.cx.facts.com_setup.clone();
                     self.event(
                         EventKind::ComWithoutCloaking {
                             call: api.name.to_string(),

@@ -399,7 +399,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         if let Some(s) = self.cx.ix.statics.get(last.as_str()) {
             fact.static_alias = Some(last.clone());
-            if self.cx.ix.lazy_identity_statics.contains(s.name.as_str()) && st.imp != Imp::No {
+            if self
+                .cx
+                .facts
+                .lazy_identity_statics
+                .contains(s.name.as_str())
+                && st.imp != Imp::No
+            {
                 let loc = self.loc(path.span());
                 self.cache_write(s, loc, st);
             }

@@ -110,7 +110,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if !locals.is_empty()
             && (recv_last
                 .as_ref()
-                .is_some_and(|t| !self.cx.ix.is_com_interface(t))
+                .is_some_and(|t| !facts::is_com_interface(self.cx.ix, t))
                 || recv_last.is_none())
         {
             let mut v = self.local_call(&locals, &name, loc, vals, callables, st);
@@ -161,13 +161,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     name.as_str(),
                     "unwrap" | "expect" | "is_ok" | "is_err" | "unwrap_or_default"
                 );
-            if self.cx.ix.is_com_interface(t)
+            if facts::is_com_interface(self.cx.ix, t)
                 && !catalog::COM_HELPER_METHODS.contains(&name.as_str())
                 && !adapter
             {
                 self.run_in_place(callables, st);
-                if !self.cx.ix.cloaking {
-                    let setup = self.cx.ix.com_setup.clone();
+                if !self.cx.facts.cloaking {
+                    let setup = self.cx.facts.com_setup.clone();
                     self.event(
                         EventKind::ComWithoutCloaking {
                             call: format!("{t}::{name}"),

@@ -18,6 +18,7 @@ use crate::diag::Location;
 use crate::event::{
     CallFacts, CallerNote, Check, Escape, Event, EventKind, ExitKind, Imp, StateInfo,
 };
+use crate::facts::{self, CrateFacts};
 use crate::index::resolve::Target;
 use crate::index::{self, syntax, CrateIndex};
 use proc_macro2::Span;
@@ -76,6 +77,9 @@ pub struct CallSite {
 /// Shared, read-only inputs of every walk in a crate.
 pub struct Cx<'i, 'a> {
     pub ix: &'i CrateIndex<'a>,
+    /// What particular lints need to know of the crate (COM cloaking, lazy
+    /// statics that do identity-sensitive work).
+    pub facts: &'i CrateFacts<'a>,
     pub sums: &'i [Summary],
     pub guard_types: &'i HashSet<String>,
     /// Types whose `Drop` closes a handle (owning wrappers).
