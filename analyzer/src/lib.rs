@@ -2,8 +2,17 @@
 //! against the API catalog, works out which code runs while the thread
 //! impersonates a client, and turns that into events for the lints. It knows
 //! no concrete lint: lints plug in through [`lint::Lint`].
+//!
+//! The public modules are the API the lints, the CLI, the tests, the fuzz
+//! target and the benchmark's floor use: events and the lint interface
+//! (`event`, `lint`, `diag`, `catalog`), a run (`driver`, `config`,
+//! `baseline`, `emit`) and reading and parsing files (`source`, `parse`).
+//! The engine's own rooms are `pub(crate)`, so the compiler keeps the
+//! layering one-way: the index (`index`), the lint-specific crate facts
+//! (`facts`), the walk of a function (`walk`), the crate's analysis
+//! (`analyze`), the prefilter, macro arguments, suppressions and progress.
 
-pub mod analyze;
+pub(crate) mod analyze;
 pub mod baseline;
 pub mod catalog;
 pub mod config;
@@ -11,13 +20,13 @@ pub mod diag;
 pub mod driver;
 pub mod emit;
 pub mod event;
-pub mod facts;
-pub mod index;
+pub(crate) mod facts;
+pub(crate) mod index;
 pub mod lint;
-pub mod macros;
+pub(crate) mod macros;
 pub mod parse;
-pub mod prefilter;
-pub mod progress;
+pub(crate) mod prefilter;
+pub(crate) mod progress;
 pub mod source;
-pub mod suppress;
-pub mod walk;
+pub(crate) mod suppress;
+pub(crate) mod walk;

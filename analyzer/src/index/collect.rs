@@ -473,7 +473,6 @@ impl<'a> Collector<'a, '_> {
         self.items.statics.push(StaticDef {
             name: name.to_string(),
             loc,
-            ty: ty_text,
             is_cache,
         });
     }

@@ -118,8 +118,6 @@ pub struct TypeDef {
 pub struct StaticDef {
     pub name: String,
     pub loc: Location,
-    /// The type's text, for cache detection.
-    pub ty: String,
     /// A cache: a cell, lock or map type that is written after start-up.
     pub is_cache: bool,
 }
