@@ -89,8 +89,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         (Imp::Yes, helper)
                     } else {
                         (
-                            if st.dead { Imp::No } else { st.imp },
-                            st.origin.map(|o| {
+                            if st.dead { Imp::No } else { st.region.imp },
+                            st.region.origin.map(|o| {
                                 (
                                     self.origins[o as usize].loc.clone(),
                                     self.origins[o as usize].by.clone(),
@@ -121,10 +121,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if mode == Mode::Helper {
             if let Some((loc, by)) = helper {
                 let o = self.origin(loc, &by, false, None);
-                entry.imp = Imp::Yes;
-                entry.origin = Some(o);
-                entry.guarded = true;
-                entry.work = false;
+                entry.region.begin(o, true);
             }
         }
         let emit = self.emit;
@@ -188,8 +185,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             Callable::FnItem(_) => (Fact::default(), None),
         };
-        let reportable =
-            !s.dead && (s.imp != Imp::No || value.handle.is_some() || value.outcome.is_some());
+        let reportable = !s.dead
+            && (s.region.imp != Imp::No || value.handle.is_some() || value.outcome.is_some());
         match end_loc {
             Some(node) if reportable => {
                 let loc = match node {
@@ -257,9 +254,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         loc: Location,
         st: &mut State,
         kind: ResultKind,
-        restore: Option<Snap>,
+        restore: Option<Region>,
     ) -> Fact {
-        let before = st.snap();
+        let before = st.region;
         let key = loc.byte_start;
         // The current token counts as saved while a variable holding it is still open.
         let saved = restore.is_some()
@@ -278,13 +275,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         );
         self.register_call(key, kind, ev);
         match restore {
-            Some(s) => st.apply(s),
+            Some(s) => st.region = s,
             None => {
                 let o = self.origin(loc, name, true, None);
-                st.imp = Imp::Yes;
-                st.origin = Some(o);
-                st.guarded = st.vars.iter().any(|v| v.fact.guard);
-                st.work = false;
+                let guarded = st.vars.iter().any(|v| v.fact.guard);
+                st.region.begin(o, guarded);
             }
         }
         call_outcome(key, before, kind)
@@ -310,7 +305,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         );
         self.register_call(key, kind, ev);
         st.revert();
-        call_outcome(key, Snap::NONE, kind)
+        call_outcome(key, Region::REVERTED, kind)
     }
 
     /// How `WT_TRANSFER_IMPERSONATION` can be named at a pool call whose
@@ -383,8 +378,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     pub(super) fn set_work(&self, name: &str, st: &mut State) {
-        if st.imp != Imp::No && !catalog::NON_WORK.contains(&name) {
-            st.work = true;
+        if st.region.imp != Imp::No && !catalog::NON_WORK.contains(&name) {
+            st.region.work = true;
         }
     }
 
@@ -420,7 +415,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             if let Some(var) = st.var(&name).cloned() {
                 self.set_work(&name, st);
                 if let Some(pos) = self.params.iter().position(|p| *p == name) {
-                    if st.imp != Imp::No && !self.called_params.contains(&pos) {
+                    if st.region.imp != Imp::No && !self.called_params.contains(&pos) {
                         self.called_params.push(pos);
                     }
                 }
@@ -457,7 +452,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             "forget" if c.args.len() == 1 => {
                 if let Some(v) = first_var(&c.args[0]) {
                     if st.var(&v).is_some_and(|x| x.fact.guard) {
-                        st.guarded = false;
+                        st.region.guarded = false;
                         if let Some(slot) = st.var_mut(&v) {
                             slot.fact.guard = false;
                         }
@@ -647,7 +642,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     ) -> Fact {
         let id = ids[0];
         let sum = self.cx.sums[id].clone();
-        let began = st.origin.map(|o| {
+        let began = st.region.origin.map(|o| {
             (
                 self.origins[o as usize].loc.clone(),
                 self.origins[o as usize].by.clone(),
@@ -656,7 +651,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         for &callee in ids {
             self.call_sites.push(CallSite {
                 callee,
-                imp: if st.dead { Imp::No } else { st.imp },
+                imp: if st.dead { Imp::No } else { st.region.imp },
                 began: began.as_ref().map(|b| b.0.clone()),
                 began_by: began.as_ref().map(|b| b.1.clone()),
                 at: loc.clone(),
@@ -702,7 +697,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 v.ty = ret_ty;
                 v.guard = sum.returns_guard;
                 if sum.returns_guard {
-                    st.guarded = true;
+                    st.region.guarded = true;
                 }
                 v
             }
@@ -783,8 +778,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 };
             }
             Role::SaveToken => {
-                let snap = st.snap();
-                st.saved = true;
+                let snap = st.region;
+                st.region.saved = true;
                 if let Some(name) = arg(api.args.token).and_then(out_param) {
                     if let Some(v) = st.var_mut(&name) {
                         v.fact.saved = Some(snap);
@@ -936,7 +931,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         self.event(EventKind::PipeOpenWithoutSqos { api }, loc.clone(), st);
                     }
                 }
-                if st.imp != Imp::No {
+                if st.region.imp != Imp::No {
                     let h = HandleFact {
                         open: loc.clone(),
                         closed: false,

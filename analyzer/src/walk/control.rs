@@ -142,7 +142,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             let mut else_st = st.clone();
             if let Some((o, success)) = &pol {
                 if *success {
-                    else_st.apply(o.err);
+                    else_st.region = o.err;
                 }
             }
             self.expr(diverge, &mut else_st);
@@ -170,7 +170,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         }
                     }
                     if v.guard {
-                        st.guarded = true;
+                        st.region.guarded = true;
                     }
                     self.bind(name, v, st);
                 } else {
@@ -189,7 +189,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         };
                         f.outcome = None;
                         if f.guard {
-                            st.guarded = true;
+                            st.region.guarded = true;
                         }
                         self.bind(n, f, st);
                     }
@@ -228,9 +228,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let mut f = st.clone();
                 if let Some((o, success)) = pol {
                     if success {
-                        f.apply(o.err);
+                        f.region = o.err;
                     } else {
-                        t.apply(o.err);
+                        t.region = o.err;
                     }
                 }
                 // Bindings of the pattern live in the true branch.
@@ -255,9 +255,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let mut f = st.clone();
                 if let Some((o, success_if_true)) = &v.test {
                     if *success_if_true {
-                        f.apply(o.err);
+                        f.region = o.err;
                     } else {
-                        t.apply(o.err);
+                        t.region = o.err;
                     }
                 }
                 (t, f)
@@ -325,14 +325,16 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         });
         if let Some(i) = idx {
             // Leaving a region begun inside the loop or block without its revert.
-            let began_inside = st.imp != Imp::No
-                && st.origin.is_some_and(|o| {
+            let began_inside = st.region.imp != Imp::No
+                && st.region.origin.is_some_and(|o| {
                     let b = self.origins[o as usize].loc.byte_start;
                     let r = self.base.byte_range(self.frames[i].node.span());
                     r.contains(&b)
                 });
-            let leaks =
-                began_inside && !st.guarded && st.imp != Imp::No && self.is_local_origin(st);
+            let leaks = began_inside
+                && !st.region.guarded
+                && st.region.imp != Imp::No
+                && self.is_local_origin(st);
             if leaks {
                 self.exit(ExitKind::Break, loc, st, None);
             }

@@ -240,7 +240,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let loc = self.loc(t.question_token.span);
                 let mut err = st.clone();
                 if let Some(o) = &v.outcome {
-                    err.apply(o.err);
+                    err.region = o.err;
                 }
                 self.ret(None, ExitKind::Question, loc, &mut err);
                 let mut out = v;
@@ -337,7 +337,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if let Some(h) = &fact.handle {
                     if !h.closed
                         && !h.reported
-                        && st.imp == Imp::No
+                        && st.region.imp == Imp::No
                         && !st.dead
                         && self.closing == 0
                     {
@@ -404,7 +404,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 .facts
                 .lazy_identity_statics
                 .contains(s.name.as_str())
-                && st.imp != Imp::No
+                && st.region.imp != Imp::No
             {
                 let loc = self.loc(path.span());
                 self.cache_write(s, loc, st);
@@ -534,7 +534,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             });
             let mut s = st.clone();
             if let (Some(o), Some(false)) = (&outcome, pol) {
-                s.apply(o.err);
+                s.region = o.err;
             }
             self.depth += 1;
             let mut names = Vec::new();
@@ -615,7 +615,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 match root {
                     Some((r, _)) if self.cx.ix.statics.contains_key(r.as_str()) => {
                         if let Some(s) = self.cx.ix.statics.get(r.as_str()) {
-                            if s.is_cache && st.imp != Imp::No {
+                            if s.is_cache && st.region.imp != Imp::No {
                                 self.cache_write(s, loc.clone(), st);
                             }
                         }
@@ -627,7 +627,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                             .as_ref()
                             .and_then(|a| self.cx.ix.statics.get(a.as_str()))
                         {
-                            if s.is_cache && st.imp != Imp::No {
+                            if s.is_cache && st.region.imp != Imp::No {
                                 self.cache_write(s, loc.clone(), st);
                             }
                             self.store(&v, Escape::StoredInStatic, loc, st);

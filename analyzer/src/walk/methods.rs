@@ -136,7 +136,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 }
                 args.clear();
                 let mut out = Fact::default();
-                if st.imp != Imp::No {
+                if st.region.imp != Imp::No {
                     out.handle = Some(HandleFact {
                         open: loc,
                         closed: false,
@@ -148,7 +148,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             let full = recv_ty.clone().unwrap_or_default();
             let mut v = self.api_call(api, args, &full, loc, vals, callables, st, None);
-            if api.role == Role::HandleOpen && st.imp == Imp::No {
+            if api.role == Role::HandleOpen && st.region.imp == Imp::No {
                 v.handle = None;
             }
             return v;
@@ -196,7 +196,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         {
             if s.is_cache
                 && catalog::CACHE_WRITE_METHODS.contains(&name.as_str())
-                && st.imp != Imp::No
+                && st.region.imp != Imp::No
             {
                 self.cache_write(s, loc.clone(), st);
             }

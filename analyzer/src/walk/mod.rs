@@ -30,6 +30,9 @@ mod calls;
 mod control;
 mod exprs;
 mod methods;
+mod region;
+
+use region::Region;
 
 /// What a function does to its caller's impersonation state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -88,29 +91,10 @@ pub struct Cx<'i, 'a> {
     pub macros: &'a crate::macros::MacroArgs,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct Snap {
-    imp: Imp,
-    origin: Option<u32>,
-    guarded: bool,
-    work: bool,
-    saved: bool,
-}
-
-impl Snap {
-    const NONE: Snap = Snap {
-        imp: Imp::No,
-        origin: None,
-        guarded: false,
-        work: false,
-        saved: false,
-    };
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Outcome {
     calls: Vec<usize>,
-    err: Snap,
+    err: Region,
     kind: ResultKind,
 }
 
@@ -151,7 +135,7 @@ struct Fact {
     ty: Option<Vec<String>>,
     pipe: bool,
     null: bool,
-    saved: Option<Snap>,
+    saved: Option<Region>,
     /// Aliases a static (thread-local `with` closure parameter, lock guard).
     static_alias: Option<String>,
     sqos: bool,
@@ -172,13 +156,14 @@ struct Var {
     fact: Fact,
 }
 
+/// The walk's state at a program point: the thread's impersonation
+/// ([`Region`], the lattice: see `region`), whether the point is reachable,
+/// and what each local variable carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct State {
-    imp: Imp,
-    origin: Option<u32>,
-    guarded: bool,
-    work: bool,
-    saved: bool,
+    region: Region,
+    /// Unreachable: the bottom, below every region; the identity of
+    /// [`State::join`]. `region` means nothing then.
     dead: bool,
     vars: Vec<Var>,
 }
@@ -186,11 +171,7 @@ struct State {
 impl State {
     fn new() -> State {
         State {
-            imp: Imp::No,
-            origin: None,
-            guarded: false,
-            work: false,
-            saved: false,
+            region: Region::REVERTED,
             dead: false,
             vars: Vec::new(),
         }
@@ -203,24 +184,6 @@ impl State {
         }
     }
 
-    fn snap(&self) -> Snap {
-        Snap {
-            imp: self.imp,
-            origin: self.origin,
-            guarded: self.guarded,
-            work: self.work,
-            saved: self.saved,
-        }
-    }
-
-    fn apply(&mut self, s: Snap) {
-        self.imp = s.imp;
-        self.origin = s.origin;
-        self.guarded = s.guarded;
-        self.work = s.work;
-        self.saved = s.saved;
-    }
-
     fn var(&self, name: &str) -> Option<&Var> {
         self.vars.iter().rev().find(|v| v.name == name)
     }
@@ -230,13 +193,12 @@ impl State {
     }
 
     fn revert(&mut self) {
-        self.imp = Imp::No;
-        self.origin = None;
-        self.guarded = false;
-        self.work = false;
-        self.saved = false;
+        self.region = Region::REVERTED;
     }
 
+    /// The state where two paths meet: dead is the identity; otherwise the
+    /// regions join ([`Region::join`]) and so do the facts of the variables
+    /// both paths still hold.
     fn join(&self, other: &State) -> State {
         if self.dead {
             return other.clone();
@@ -244,7 +206,6 @@ impl State {
         if other.dead {
             return self.clone();
         }
-        let (ai, bi) = (self.imp != Imp::No, other.imp != Imp::No);
         let vars = self
             .vars
             .iter()
@@ -262,16 +223,7 @@ impl State {
             })
             .collect();
         State {
-            imp: self.imp.join(other.imp),
-            origin: if ai { self.origin } else { other.origin },
-            guarded: match (ai, bi) {
-                (true, true) => self.guarded && other.guarded,
-                (true, false) => self.guarded,
-                (false, true) => other.guarded,
-                _ => false,
-            },
-            work: self.work || other.work,
-            saved: self.saved && other.saved,
+            region: self.region.join(other.region),
             dead: false,
             vars,
         }
@@ -453,7 +405,7 @@ pub const MAX_EXPR_DEPTH: u32 = 1500;
 /// The value of a begin or end call at `key` whose result reads as `kind`:
 /// an outcome to check when the result can say it failed (`err`: the state
 /// if it did).
-fn call_outcome(key: usize, err: Snap, kind: ResultKind) -> Fact {
+fn call_outcome(key: usize, err: Region, kind: ResultKind) -> Fact {
     let checkable = matches!(
         kind,
         ResultKind::Bool | ResultKind::Status | ResultKind::Result
@@ -828,17 +780,18 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     fn is_local_origin(&self, st: &State) -> bool {
         let base = self.ctxs.last().map(|c| c.origin_base).unwrap_or(0);
-        st.origin
+        st.region
+            .origin
             .is_some_and(|o| (o as usize) >= base && self.origins[o as usize].local)
     }
 
     fn info(&self, st: &State) -> StateInfo {
-        let o = st.origin.map(|o| &self.origins[o as usize]);
+        let o = st.region.origin.map(|o| &self.origins[o as usize]);
         StateInfo {
-            imp: st.imp,
+            imp: st.region.imp,
             began: o.map(|o| o.loc.clone()),
             began_by: o.map(|o| o.by.clone()),
-            guarded: st.guarded,
+            guarded: st.region.guarded,
             local: self.is_local_origin(st),
             via: o.and_then(|o| o.via.clone()),
         }
@@ -936,9 +889,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 .clone()
                 .unwrap_or_else(|| "declared `imperlint: impersonated`".to_string());
             let o = self.origin(loc, &by, false, entry.via.clone());
-            st.imp = entry.imp;
-            st.origin = Some(o);
-            st.guarded = true;
+            st.region.imp = entry.imp;
+            st.region.origin = Some(o);
+            st.region.guarded = true;
         }
         // Parameters: types from annotations.
         for input in &syntax.sig.inputs {
@@ -978,6 +931,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
         }
         let exit_local = exit_state
+            .region
             .origin
             .is_some_and(|o| self.origins[o as usize].local);
         WalkResult {
@@ -986,10 +940,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             exit_imp: if exit_state.dead {
                 Imp::No
             } else {
-                exit_state.imp
+                exit_state.region.imp
             },
             exit_local,
-            exit_work: exit_state.work,
+            exit_work: exit_state.region.work,
             ret_kind: ret,
             called_params: self.called_params,
             began_any: self.began_any,
@@ -1033,7 +987,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         // Locations are worked out only when something may be reported
         // (a span covering a large statement is costly to compute).
         let reportable = !st.dead
-            && (st.imp != Imp::No
+            && (st.region.imp != Imp::No
                 || tail
                     .as_ref()
                     .is_some_and(|v| v.handle.is_some() || v.outcome.is_some()));
@@ -1064,21 +1018,21 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     /// Emits an exit event while impersonating.
     fn exit(&mut self, kind: ExitKind, loc: Location, st: &State, value: Option<&Fact>) {
-        if st.dead || st.imp == Imp::No || !self.ctxs.last().is_none_or(|c| c.report_exits) {
+        if st.dead || st.region.imp == Imp::No || !self.ctxs.last().is_none_or(|c| c.report_exits) {
             return;
         }
         let is_async = self.ctxs.last().is_some_and(|c| c.is_async);
         let in_closure = self.ctxs.len() > 1;
         let returns_guard =
             value.is_some_and(|v| v.guard) || (!in_closure && self.returns_guard_type);
-        let begin_wrapper = !st.work || returns_guard;
+        let begin_wrapper = !st.region.work || returns_guard;
         // A guard constructor whose failure path still reaches here returns a guard anyway.
         if value.is_some_and(|v| v.guard)
-            && st.imp == Imp::Maybe
+            && st.region.imp == Imp::Maybe
             && kind != ExitKind::Question
             && self.is_local_origin(st)
         {
-            if let Some(o) = st.origin {
+            if let Some(o) = st.region.origin {
                 let at = self.origins[o as usize].loc.clone();
                 let guard = self.cx.ix.fns[self.fid]
                     .self_ty
@@ -1112,7 +1066,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
         }
         if let Some(h) = &v.handle {
-            if !h.closed && (st.imp == Imp::No || st.guarded || self.is_local_origin(st)) {
+            if !h.closed
+                && (st.region.imp == Imp::No || st.region.guarded || self.is_local_origin(st))
+            {
                 let name = v.var.clone().unwrap_or_else(|| "the handle".to_string());
                 self.event(
                     EventKind::HandleEscape {
