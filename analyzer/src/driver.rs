@@ -226,7 +226,7 @@ fn release_spans() {
 
 /// The first pass over a crate, in parallel over its files: each file is
 /// read (unless the prefilter read it), parsed, indexed into owned facts
-/// (`index::collect_file`) and its syntax tree dropped on the thread that
+/// (`index::collect::collect_file`) and its syntax tree dropped on the thread that
 /// parsed it (syn's trees are not `Send`), so a crate's trees are never
 /// all in memory. Follows `mod x;` (with `#[path]`) and item-level
 /// `include!` to files outside the discovered set, round by round. Sorted

@@ -9,7 +9,8 @@
 //! `break`/`continue`/`return`/`?` carry their state to where they go.
 //!
 //! This module holds the state, the facts values carry and the walker's
-//! entry points; its parts walk statements and control flow (`control`),
+//! entry points; the lattice of the thread's impersonation, with its order
+//! and join, is `region`; its parts walk statements and control flow (`control`),
 //! expressions (`exprs`), calls of paths (`calls`), and method calls and
 //! macros (`methods`).
 
