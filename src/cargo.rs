@@ -7,10 +7,11 @@
 //! forwards `cargo check`'s own messages, since rust-analyzer's
 //! `check.overrideCommand` replaces `cargo check`.
 
-use crate::cli::{self, CommonArgs, RenderCx};
+use crate::args::{CommonArgs, FormatArg};
+use crate::cli::{self, RenderCx};
 use cargo_metadata::{Metadata, MetadataCommand, Package};
 use clap::{Args, Parser};
-use imperlint_analyzer::emit::PackageTarget;
+use imperlint_analyzer::emit::{Format, PackageTarget};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -153,11 +154,11 @@ pub fn main() -> ExitCode {
         }
     };
     if let Some(fmt) = &args.message_format {
-        args.common.format = if fmt.starts_with("json") {
-            "cargo-json".to_string()
+        args.common.format = FormatArg(if fmt.starts_with("json") {
+            Format::CargoJson
         } else {
-            "human".to_string()
-        };
+            Format::Human
+        });
     }
     let mut cmd = MetadataCommand::new();
     cmd.no_deps();
@@ -198,7 +199,7 @@ pub fn main() -> ExitCode {
             Some(fmt) => {
                 c.arg(format!("--message-format={fmt}"));
             }
-            None if args.common.format == "cargo-json" => {
+            None if args.common.format.0 == Format::CargoJson => {
                 c.arg("--message-format=json");
             }
             None => {}

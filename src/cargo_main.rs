@@ -1,20 +1,13 @@
 //! `cargo imperlint`: runs imperlint over the packages of a cargo workspace.
-//! Invoked by cargo as `cargo-imperlint imperlint ARGS…`.
-
-mod cargo;
-#[allow(dead_code)] // shared with `imperlint`; not every command is used here
-mod cli;
-mod fix;
+//! Invoked by cargo as `cargo-imperlint imperlint ARGS…`. Everything but the
+//! allocator is in the library (`src/lib.rs`).
 
 use std::process::ExitCode;
 
-/// A crate's syntax trees are allocated and freed in many small pieces;
-/// mimalloc runs the largest crates a third faster than the system
-/// allocator (README, Performance).
+/// See `src/main.rs`.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    cli::tune_allocator();
-    cargo::main()
+    imperlint_cli::cargo_imperlint_main()
 }

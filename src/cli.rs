@@ -4,11 +4,12 @@
 //! is reported at `deny`, 1 when something is, 2 for a usage or
 //! configuration error or when nothing could be analysed.
 
-use clap::{Args, Parser, Subcommand};
+use crate::args::{CheckArgs, Cli, ColorChoice, Command, CommonArgs};
+use clap::Parser;
 use imperlint_analyzer::config::{self, Config};
 use imperlint_analyzer::diag::{Level, LintInfo};
 use imperlint_analyzer::driver::{self, Options};
-use imperlint_analyzer::emit::{self, EmitContext, Format};
+use imperlint_analyzer::emit::{self, EmitContext};
 use imperlint_analyzer::lint::Lint;
 use imperlint_lints::registry;
 use std::io::{IsTerminal, Write};
@@ -17,85 +18,6 @@ use std::process::ExitCode;
 
 /// Exit code: a usage, configuration or input error, or nothing analysed.
 pub const EXIT_ERROR: u8 = 2;
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "imperlint",
-    version,
-    about = "Finds privilege bugs in Rust code that impersonates Windows identities"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Check files and folders (default: the current folder).
-    Check(Box<CheckArgs>),
-    /// List every lint with its default level and summary.
-    Lints,
-    /// Print a lint's documentation.
-    Explain {
-        /// The lint's name, e.g. `missing_revert`.
-        lint: String,
-    },
-}
-
-/// Options shared by `imperlint check` and `cargo imperlint`.
-#[derive(Args, Debug, Default, Clone)]
-pub struct CommonArgs {
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = ["human", "json", "sarif", "github", "cargo-json"])]
-    pub format: String,
-    /// Write the output to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Set a lint (or `warnings`) to `warn`.
-    #[arg(short = 'W', long = "warn", value_name = "LINT")]
-    pub warn: Vec<String>,
-    /// Set a lint to `allow` (not reported).
-    #[arg(short = 'A', long = "allow", value_name = "LINT")]
-    pub allow: Vec<String>,
-    /// Set a lint (or `warnings`: every warning) to `deny`.
-    #[arg(short = 'D', long = "deny", value_name = "LINT")]
-    pub deny: Vec<String>,
-    /// Read configuration from FILE instead of `imperlint.toml` / Cargo metadata.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Hide findings recorded in this baseline file; report only new ones.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Record the current findings in FILE (a baseline for `--baseline`).
-    #[arg(long, value_name = "FILE")]
-    pub write_baseline: Option<PathBuf>,
-    /// Number of worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
-    /// Parse and analyse every crate, even those that name no impersonation
-    /// API (by default such crates are only read and tokenized).
-    #[arg(long)]
-    pub no_prefilter: bool,
-    /// Walk every function of the crates it analyses, not only those that
-    /// can lead to a finding. Slower, same results: for checking that.
-    #[arg(long)]
-    pub walk_all: bool,
-    /// Color in human output: auto, always or never.
-    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
-    pub color: String,
-    /// Apply the mechanical, safe fixes findings carry, then report what remains.
-    #[arg(long)]
-    pub fix: bool,
-}
-
-#[derive(Args, Debug, Default, Clone)]
-pub struct CheckArgs {
-    /// Files or folders to check.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    #[command(flatten)]
-    pub common: CommonArgs,
-}
 
 /// Every lint, in registry order.
 pub fn lints() -> Vec<&'static Lint> {
@@ -222,7 +144,6 @@ pub struct RenderCx<'a> {
 
 /// Runs the analysis over whole packages (their folders), keeping only the
 /// crates whose manifest is one of `manifests`.
-#[allow(dead_code)]
 pub fn run_check_units(
     paths: Vec<PathBuf>,
     manifests: &[PathBuf],
@@ -238,7 +159,6 @@ pub fn run_check_units(
 }
 
 /// Runs the analysis and writes the output; returns the exit code.
-#[allow(dead_code)]
 pub fn run_check(paths: Vec<PathBuf>, args: &CommonArgs, cfg: Config, rcx: &RenderCx) -> ExitCode {
     run(paths, None, args, cfg, rcx)
 }
@@ -250,10 +170,7 @@ fn run(
     cfg: Config,
     rcx: &RenderCx,
 ) -> ExitCode {
-    let format: Format = match args.format.parse() {
-        Ok(f) => f,
-        Err(e) => return fail(e),
-    };
+    let format = args.format.0;
     if args.jobs == Some(0) {
         return fail("`--jobs` must be at least 1");
     }
@@ -323,10 +240,10 @@ fn run(
     let sources = outcome.sources;
     let lookup = |f: &str| sources.get(f).cloned();
     let rules = infos();
-    let color = match args.color.as_str() {
-        "always" => true,
-        "never" => false,
-        _ => {
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
             args.output.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none()
@@ -371,6 +288,23 @@ fn run(
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `imperlint ARGS…`: parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    let parsed = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match parsed.command {
+        Command::Check(args) => check(args),
+        Command::Lints => print_lints(),
+        Command::Explain { lint } => explain(&lint),
     }
 }
 
@@ -422,26 +356,4 @@ pub fn check(args: Box<CheckArgs>) -> ExitCode {
             package_of: &none,
         },
     )
-}
-
-/// Sets up the binaries' allocator (mimalloc) before any work. A run frees
-/// every file's syntax tree and parses the next one at once; by default
-/// mimalloc returns freed memory to the system after 10 ms and commits its
-/// arenas lazily, and the kernel then zeroes the same pages again and again
-/// (`clear_page_erms` was a fifth of the `windows` crate's profile). Freed
-/// memory is kept for reuse and arenas are committed when reserved; the
-/// peak is unchanged (README, Performance). The process is short-lived.
-/// mimalloc is also built without transparent huge pages (the `no_thp`
-/// feature in Cargo.toml): a huge-page fault zeroes 2 MB at once, and on
-/// the benchmark machine those faults cost more kernel time than the
-/// whole parse floor's.
-pub fn tune_allocator() {
-    // Option indices of mimalloc.h (the same in v2 and v3).
-    const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: sets process-wide options; mimalloc allows it at any time.
-    unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 1);
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
-    }
 }

@@ -1,0 +1,122 @@
+//! The command lines of `imperlint` and `cargo imperlint` (clap derive):
+//! subcommands and the options both share ([`CommonArgs`]). Choices are
+//! `ValueEnum`s, so `--help` lists them and clap rejects anything else. It
+//! owns parsing only; what a run does with the options is [`crate::cli`].
+
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use imperlint_analyzer::emit::Format;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "imperlint",
+    version,
+    about = "Finds privilege bugs in Rust code that impersonates Windows identities"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check files and folders (default: the current folder).
+    Check(Box<CheckArgs>),
+    /// List every lint with its default level and summary.
+    Lints,
+    /// Print a lint's documentation.
+    Explain {
+        /// The lint's name, e.g. `missing_revert`.
+        lint: String,
+    },
+}
+
+/// An output format: the analyzer's [`Format`], named as the command line
+/// names it ([`Format::name`], the one list of names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormatArg(pub Format);
+
+impl Default for FormatArg {
+    fn default() -> Self {
+        FormatArg(Format::Human)
+    }
+}
+
+impl ValueEnum for FormatArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: LazyLock<Vec<FormatArg>> =
+            LazyLock::new(|| Format::ALL.into_iter().map(FormatArg).collect());
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.name()))
+    }
+}
+
+/// When human output is colored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options shared by `imperlint check` and `cargo imperlint`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "human")]
+    pub format: FormatArg,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Set a lint (or `warnings`) to `warn`.
+    #[arg(short = 'W', long = "warn", value_name = "LINT")]
+    pub warn: Vec<String>,
+    /// Set a lint to `allow` (not reported).
+    #[arg(short = 'A', long = "allow", value_name = "LINT")]
+    pub allow: Vec<String>,
+    /// Set a lint (or `warnings`: every warning) to `deny`.
+    #[arg(short = 'D', long = "deny", value_name = "LINT")]
+    pub deny: Vec<String>,
+    /// Read configuration from FILE instead of `imperlint.toml` / Cargo metadata.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Hide findings recorded in this baseline file; report only new ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (a baseline for `--baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Number of worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Parse and analyse every crate, even those that name no impersonation
+    /// API (by default such crates are only read and tokenized).
+    #[arg(long)]
+    pub no_prefilter: bool,
+    /// Walk every function of the crates it analyses, not only those that
+    /// can lead to a finding. Slower, same results: for checking that.
+    #[arg(long)]
+    pub walk_all: bool,
+    /// Color in human output.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+    /// Apply the mechanical, safe fixes findings carry, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct CheckArgs {
+    /// Files or folders to check.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
