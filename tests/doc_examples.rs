@@ -49,7 +49,7 @@ fn describe(diags: &[Diagnostic]) -> String {
 
 #[test]
 fn every_example_fires_once_and_every_fix_is_silent() {
-    assert_eq!(LINTS.len(), 17);
+    assert!(!LINTS.is_empty(), "no lint registered");
     let mut failures = String::new();
     for lint in LINTS {
         let info = lint.info;

@@ -66,6 +66,23 @@ pub enum Role {
 }
 
 impl Role {
+    /// The answer depends on the identity the thread runs as: a static
+    /// initialised by a call of one (directly or through local functions)
+    /// is an identity-blind cache when filled while impersonating.
+    pub fn is_identity_sensitive(self) -> bool {
+        matches!(
+            self,
+            Role::ProfileLookup
+                | Role::ProfileWithToken
+                | Role::EnvRead
+                | Role::PerUserRegistryRoot
+                | Role::HandleOpen
+                | Role::PipeClientOpen
+                | Role::IdentityQuery
+                | Role::SaveToken
+        )
+    }
+
     /// Begins, ends, sets or saves the thread's token: a function that calls
     /// one may change whether its caller impersonates.
     pub fn is_lifecycle(self) -> bool {

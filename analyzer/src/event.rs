@@ -4,7 +4,7 @@
 //! module owns the vocabulary shared by the analyzer and the lints; it does
 //! not decide what is a finding.
 
-use crate::catalog::Api;
+use crate::catalog::{Api, Role};
 use crate::diag::Location;
 
 /// The impersonation state at a program point (a three-point lattice).
@@ -172,8 +172,6 @@ pub enum EventKind {
         check: Check,
         in_drop: bool,
     },
-    /// A guard constructor that returns a guard even when impersonation failed.
-    FailOpenGuard { guard: String },
     /// Control leaves the function (or closure body). Emitted only while
     /// impersonating. `is_main`: the program's `main`, where the process
     /// ends. `is_async`: an `async fn` or async block. `begin_wrapper`: the
@@ -187,10 +185,24 @@ pub enum EventKind {
     },
     /// An `.await` expression.
     Await,
-    /// A call of a catalog API whose role matters to some lint.
+    /// A call of a catalog API (of any role the walk does not turn into
+    /// another event); lints pick the roles they care about.
     Call { api: &'static Api, facts: CallFacts },
     /// A use of a catalog constant or static (`HKEY_CURRENT_USER`, `CURRENT_USER`).
     PathUse { api: &'static Api },
+    /// A fact of the model that one lint reads: see [`LintFact`].
+    Fact(LintFact),
+}
+
+/// The facts table: what the analyzer works out for a single lint, one
+/// variant each (the registry's tests check that exactly one lint reads
+/// each). A new lint that needs something the model does not yet say adds
+/// its fact here, the walk code that raises it, and its [`Trigger`] in
+/// [`EventKind::trigger`] (the compiler asks for it).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LintFact {
+    /// A guard constructor that returns a guard even when impersonation failed.
+    FailOpenGuard { guard: String },
     /// A handle opened while impersonating is used after the revert.
     HandleUseAfterRevert { open: Location, name: String },
     /// A handle opened while impersonating escapes the region.
@@ -223,6 +235,90 @@ pub enum EventKind {
     /// A named pipe is opened as a client without SQOS flags, so the server
     /// may impersonate the caller at the default (impersonation) level.
     PipeOpenWithoutSqos { api: &'static Api },
+}
+
+impl From<LintFact> for EventKind {
+    fn from(fact: LintFact) -> EventKind {
+        EventKind::Fact(fact)
+    }
+}
+
+/// What a crate's text must hold for an event to be raised: what the
+/// prefilter (`prefilter.rs`) searches for. Most events are raised, or
+/// matter, only while the thread impersonates, which needs a begin named
+/// somewhere; the others name their own trigger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// Raised anywhere, but a lint may report it only while the thread
+    /// impersonates, which needs a catalog API with a
+    /// [`Trigger::BEGIN_ROLES`] role, a configured begin or entry point, or
+    /// the `// imperlint: impersonated` marker (functions summarised as
+    /// beginning reach one of these in the same crate).
+    Impersonating,
+    /// Raised only about something done while impersonating (a handle
+    /// opened in a region), maybe after the revert: the same names as
+    /// [`Trigger::Impersonating`].
+    ImpersonatedEarlier,
+    /// The name of a catalog API with one of these roles (or a configured
+    /// begin, end or guard, or a function summarised as beginning or
+    /// ending, which reaches one of them).
+    Api(&'static [Role]),
+    /// One of `catalog::DELEGATION_LEVELS`.
+    DelegationLevel,
+    /// A named pipe path (`catalog::PIPE_PREFIX`) in a string literal.
+    PipePath,
+}
+
+impl Trigger {
+    /// The roles whose calls start impersonating state.
+    pub const BEGIN_ROLES: &'static [Role] = &[Role::Begin, Role::SetToken];
+    /// The roles whose calls end it (a `Ps*` begin with a null token ends too).
+    pub const END_ROLES: &'static [Role] = &[Role::End, Role::SetToken, Role::Begin];
+    /// The roles whose calls give a token handle that can be hoarded.
+    pub const TOKEN_ROLES: &'static [Role] =
+        &[Role::SaveToken, Role::TokenSource, Role::TokenDuplicate];
+
+    /// Every trigger [`EventKind::trigger`] returns: the prefilter's patterns
+    /// are the names of these.
+    pub const ALL: &'static [Trigger] = &[
+        Trigger::Impersonating,
+        Trigger::ImpersonatedEarlier,
+        Trigger::Api(Trigger::BEGIN_ROLES),
+        Trigger::Api(Trigger::END_ROLES),
+        Trigger::Api(Trigger::TOKEN_ROLES),
+        Trigger::DelegationLevel,
+        Trigger::PipePath,
+    ];
+}
+
+impl EventKind {
+    /// What the crate's text must hold for this event to be raised (see
+    /// [`Trigger`]). A lint may report an event outside an impersonated
+    /// region only when this is not [`Trigger::Impersonating`] (the
+    /// registry's tests check it).
+    pub fn trigger(&self) -> Trigger {
+        match self {
+            EventKind::Begin { .. } | EventKind::Fact(LintFact::FailOpenGuard { .. }) => {
+                Trigger::Api(Trigger::BEGIN_ROLES)
+            }
+            EventKind::End { .. } | EventKind::Fact(LintFact::SendGuard { .. }) => {
+                Trigger::Api(Trigger::END_ROLES)
+            }
+            EventKind::Fact(LintFact::TokenStore { .. }) => Trigger::Api(Trigger::TOKEN_ROLES),
+            EventKind::Fact(LintFact::DelegationRequested { .. }) => Trigger::DelegationLevel,
+            EventKind::Fact(LintFact::PipeOpenWithoutSqos { .. }) => Trigger::PipePath,
+            EventKind::Fact(
+                LintFact::HandleUseAfterRevert { .. } | LintFact::HandleEscape { .. },
+            ) => Trigger::ImpersonatedEarlier,
+            EventKind::Exit { .. }
+            | EventKind::Await
+            | EventKind::Call { .. }
+            | EventKind::PathUse { .. }
+            | EventKind::Fact(LintFact::CacheWrite { .. } | LintFact::ComWithoutCloaking { .. }) => {
+                Trigger::Impersonating
+            }
+        }
+    }
 }
 
 /// One event, with the state in force and where it happened.

@@ -14,7 +14,7 @@
 
 use crate::catalog::{self, Role};
 use crate::diag::Location;
-use crate::event::{Event, EventKind};
+use crate::event::{Event, LintFact};
 use crate::index::resolve::Target;
 use crate::index::syntax::mentions_flag;
 use crate::index::text::SpanBase;
@@ -114,20 +114,8 @@ fn expr_has_identity_api(ix: &CrateIndex<'_>, fi: usize, e: &syn::Expr, depth: u
     impl<'ast> Visit<'ast> for V<'_, '_> {
         fn visit_path(&mut self, p: &'ast syn::Path) {
             match self.ix.resolve_path(self.fi, p) {
-                Target::Api(api) => {
-                    if matches!(
-                        api.role,
-                        Role::ProfileLookup
-                            | Role::ProfileWithToken
-                            | Role::EnvRead
-                            | Role::PerUserRegistryRoot
-                            | Role::HandleOpen
-                            | Role::PipeClientOpen
-                            | Role::IdentityQuery
-                            | Role::SaveToken
-                    ) {
-                        self.found = true;
-                    }
+                Target::Api(api) if api.role.is_identity_sensitive() => {
+                    self.found = true;
                 }
                 Target::Local(ids) if self.depth > 0 => {
                     for id in ids {
@@ -238,7 +226,7 @@ pub fn send_guards(ix: &CrateIndex<'_>, guards: &HashSet<String>) -> Vec<Event> 
             continue;
         }
         events.push(Event {
-            kind: EventKind::SendGuard { guard: g.clone() },
+            kind: LintFact::SendGuard { guard: g.clone() }.into(),
             location: t.loc.clone(),
             state: Default::default(),
             function: g.clone(),

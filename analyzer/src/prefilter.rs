@@ -9,48 +9,38 @@
 //!
 //! # Why the patterns are enough
 //!
-//! Every finding is raised on an event of the walk (`event::EventKind`).
-//! Either the lint requires the thread to be impersonating at the event, or
-//! the event itself names a catalog item:
+//! Every finding is raised on an event of the walk, and each event kind
+//! says what a crate's text must hold for it to be raised
+//! (`event::EventKind::trigger`, one match the compiler keeps complete).
+//! The patterns are the names of every trigger in `event::Trigger::ALL`:
 //!
-//! - Impersonating state starts only at a begin: a catalog `Begin` or
-//!   `SetToken` call (`walk::Walker::begin`), a configured `begin` wrapper,
-//!   a function summarised as beginning or as running its closure
-//!   impersonated (its body reaches one of the former in this crate), a
-//!   `// imperlint: impersonated` marker, or a configured entry point. So
-//!   `com_call_without_cloaking`, `create_process_while_impersonating`,
-//!   `handle_outlives_impersonation` (handles are tracked only when opened
-//!   while impersonating), `hkcu_while_impersonating`,
-//!   `identity_blind_cache`, `impersonation_across_await`,
-//!   `missing_revert`, `nested_impersonation`, `pool_work_without_transfer`,
-//!   `process_profile_while_impersonating`,
-//!   `thread_spawn_while_impersonating` and
-//!   `window_message_while_impersonating` need a `Begin`/`SetToken` name,
-//!   `imperlint`, or a configured begin/entry-point name.
-//! - `unchecked_impersonation` reports `Begin` events and fail-open guard
-//!   constructors (which begin): the same names.
-//! - `unchecked_revert` reports `End` events: a catalog `End` or `SetToken`
-//!   call (a `Ps*` begin with a null token also ends, a `Begin` name), a
-//!   configured `end`, or a function summarised as ending (its body reaches
-//!   one of these).
-//! - `send_impersonation_guard` reports guard types: a `Drop` that ends
-//!   impersonation (an `End` name, as above) or a configured guard type.
-//! - `token_hoarding` reports token handles from `SaveToken`,
-//!   `TokenSource` and `TokenDuplicate` calls.
-//! - `excessive_impersonation_level` reports a `catalog::DELEGATION_LEVELS`
-//!   constant, or a pipe client opened on a path whose string value holds
-//!   `catalog::PIPE_PREFIX`: the word `pipe` (any case) is in the source of
-//!   every such literal, right after what writes the backslash before it:
-//!   `\pipe` (raw, or the end of an escaped `\\`), `x5cpipe` (`\x5c`),
-//!   `5c}pipe` (`\u{5c}`), or `"pipe` (a literal or `concat!` piece that
-//!   starts with it). Not covered: the word's own letters written as escapes
-//!   (`\x70ipe`), or a string continued onto a new line (`\` at the end of
-//!   a line) just before it.
-//! - `unused_suppression`, `invalid_suppression` and the marker need the
-//!   word `imperlint` in a comment.
+//! - an event that matters only while impersonating, or that is about
+//!   something done while impersonating: impersonating state starts only
+//!   at a catalog API of a `Trigger::BEGIN_ROLES` role, a configured
+//!   `begin` wrapper or entry point, a function summarised as beginning or
+//!   as running its closure impersonated (its body reaches one of the
+//!   former in this crate), or a `// imperlint: impersonated` marker;
+//! - an event that names its own catalog API (a begin, an end, a `Drop`
+//!   that ends, a token kept): the names of those roles, and the
+//!   configured `begin`, `end` and `guards`;
+//! - `catalog::DELEGATION_LEVELS`, and a pipe client opened on a path
+//!   whose string value holds `catalog::PIPE_PREFIX`: the word `pipe` (any
+//!   case) is in the source of every such literal, right after what writes
+//!   the backslash before it: `\pipe` (raw, or the end of an escaped `\\`),
+//!   `x5cpipe` (`\x5c`), `5c}pipe` (`\u{5c}`), or `"pipe` (a literal or
+//!   `concat!` piece that starts with it). Not covered: the word's own
+//!   letters written as escapes (`\x70ipe`), or a string continued onto a
+//!   new line (`\` at the end of a line) just before it;
+//! - suppressions (`unused_suppression`, `invalid_suppression`) and the
+//!   marker need the word `imperlint` in a comment;
 //! - `parse_error` and `io_error` are still reported (above); only errors
 //!   that a tokenizer cannot see (valid tokens in an invalid order) are not,
 //!   in crates with no hit.
+//!
+//! The lints' side of the argument is a test of the registry: a lint
+//! reports an event outside an impersonated region only when the event's
+//! trigger is not `Trigger::Impersonating`. No lint is named here: a new
+//! lint on existing events changes nothing in this file.
 //!
 //! Names are matched anywhere in the bytes (comments, strings, longer
 //! identifiers), which only makes more crates hit. Renames keep the original
@@ -62,35 +52,37 @@
 
 use crate::catalog::{self, Role};
 use crate::config::Config;
+use crate::event::Trigger;
 use aho_corasick::AhoCorasick;
 
 /// The word in suppressions and markers (`// imperlint: allow(..)`,
 /// `// imperlint: impersonated`).
 pub const COMMENT_WORD: &str = "imperlint";
 
-/// Catalog roles whose names can start a finding without impersonating
-/// state, or start the state itself (see the module documentation).
-const TRIGGER_ROLES: &[Role] = &[
-    Role::Begin,
-    Role::End,
-    Role::SetToken,
-    Role::SaveToken,
-    Role::TokenSource,
-    Role::TokenDuplicate,
-];
-
 /// The patterns for a run with `config`: catalog names, the delegation
 /// constants, the pipe word, the comment word, and the last segment of every
 /// configured begin, end, guard and entry point. Sorted, without duplicates.
 pub fn patterns(config: &Config) -> Vec<String> {
-    let mut out: Vec<String> = catalog::APIS
-        .iter()
-        .filter(|a| TRIGGER_ROLES.contains(&a.role))
-        .map(|a| a.name.to_string())
-        .collect();
-    out.extend(catalog::DELEGATION_LEVELS.iter().map(|s| s.to_string()));
-    out.extend(pipe_patterns());
-    out.push(COMMENT_WORD.to_string());
+    let mut roles: Vec<Role> = Vec::new();
+    let mut out: Vec<String> = vec![COMMENT_WORD.to_string()];
+    for trigger in Trigger::ALL {
+        match trigger {
+            Trigger::Impersonating | Trigger::ImpersonatedEarlier => {
+                roles.extend(Trigger::BEGIN_ROLES)
+            }
+            Trigger::Api(r) => roles.extend(r.iter()),
+            Trigger::DelegationLevel => {
+                out.extend(catalog::DELEGATION_LEVELS.iter().map(|s| s.to_string()))
+            }
+            Trigger::PipePath => out.extend(pipe_patterns()),
+        }
+    }
+    out.extend(
+        catalog::APIS
+            .iter()
+            .filter(|a| roles.contains(&a.role))
+            .map(|a| a.name.to_string()),
+    );
     for configured in config
         .begin
         .iter()

@@ -1,6 +1,6 @@
 //! `com_call_without_cloaking`: COM activation or calls while impersonating in a crate that never enables cloaking.
 
-use imperlint_analyzer::event::{Event, EventKind};
+use imperlint_analyzer::event::{Event, EventKind, LintFact};
 use imperlint_analyzer::lint::Finding;
 
 use crate::{Lint, Sink};
@@ -134,7 +134,7 @@ pub static LINT: Lint = Lint {
 };
 
 fn check(event: &Event, sink: &mut Sink) {
-    let EventKind::ComWithoutCloaking { call, setup } = &event.kind else {
+    let EventKind::Fact(LintFact::ComWithoutCloaking { call, setup }) = &event.kind else {
         return;
     };
     if !event.state.is_impersonating() {
@@ -158,10 +158,10 @@ fn check(event: &Event, sink: &mut Sink) {
 mod tests {
     use super::LINT;
     use crate::test_support::{event, impersonating, loc, reverted, run};
-    use imperlint_analyzer::event::EventKind;
+    use imperlint_analyzer::event::LintFact;
 
-    fn com(setup: bool) -> EventKind {
-        EventKind::ComWithoutCloaking {
+    fn com(setup: bool) -> LintFact {
+        LintFact::ComWithoutCloaking {
             call: "CoCreateInstance".to_string(),
             setup: setup.then(|| loc(30)),
         }

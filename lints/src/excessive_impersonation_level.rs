@@ -1,7 +1,7 @@
 //! `excessive_impersonation_level`: delegation requested, or a named pipe opened as a client without limiting how far the server may impersonate.
 
 use imperlint_analyzer::catalog::Family;
-use imperlint_analyzer::event::{Event, EventKind};
+use imperlint_analyzer::event::{Event, EventKind, LintFact};
 use imperlint_analyzer::lint::Finding;
 
 use crate::{Lint, Sink};
@@ -98,12 +98,12 @@ pub static LINT: Lint = Lint {
 
 fn check(event: &Event, sink: &mut Sink) {
     let finding = match &event.kind {
-        EventKind::DelegationRequested { constant } => Finding::new(
+        EventKind::Fact(LintFact::DelegationRequested { constant }) => Finding::new(
             format!("`{constant}` requests the delegation impersonation level"),
             "the holder can use this identity against other machines on the network",
             "request the lowest level that works: `SecurityIdentification` to be identified, `SecurityImpersonation` to be acted for locally",
         ),
-        EventKind::PipeOpenWithoutSqos { api } => {
+        EventKind::Fact(LintFact::PipeOpenWithoutSqos { api }) => {
             let help = match api.family {
                 Family::Win32 => {
                     "add `SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION` to the flags and attributes argument (`SECURITY_IMPERSONATION` if the server must act for this process)"
@@ -128,7 +128,7 @@ mod tests {
     use super::LINT;
     use crate::test_support::{api, event, reverted, run};
     use imperlint_analyzer::catalog::{Api, Args, Family, ResultKind, Role};
-    use imperlint_analyzer::event::EventKind;
+    use imperlint_analyzer::event::{EventKind, LintFact};
 
     static STD_OPEN: Api = Api {
         name: "open",
@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn reports_delegation() {
-        let kind = EventKind::DelegationRequested {
+        let kind = LintFact::DelegationRequested {
             constant: "SecurityDelegation".to_string(),
         };
         let diags = run(&LINT, &event(kind, reverted()));
@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn suggests_the_flag_each_api_takes() {
-        let win32 = EventKind::PipeOpenWithoutSqos {
+        let win32 = LintFact::PipeOpenWithoutSqos {
             api: api("CreateFileW", Role::PipeClientOpen),
         };
         let diags = run(&LINT, &event(win32, reverted()));
@@ -166,7 +166,7 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("SECURITY_SQOS_PRESENT"));
-        let std = EventKind::PipeOpenWithoutSqos { api: &STD_OPEN };
+        let std = LintFact::PipeOpenWithoutSqos { api: &STD_OPEN };
         let diags = run(&LINT, &event(std, reverted()));
         assert!(diags[0]
             .help

@@ -1,6 +1,6 @@
 //! `handle_outlives_impersonation`: a handle opened while impersonating that is used after the revert or escapes the region.
 
-use imperlint_analyzer::event::{Event, EventKind};
+use imperlint_analyzer::event::{Event, EventKind, LintFact};
 use imperlint_analyzer::lint::Finding;
 
 use crate::{Lint, Sink};
@@ -101,12 +101,12 @@ fn check(event: &Event, sink: &mut Sink) {
     // The analyzer emits these only for handles opened while impersonating,
     // and they happen after the revert: report them whatever the state.
     let (open, message, help) = match &event.kind {
-        EventKind::HandleUseAfterRevert { open, name } => (
+        EventKind::Fact(LintFact::HandleUseAfterRevert { open, name }) => (
             open,
             format!("`{name}` was opened while impersonating and is used after the revert"),
             "finish with the handle and close it before reverting",
         ),
-        EventKind::HandleEscape { open, name, how } => (
+        EventKind::Fact(LintFact::HandleEscape { open, name, how }) => (
             open,
             format!("`{name}` was opened while impersonating and is {}", how.describe()),
             "close the handle before reverting; if it must outlive the region, keep it where only this client's requests can reach it",
@@ -128,11 +128,11 @@ fn check(event: &Event, sink: &mut Sink) {
 mod tests {
     use super::LINT;
     use crate::test_support::{event, impersonating, loc, reverted, run};
-    use imperlint_analyzer::event::{Escape, EventKind};
+    use imperlint_analyzer::event::{Escape, LintFact};
 
     #[test]
     fn reports_use_after_revert() {
-        let kind = EventKind::HandleUseAfterRevert {
+        let kind = LintFact::HandleUseAfterRevert {
             open: loc(4),
             name: "file".to_string(),
         };
@@ -154,7 +154,7 @@ mod tests {
             Escape::StoredInCollection,
             Escape::MovedToThread,
         ] {
-            let kind = EventKind::HandleEscape {
+            let kind = LintFact::HandleEscape {
                 open: loc(4),
                 name: "key".to_string(),
                 how,

@@ -1,6 +1,6 @@
 //! `identity_blind_cache`: a process-wide or thread-local cache filled while impersonating.
 
-use imperlint_analyzer::event::{Event, EventKind};
+use imperlint_analyzer::event::{Event, EventKind, LintFact};
 use imperlint_analyzer::lint::Finding;
 
 use crate::{Lint, Sink};
@@ -113,7 +113,7 @@ pub static LINT: Lint = Lint {
 };
 
 fn check(event: &Event, sink: &mut Sink) {
-    let EventKind::CacheWrite { cache, declared } = &event.kind else {
+    let EventKind::Fact(LintFact::CacheWrite { cache, declared }) = &event.kind else {
         return;
     };
     if !event.state.is_impersonating() {
@@ -137,10 +137,10 @@ fn check(event: &Event, sink: &mut Sink) {
 mod tests {
     use super::LINT;
     use crate::test_support::{event, impersonating, loc, reverted, run};
-    use imperlint_analyzer::event::EventKind;
+    use imperlint_analyzer::event::LintFact;
 
-    fn write() -> EventKind {
-        EventKind::CacheWrite {
+    fn write() -> LintFact {
+        LintFact::CacheWrite {
             cache: "PAYROLL_READABLE".to_string(),
             declared: loc(3),
         }

@@ -74,23 +74,38 @@ pub mod unindent {
     }
 }
 
-pub mod com_call_without_cloaking;
-pub mod create_process_while_impersonating;
-pub mod excessive_impersonation_level;
-pub mod handle_outlives_impersonation;
-pub mod hkcu_while_impersonating;
-pub mod identity_blind_cache;
-pub mod impersonation_across_await;
-pub mod missing_revert;
-pub mod nested_impersonation;
-pub mod pool_work_without_transfer;
-pub mod process_profile_while_impersonating;
-pub mod send_impersonation_guard;
-pub mod thread_spawn_while_impersonating;
-pub mod token_hoarding;
-pub mod unchecked_impersonation;
-pub mod unchecked_revert;
-pub mod window_message_while_impersonating;
+/// The one list of lints. Each entry `name` is the file `lints/src/name.rs`
+/// (its docs, declared with [`declare_lint!`], and `pub static LINT`), and
+/// this list makes its module and its place in [`registry::LINTS`]; every
+/// count, table and page derives from that. Sorted by name (a test checks).
+macro_rules! lints {
+    ($($name:ident),* $(,)?) => {
+        $(pub mod $name;)*
+
+        /// Every lint, sorted by name: the list [`lints!`] declares.
+        pub static LINTS: &[&Lint] = &[$(&$name::LINT),*];
+    };
+}
+
+lints! {
+    com_call_without_cloaking,
+    create_process_while_impersonating,
+    excessive_impersonation_level,
+    handle_outlives_impersonation,
+    hkcu_while_impersonating,
+    identity_blind_cache,
+    impersonation_across_await,
+    missing_revert,
+    nested_impersonation,
+    pool_work_without_transfer,
+    process_profile_while_impersonating,
+    send_impersonation_guard,
+    thread_spawn_while_impersonating,
+    token_hoarding,
+    unchecked_impersonation,
+    unchecked_revert,
+    window_message_while_impersonating,
+}
 
 pub mod registry;
 
@@ -147,9 +162,9 @@ pub(crate) mod test_support {
     }
 
     /// An event on line 10 of `serve`.
-    pub fn event(kind: EventKind, state: StateInfo) -> Event {
+    pub fn event(kind: impl Into<EventKind>, state: StateInfo) -> Event {
         Event {
-            kind,
+            kind: kind.into(),
             location: loc(10),
             state,
             function: "serve".to_string(),

@@ -1,30 +1,11 @@
-//! The registry: every lint, sorted by name, and lookup by name. It also
-//! reads the code examples out of a lint's docs, for the tests that run them
-//! through the analyzer. It does not decide levels (configuration does) nor
-//! run lints (the analyzer does).
+//! The registry: every lint, sorted by name (the list is `lints!` in
+//! `lib.rs`), and lookup by name. It also reads the code examples out of a
+//! lint's docs, for the tests that run them through the analyzer. It does
+//! not decide levels (configuration does) nor run lints (the analyzer does).
 
 use crate::{Lint, LintInfo};
 
-/// All lints, sorted by name.
-pub static LINTS: &[&Lint] = &[
-    &crate::com_call_without_cloaking::LINT,
-    &crate::create_process_while_impersonating::LINT,
-    &crate::excessive_impersonation_level::LINT,
-    &crate::handle_outlives_impersonation::LINT,
-    &crate::hkcu_while_impersonating::LINT,
-    &crate::identity_blind_cache::LINT,
-    &crate::impersonation_across_await::LINT,
-    &crate::missing_revert::LINT,
-    &crate::nested_impersonation::LINT,
-    &crate::pool_work_without_transfer::LINT,
-    &crate::process_profile_while_impersonating::LINT,
-    &crate::send_impersonation_guard::LINT,
-    &crate::thread_spawn_while_impersonating::LINT,
-    &crate::token_hoarding::LINT,
-    &crate::unchecked_impersonation::LINT,
-    &crate::unchecked_revert::LINT,
-    &crate::window_message_while_impersonating::LINT,
-];
+pub use crate::LINTS;
 
 /// The lint called `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Lint> {
@@ -58,7 +39,9 @@ mod tests {
     use crate::test_support::{api, event, impersonating, loc, run};
     use crate::Level;
     use imperlint_analyzer::catalog::Role;
-    use imperlint_analyzer::event::{CallFacts, Check, Escape, EventKind, ExitKind, StateInfo};
+    use imperlint_analyzer::event::{
+        CallFacts, Check, Escape, EventKind, ExitKind, LintFact, StateInfo, Trigger,
+    };
     use std::path::{Path, PathBuf};
 
     const SECTIONS: [&str; 6] = [
@@ -203,44 +186,44 @@ mod tests {
         }
     }
 
-    /// The lint table of DESIGN.md: `| `name` [level] | … |` rows.
-    fn design_lints() -> Vec<(String, String)> {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let candidates = [
-            manifest.join("../DESIGN.md"),
-            manifest.join("../docs/DESIGN.md"),
-            manifest.join("../../shared/DESIGN.md"),
-        ];
-        let path = candidates
-            .iter()
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| panic!("DESIGN.md not found at any of {candidates:?}"));
-        let text = std::fs::read_to_string(path).unwrap();
-        text.lines()
-            .filter_map(|line| {
-                let rest = line.strip_prefix("| `")?;
-                let (name, rest) = rest.split_once('`')?;
-                let level = rest.trim_start().strip_prefix('[')?.split_once(']')?.0;
-                Some((name.to_string(), level.to_string()))
-            })
-            .collect()
+    #[test]
+    fn each_fact_is_read_by_exactly_one_lint() {
+        for fact in lint_facts() {
+            let event = event(EventKind::Fact(fact.clone()), impersonating());
+            let readers: Vec<&str> = LINTS
+                .iter()
+                .filter(|lint| !run(lint, &event).is_empty())
+                .map(|lint| lint.info.name)
+                .collect();
+            assert_eq!(readers.len(), 1, "{fact:?} is read by {readers:?}");
+        }
     }
 
+    /// The prefilter's soundness, from the lints' side: a lint reports an
+    /// event outside an impersonated region only when the event names its
+    /// own trigger (see `Trigger`), and every trigger is one the prefilter
+    /// searches for.
     #[test]
-    fn registry_matches_design() {
-        let mut design = design_lints();
-        design.sort();
-        let ours: Vec<(String, String)> = LINTS
-            .iter()
-            .map(|lint| {
-                (
-                    lint.info.name.to_string(),
-                    lint.info.default_level.to_string(),
-                )
-            })
-            .collect();
-        assert_eq!(ours, design);
-        assert_eq!(ours.len(), 17);
+    fn findings_outside_a_region_have_a_trigger_the_prefilter_knows() {
+        for event in all_events(StateInfo::default()) {
+            let trigger = event.kind.trigger();
+            assert!(Trigger::ALL.contains(&trigger), "{trigger:?}");
+            for lint in LINTS {
+                if !run(lint, &event).is_empty() {
+                    assert_ne!(
+                        trigger,
+                        Trigger::Impersonating,
+                        "`{}` reports {:?} while not impersonating, but the event's \
+                         trigger says it matters only while impersonating",
+                        lint.info.name,
+                        event.kind
+                    );
+                }
+            }
+        }
+        for event in all_events(impersonating()) {
+            assert!(Trigger::ALL.contains(&event.kind.trigger()));
+        }
     }
 
     /// One event of every kind the lints read, in `state`.
@@ -300,49 +283,56 @@ mod tests {
             }
         }
         kinds.extend([
-            EventKind::FailOpenGuard {
-                guard: "Guard".to_string(),
-            },
             EventKind::Await,
             EventKind::PathUse {
                 api: api("HKEY_CURRENT_USER", Role::PerUserRegistryRoot),
             },
-            EventKind::HandleUseAfterRevert {
-                open: loc(3),
-                name: "file".to_string(),
-            },
-            EventKind::HandleEscape {
-                open: loc(3),
-                name: "file".to_string(),
-                how: Escape::Returned,
-            },
-            EventKind::CacheWrite {
-                cache: "CACHE".to_string(),
-                declared: loc(1),
-            },
-            EventKind::TokenStore {
-                open: loc(3),
-                name: "token".to_string(),
-                how: Escape::StoredInField,
-            },
-            EventKind::SendGuard {
-                guard: "Guard".to_string(),
-            },
-            EventKind::ComWithoutCloaking {
-                call: "CoCreateInstance".to_string(),
-                setup: Some(loc(1)),
-            },
-            EventKind::DelegationRequested {
-                constant: "SecurityDelegation".to_string(),
-            },
-            EventKind::PipeOpenWithoutSqos {
-                api: api("CreateFileW", Role::PipeClientOpen),
-            },
         ]);
+        kinds.extend(lint_facts().into_iter().map(EventKind::Fact));
         kinds
             .into_iter()
             .map(|kind| event(kind, state.clone()))
             .collect()
+    }
+
+    /// One fact of every kind of the facts table.
+    fn lint_facts() -> Vec<LintFact> {
+        vec![
+            LintFact::FailOpenGuard {
+                guard: "Guard".to_string(),
+            },
+            LintFact::HandleUseAfterRevert {
+                open: loc(3),
+                name: "file".to_string(),
+            },
+            LintFact::HandleEscape {
+                open: loc(3),
+                name: "file".to_string(),
+                how: Escape::Returned,
+            },
+            LintFact::CacheWrite {
+                cache: "CACHE".to_string(),
+                declared: loc(1),
+            },
+            LintFact::TokenStore {
+                open: loc(3),
+                name: "token".to_string(),
+                how: Escape::StoredInField,
+            },
+            LintFact::SendGuard {
+                guard: "Guard".to_string(),
+            },
+            LintFact::ComWithoutCloaking {
+                call: "CoCreateInstance".to_string(),
+                setup: Some(loc(1)),
+            },
+            LintFact::DelegationRequested {
+                constant: "SecurityDelegation".to_string(),
+            },
+            LintFact::PipeOpenWithoutSqos {
+                api: api("CreateFileW", Role::PipeClientOpen),
+            },
+        ]
     }
 
     fn check_style(lint: &str, what: &str, text: &str) {

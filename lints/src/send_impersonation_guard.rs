@@ -1,6 +1,6 @@
 //! `send_impersonation_guard`: an impersonation guard type that can move to another thread.
 
-use imperlint_analyzer::event::{Event, EventKind};
+use imperlint_analyzer::event::{Event, EventKind, LintFact};
 use imperlint_analyzer::lint::Finding;
 
 use crate::{Lint, Sink};
@@ -108,7 +108,7 @@ pub static LINT: Lint = Lint {
 };
 
 fn check(event: &Event, sink: &mut Sink) {
-    let EventKind::SendGuard { guard } = &event.kind else {
+    let EventKind::Fact(LintFact::SendGuard { guard }) = &event.kind else {
         return;
     };
     sink.report(
@@ -125,11 +125,11 @@ fn check(event: &Event, sink: &mut Sink) {
 mod tests {
     use super::LINT;
     use crate::test_support::{event, reverted, run};
-    use imperlint_analyzer::event::EventKind;
+    use imperlint_analyzer::event::LintFact;
 
     #[test]
     fn reports_send_guard() {
-        let kind = EventKind::SendGuard {
+        let kind = LintFact::SendGuard {
             guard: "ClientImpersonation".to_string(),
         };
         let diags = run(&LINT, &event(kind, reverted()));

@@ -1,6 +1,6 @@
 //! `token_hoarding`: token handles kept where they outlive the function, with no close.
 
-use imperlint_analyzer::event::{Event, EventKind};
+use imperlint_analyzer::event::{Event, EventKind, LintFact};
 use imperlint_analyzer::lint::Finding;
 
 use crate::{Lint, Sink};
@@ -112,7 +112,7 @@ pub static LINT: Lint = Lint {
 };
 
 fn check(event: &Event, sink: &mut Sink) {
-    let EventKind::TokenStore { open, name, how } = &event.kind else {
+    let EventKind::Fact(LintFact::TokenStore { open, name, how }) = &event.kind else {
         return;
     };
     sink.report(
@@ -130,11 +130,11 @@ fn check(event: &Event, sink: &mut Sink) {
 mod tests {
     use super::LINT;
     use crate::test_support::{event, loc, reverted, run};
-    use imperlint_analyzer::event::{Escape, EventKind};
+    use imperlint_analyzer::event::{Escape, LintFact};
 
     #[test]
     fn reports_stored_token() {
-        let kind = EventKind::TokenStore {
+        let kind = LintFact::TokenStore {
             open: loc(5),
             name: "token".to_string(),
             how: Escape::StoredInCollection,

@@ -1,6 +1,6 @@
 //! `unchecked_impersonation`: a begin call whose failure nobody notices, so the client's work runs as the server.
 
-use imperlint_analyzer::event::{Check, Event, EventKind};
+use imperlint_analyzer::event::{Check, Event, EventKind, LintFact};
 use imperlint_analyzer::lint::Finding;
 
 use crate::{Lint, Sink};
@@ -117,7 +117,7 @@ fn check(event: &Event, sink: &mut Sink) {
                 format!("propagate the error with `?` (or test it) so that no client work runs when `{api}` fails"),
             )
         }
-        EventKind::FailOpenGuard { guard } => Finding::new(
+        EventKind::Fact(LintFact::FailOpenGuard { guard }) => Finding::new(
             format!("`{guard}` is returned even when impersonation failed"),
             "callers cannot tell that the thread still runs as the server",
             format!("return `Result<{guard}>` and propagate the begin call's error with `?`"),
@@ -131,7 +131,7 @@ fn check(event: &Event, sink: &mut Sink) {
 mod tests {
     use super::LINT;
     use crate::test_support::{event, impersonating, reverted, run};
-    use imperlint_analyzer::event::{Check, EventKind};
+    use imperlint_analyzer::event::{Check, EventKind, LintFact};
 
     fn begin(check: Check) -> EventKind {
         EventKind::Begin {
@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn reports_fail_open_guard() {
-        let kind = EventKind::FailOpenGuard {
+        let kind = LintFact::FailOpenGuard {
             guard: "Impersonation".to_string(),
         };
         let diags = run(&LINT, &event(kind, impersonating()));

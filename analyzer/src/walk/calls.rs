@@ -237,7 +237,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             .collect();
         for (name, open) in moved {
             self.event(
-                EventKind::HandleEscape {
+                LintFact::HandleEscape {
                     open,
                     name,
                     how: Escape::MovedToThread,
@@ -845,17 +845,6 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     self.run_callable(c, Mode::Fresh, st, None, None, None);
                 }
             }
-            Role::ProcessCreate | Role::WindowMessage | Role::ProfileLookup => {
-                self.run_in_place(callables, st);
-                self.event(
-                    EventKind::Call {
-                        api,
-                        facts: CallFacts::default(),
-                    },
-                    loc,
-                    st,
-                );
-            }
             Role::ProfileWithToken => {
                 let null_token = arg(api.args.token).is_some_and(|t| {
                     is_null_expr(t)
@@ -899,7 +888,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if !self.cx.facts.cloaking {
                     let setup = self.cx.facts.com_setup.clone();
                     self.event(
-                        EventKind::ComWithoutCloaking {
+                        LintFact::ComWithoutCloaking {
                             call: api.name.to_string(),
                             setup,
                         },
@@ -928,7 +917,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                             .and_then(|i| vals.get(i))
                             .is_some_and(|v| v.sqos);
                     if pipe && !sqos {
-                        self.event(EventKind::PipeOpenWithoutSqos { api }, loc.clone(), st);
+                        self.event(LintFact::PipeOpenWithoutSqos { api }, loc.clone(), st);
                     }
                 }
                 if st.region.imp != Imp::No {
@@ -946,12 +935,19 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     }
                 }
             }
-            Role::PerUserRegistryRoot
-            | Role::PerUserRegistryFix
-            | Role::ProcessCreateAsUser
-            | Role::ComSecurity
-            | Role::IdentityQuery => {
+            // Every other role is a plain call: its closures run here, and
+            // lints that care about the role read the event. A new role
+            // needs an arm above only when the walk must treat it apart.
+            _ => {
                 self.run_in_place(callables, st);
+                self.event(
+                    EventKind::Call {
+                        api,
+                        facts: CallFacts::default(),
+                    },
+                    loc,
+                    st,
+                );
             }
         }
         out

@@ -19,7 +19,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if let Some((loc, how)) = t.stored.clone() {
                     if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
                         self.event(
-                            EventKind::TokenStore {
+                            LintFact::TokenStore {
                                 open: t.open.clone(),
                                 name: v.name.clone(),
                                 how,
@@ -54,7 +54,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             let (loc, how) = t.stored.clone().expect("filtered on stored");
             if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
                 self.event(
-                    EventKind::TokenStore {
+                    LintFact::TokenStore {
                         open: t.open.clone(),
                         name,
                         how,

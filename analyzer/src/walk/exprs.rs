@@ -345,7 +345,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         let open = h.open.clone();
                         if self.emit {
                             self.event(
-                                EventKind::HandleUseAfterRevert {
+                                LintFact::HandleUseAfterRevert {
                                     open,
                                     name: name.clone(),
                                 },
@@ -386,7 +386,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             });
             if self.emit && !st.dead && self.reported_delegation.insert(loc.byte_start) {
                 self.event(
-                    EventKind::DelegationRequested {
+                    LintFact::DelegationRequested {
                         constant: last.clone(),
                     },
                     loc,
@@ -664,7 +664,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             if !h.closed && !h.reported {
                 let name = v.var.clone().unwrap_or_else(|| "the handle".to_string());
                 self.event(
-                    EventKind::HandleEscape {
+                    LintFact::HandleEscape {
                         open: h.open.clone(),
                         name,
                         how,

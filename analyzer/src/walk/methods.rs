@@ -132,7 +132,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         .and_then(|a| syntax::string_value(a))
                         .is_some_and(|s| syntax::is_pipe_text(&s));
                 if pipe && !recv.sqos {
-                    self.event(EventKind::PipeOpenWithoutSqos { api }, loc.clone(), st);
+                    self.event(LintFact::PipeOpenWithoutSqos { api }, loc.clone(), st);
                 }
                 args.clear();
                 let mut out = Fact::default();
@@ -169,7 +169,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if !self.cx.facts.cloaking {
                     let setup = self.cx.facts.com_setup.clone();
                     self.event(
-                        EventKind::ComWithoutCloaking {
+                        LintFact::ComWithoutCloaking {
                             call: format!("{t}::{name}"),
                             setup,
                         },

@@ -17,7 +17,7 @@
 use crate::catalog::{self, Api, ResultKind, Role};
 use crate::diag::Location;
 use crate::event::{
-    CallFacts, CallerNote, Check, Escape, Event, EventKind, ExitKind, Imp, StateInfo,
+    CallFacts, CallerNote, Check, Escape, Event, EventKind, ExitKind, Imp, LintFact, StateInfo,
 };
 use crate::facts::{self, CrateFacts};
 use crate::index::resolve::Target;
@@ -801,20 +801,20 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     /// A write, at `at`, into `s`, a static cache (or a lazy static whose
     /// initializer does identity-sensitive work).
     fn cache_write(&mut self, s: &index::StaticDef, at: Location, st: &State) {
-        let kind = EventKind::CacheWrite {
+        let kind = LintFact::CacheWrite {
             cache: s.name.clone(),
             declared: s.loc.clone(),
         };
         self.event(kind, at, st);
     }
 
-    fn event(&mut self, kind: EventKind, loc: Location, st: &State) -> Option<usize> {
+    fn event(&mut self, kind: impl Into<EventKind>, loc: Location, st: &State) -> Option<usize> {
         if !self.emit || st.dead {
             return None;
         }
         let state = self.info(st);
         self.events.push(Event {
-            kind,
+            kind: kind.into(),
             location: loc,
             state,
             function: self.fn_display.clone(),
@@ -1039,7 +1039,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     .self_ty
                     .as_ref()
                     .map_or_else(|| self.fn_display.clone(), |t| t.to_string());
-                self.event(EventKind::FailOpenGuard { guard }, at, st);
+                self.event(LintFact::FailOpenGuard { guard }, at, st);
             }
         }
         let is_main = self.is_main && !in_closure;
@@ -1072,7 +1072,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             {
                 let name = v.var.clone().unwrap_or_else(|| "the handle".to_string());
                 self.event(
-                    EventKind::HandleEscape {
+                    LintFact::HandleEscape {
                         open: h.open.clone(),
                         name,
                         how: Escape::Returned,
