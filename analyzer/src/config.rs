@@ -12,8 +12,8 @@
 //! the highest source that sets them; the lists (`begin`, `end`, `guards`,
 //! `entry_points`, `exclude`) add up across all sources.
 
+use crate::diag::builtin::CONFIGURABLE as CONFIGURABLE_BUILTINS;
 use crate::diag::Level;
-use crate::suppress::{INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -24,9 +24,6 @@ pub const CONFIG_FILE_NAME: &str = "imperlint.toml";
 
 /// The pseudo-lint under `[lints]` that changes every warn-level lint at once.
 pub const WARNINGS: &str = "warnings";
-
-/// Built-in diagnostics whose level can be configured like a lint's.
-const CONFIGURABLE_BUILTINS: &[&str] = &[INVALID_SUPPRESSION, UNUSED_SUPPRESSION];
 
 const TOP_KEYS: &[&str] = &["lints", "impersonation", "paths"];
 const IMPERSONATION_KEYS: &[&str] = &["begin", "end", "guards", "entry_points"];

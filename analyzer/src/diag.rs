@@ -166,17 +166,26 @@ impl LintInfo {
         Some(rest[..end].trim())
     }
 
-    /// Where the lint's documentation lives on the web (SARIF `helpUri`).
+    /// Where the lint's documentation lives on the web (SARIF `helpUri`,
+    /// the human format's link): its page, generated from [`LintInfo::docs`]
+    /// into `docs/lints/<name>.md` (a test keeps the pages current).
     pub fn help_uri(&self) -> String {
-        format!("{}#{}", DOCS_BASE_URI, self.name)
+        format!("{DOCS_BASE_URI}{}.md", self.name)
     }
 }
 
-/// The README's lint section, anchored by lint name.
-pub const DOCS_BASE_URI: &str = "https://github.com/imperlint/imperlint/blob/main/README.md";
+/// The folder of the lints' documentation pages on the web.
+pub const DOCS_BASE_URI: &str = "https://github.com/imperlint/imperlint/blob/main/docs/lints/";
 
-/// Built-in diagnostics that are not lints but share the output path.
+/// Where [`DOCS_BASE_URI`] is in this repository.
+pub const DOCS_DIR: &str = "docs/lints";
+
+/// Built-in diagnostics that are not lints but share the output path. Each
+/// is described like a lint ([`builtin::INFOS`]), so `imperlint lints`,
+/// `imperlint explain`, SARIF rules and the docs pages list them too.
 pub mod builtin {
+    use super::{Level, LintInfo};
+
     /// A file that is not valid Rust (or too deeply nested to parse safely).
     pub const PARSE_ERROR: &str = "parse_error";
     /// A file or folder that could not be read.
@@ -186,4 +195,102 @@ pub mod builtin {
     /// Part of a function was too deeply nested to analyse.
     pub const ANALYSIS_INCOMPLETE: &str = "analysis_incomplete";
     pub use crate::suppress::{INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
+
+    /// Built-ins whose level can be configured like a lint's (the others
+    /// are always reported at their level).
+    pub const CONFIGURABLE: &[&str] = &[INVALID_SUPPRESSION, UNUSED_SUPPRESSION];
+
+    /// Every built-in diagnostic, sorted by name. Their docs have the
+    /// sections `### What it does` and `### What to do`.
+    pub static INFOS: &[&LintInfo] = &[
+        &LintInfo {
+            name: ANALYSIS_INCOMPLETE,
+            default_level: Level::Warn,
+            summary: "part of a function nests too deeply to analyse, so the rest of it was not checked",
+            docs: "### What it does\n\
+                   Reports an expression nested more deeply than the walk follows (1500 \
+                   levels) inside a function imperlint analyses. What follows it in that \
+                   function is not checked, so a hazard there would go unreported.\n\n\
+                   ### What to do\n\
+                   Split the expression. Generated code that is not meant to be read can \
+                   be left out with `[paths] exclude`. The level cannot be configured.\n",
+            security_severity: "",
+        },
+        &LintInfo {
+            name: INTERNAL_ERROR,
+            default_level: Level::Deny,
+            summary: "imperlint failed while analysing a crate (a bug in imperlint)",
+            docs: "### What it does\n\
+                   Reports that imperlint itself failed (a panic) while analysing a \
+                   crate. Nothing in that crate was checked; every other crate's \
+                   results are complete. The run exits with code 2.\n\n\
+                   ### What to do\n\
+                   Please report it with the file the message names, or a reduced copy \
+                   of it. The level cannot be configured.\n",
+            security_severity: "",
+        },
+        &LintInfo {
+            name: INVALID_SUPPRESSION,
+            default_level: Level::Warn,
+            summary: "an `imperlint: allow(..)` comment that cannot be read, names an unknown lint or gives no reason",
+            docs: "### What it does\n\
+                   Reports a suppression comment that suppresses nothing because it is \
+                   malformed: bad syntax, an unknown lint name, or no reason after `--`.\n\n\
+                   ### What to do\n\
+                   Write it as `// imperlint: allow(lint_name) -- why this is fine`, with a \
+                   lint name from `imperlint lints`. Its level can be configured like a \
+                   lint's (`[lints] invalid_suppression = \"deny\"`).\n",
+            security_severity: "",
+        },
+        &LintInfo {
+            name: IO_ERROR,
+            default_level: Level::Deny,
+            summary: "a file or folder that could not be read",
+            docs: "### What it does\n\
+                   Reports a file or folder imperlint could not read: unreadable, not \
+                   UTF-8, not a regular file (a FIFO, a socket, a device), a dangling \
+                   symlink or a symlink loop. Nothing in it was checked.\n\n\
+                   ### What to do\n\
+                   Fix the file or its permissions, or leave it out with \
+                   `[paths] exclude` if it is not meant to be checked. The level cannot \
+                   be configured.\n",
+            security_severity: "",
+        },
+        &LintInfo {
+            name: PARSE_ERROR,
+            default_level: Level::Deny,
+            summary: "a file that is not valid Rust, or too deeply nested to parse safely",
+            docs: "### What it does\n\
+                   Reports a file imperlint could not parse: a syntax error, or brackets \
+                   and expressions nested more than 1000 levels deep (parsing them could \
+                   overflow the stack). Nothing in the file was checked; the crate's \
+                   other files were. In a crate the prefilter skips (it names no \
+                   impersonation API), only errors a tokenizer sees are reported; \
+                   `--no-prefilter` reports every one.\n\n\
+                   ### What to do\n\
+                   Fix the syntax error. A file that is not meant to be Rust (a template, \
+                   a generated fragment) can be left out with `[paths] exclude`. The \
+                   level cannot be configured.\n",
+            security_severity: "",
+        },
+        &LintInfo {
+            name: UNUSED_SUPPRESSION,
+            default_level: Level::Warn,
+            summary: "an `imperlint: allow(..)` comment that suppresses nothing",
+            docs: "### What it does\n\
+                   Reports a suppression comment that matched no finding: the code it \
+                   excused changed, or it sits on the wrong line.\n\n\
+                   ### What to do\n\
+                   Remove it, or move it to the end of the finding's line, the line \
+                   before it, or the line before the item it should cover. Its level \
+                   can be configured like a lint's (`[lints] unused_suppression = \
+                   \"allow\"`).\n",
+            security_severity: "",
+        },
+    ];
+
+    /// The built-in diagnostic called `name`, if there is one.
+    pub fn find(name: &str) -> Option<&'static LintInfo> {
+        INFOS.iter().copied().find(|info| info.name == name)
+    }
 }

@@ -107,6 +107,7 @@ lints! {
     window_message_while_impersonating,
 }
 
+pub mod docs;
 pub mod registry;
 
 /// Builders for the lints' unit tests: events in a chosen state, run through

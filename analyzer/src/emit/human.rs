@@ -199,7 +199,7 @@ mod tests {
         assert!(
             out.contains(
                 "= note: `unchecked_impersonation` is on by default at level `deny`; see \
-                 https://github.com/imperlint/imperlint/blob/main/README.md#unchecked_impersonation"
+                 https://github.com/imperlint/imperlint/blob/main/docs/lints/unchecked_impersonation.md"
             ),
             "{out}"
         );

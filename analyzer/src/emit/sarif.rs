@@ -21,40 +21,6 @@ const SRCROOT: &str = "%SRCROOT%";
 /// inputs ever change, so code scanning does not match unrelated alerts.
 const FINGERPRINT_KEY: &str = "imperlint/v1";
 
-/// Diagnostics imperlint reports about the run itself rather than through a
-/// lint: (name, short description, full description, default level), in the
-/// order their rule entries follow the lints'.
-const BUILTINS: &[(&str, &str, &str, Level)] = &[
-    (
-        builtin::PARSE_ERROR,
-        "a file that is not valid Rust, or too deeply nested to parse safely",
-        "imperlint could not parse this file, so nothing in it was checked. \
-         Fix the syntax error, or exclude the file if it is not meant to be Rust.",
-        Level::Deny,
-    ),
-    (
-        builtin::IO_ERROR,
-        "a file or folder that could not be read",
-        "imperlint could not read this file or folder (missing, unreadable, not UTF-8, \
-         or a symlink loop), so nothing in it was checked.",
-        Level::Deny,
-    ),
-    (
-        builtin::INTERNAL_ERROR,
-        "imperlint failed on this file (a bug in imperlint)",
-        "imperlint itself failed while analysing this file; other files' results are \
-         complete. Please report it with the file, or a reduced copy of it.",
-        Level::Deny,
-    ),
-    (
-        "unused_suppression",
-        "an `imperlint: allow(..)` comment that suppresses nothing",
-        "A suppression comment matched no finding: the code it excused changed, or the \
-         lint name is misspelt. Remove it, or move it to the line it is meant for.",
-        Level::Warn,
-    ),
-];
-
 #[derive(Serialize)]
 struct Log<'a> {
     #[serde(rename = "$schema")]
@@ -250,12 +216,20 @@ fn rules<'d>(diags: &'d [Diagnostic], cx: &EmitContext) -> (Vec<Rule>, BTreeMap<
             index.insert(diag.lint, position);
         }
     }
-    for (name, short, full, level) in BUILTINS {
-        if lint_info(cx, name).is_some() || !diags.iter().any(|diag| diag.lint == *name) {
+    for info in builtin::INFOS {
+        let name = info.name;
+        if lint_info(cx, name).is_some() || !diags.iter().any(|diag| diag.lint == name) {
             continue;
         }
-        index.insert(*name, rules.len());
-        rules.push(builtin_rule(name, short, full, *level));
+        index.insert(name, rules.len());
+        let full = info.docs.trim();
+        rules.push(builtin_rule(
+            name,
+            info.summary,
+            info.section("What it does").unwrap_or(info.summary),
+            full,
+            info.default_level,
+        ));
     }
     let mut unknown: Vec<&str> = diags
         .iter()
@@ -267,7 +241,7 @@ fn rules<'d>(diags: &'d [Diagnostic], cx: &EmitContext) -> (Vec<Rule>, BTreeMap<
     for name in unknown {
         index.insert(name, rules.len());
         let short = format!("imperlint diagnostic `{name}`");
-        rules.push(builtin_rule(name, &short, &short, Level::Warn));
+        rules.push(builtin_rule(name, &short, &short, &short, Level::Warn));
     }
     (rules, index)
 }
@@ -294,17 +268,17 @@ fn lint_rule(info: &LintInfo) -> Rule {
     }
 }
 
-fn builtin_rule(name: &str, short: &str, full: &str, level: Level) -> Rule {
+fn builtin_rule(name: &str, short: &str, full: &str, help: &str, level: Level) -> Rule {
     Rule {
         id: name.to_owned(),
         name: upper_camel_case(name),
         short_description: Text::new(short),
         full_description: Text::new(full),
         help: MultiformatText {
-            text: full.to_owned(),
-            markdown: full.to_owned(),
+            text: help.to_owned(),
+            markdown: help.to_owned(),
         },
-        help_uri: None,
+        help_uri: builtin::find(name).map(LintInfo::help_uri),
         default_configuration: Configuration {
             level: level_name(level, "none"),
         },
@@ -617,7 +591,7 @@ mod tests {
             .contains("### Why is this bad?"));
         assert_eq!(
             first["helpUri"],
-            "https://github.com/imperlint/imperlint/blob/main/README.md#unchecked_impersonation"
+            "https://github.com/imperlint/imperlint/blob/main/docs/lints/unchecked_impersonation.md"
         );
         assert_eq!(first["defaultConfiguration"]["level"], "error");
         assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
