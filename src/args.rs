@@ -4,7 +4,8 @@
 //! owns parsing only; what a run does with the options is [`crate::cli`].
 
 use clap::builder::PossibleValue;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, ArgMatches, Args, Parser, Subcommand, ValueEnum};
+use imperlint_analyzer::diag::Level;
 use imperlint_analyzer::emit::Format;
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -26,9 +27,9 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// List every lint with its default level and summary.
     Lints,
-    /// Print a lint's documentation.
+    /// Print the documentation of a lint or built-in diagnostic.
     Explain {
-        /// The lint's name, e.g. `missing_revert`.
+        /// Its name: `missing_revert`, `imperlint::missing-revert`, `parse_error`…
         lint: String,
     },
 }
@@ -75,7 +76,8 @@ pub struct CommonArgs {
     /// Write the output to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Set a lint (or `warnings`) to `warn`.
+    /// Set a lint (or `warnings`) to `warn`. `-A/-W/-D` apply in the order
+    /// given; the last one for a lint wins.
     #[arg(short = 'W', long = "warn", value_name = "LINT")]
     pub warn: Vec<String>,
     /// Set a lint to `allow` (not reported).
@@ -84,14 +86,19 @@ pub struct CommonArgs {
     /// Set a lint (or `warnings`: every warning) to `deny`.
     #[arg(short = 'D', long = "deny", value_name = "LINT")]
     pub deny: Vec<String>,
+    /// `-A/-W/-D` in command-line order (filled from the parsed matches
+    /// by [`level_flags`]).
+    #[arg(skip)]
+    pub levels: Vec<(Level, String)>,
     /// Read configuration from FILE instead of `imperlint.toml` / Cargo metadata.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Hide findings recorded in this baseline file; report only new ones.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Record the current findings in FILE (a baseline for `--baseline`).
-    #[arg(long, value_name = "FILE")]
+    /// Record the current findings in FILE (a baseline for `--baseline`)
+    /// and print nothing else.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "output", "diff"])]
     pub write_baseline: Option<PathBuf>,
     /// Number of worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
@@ -100,16 +107,53 @@ pub struct CommonArgs {
     /// API (by default such crates are only read and tokenized).
     #[arg(long)]
     pub no_prefilter: bool,
-    /// Walk every function of the crates it analyses, not only those that
-    /// can lead to a finding. Slower, same results: for checking that.
+    /// Walk every function of the analysed crates, not only those that can
+    /// lead to a finding (slower; the findings are the same, which the test
+    /// suite checks with it).
     #[arg(long)]
     pub walk_all: bool,
     /// Color in human output.
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
-    /// Apply the mechanical, safe fixes findings carry, then report what remains.
+    /// Apply the mechanical, safe fixes findings carry, then report what
+    /// remains. Refuses to edit files with uncommitted changes (git).
     #[arg(long)]
     pub fix: bool,
+    /// Print what `--fix` would change, as a unified diff, and write nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// Let `--fix` edit files that have uncommitted changes.
+    #[arg(long, requires = "fix")]
+    pub allow_dirty: bool,
+    /// Let `--fix` edit files that have staged changes.
+    #[arg(long, requires = "fix")]
+    pub allow_staged: bool,
+    /// Print the findings only: no closing summary, no progress bar.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also say which configuration was read and what each crate gave.
+    #[arg(long, short = 'v', action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The `-A/-W/-D` flags of a parsed subcommand, in the order they were
+/// given (clap keeps each flag's values apart; their indices say the order).
+pub fn level_flags(matches: &ArgMatches) -> Vec<(Level, String)> {
+    let mut flags: Vec<(usize, Level, String)> = Vec::new();
+    for (id, level) in [
+        ("allow", Level::Allow),
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+    ] {
+        let (Some(indices), Some(values)) =
+            (matches.indices_of(id), matches.get_many::<String>(id))
+        else {
+            continue;
+        };
+        flags.extend(indices.zip(values).map(|(i, v)| (i, level, v.clone())));
+    }
+    flags.sort_by_key(|(i, _, _)| *i);
+    flags.into_iter().map(|(_, l, v)| (l, v)).collect()
 }
 
 #[derive(Args, Debug, Default, Clone)]

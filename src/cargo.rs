@@ -7,10 +7,10 @@
 //! forwards `cargo check`'s own messages, since rust-analyzer's
 //! `check.overrideCommand` replaces `cargo check`.
 
-use crate::args::{CommonArgs, FormatArg};
-use crate::cli::{self, RenderCx};
+use crate::args::{self, CommonArgs, FormatArg};
+use crate::cli::{self, RunCx};
 use cargo_metadata::{Metadata, MetadataCommand, Package};
-use clap::{Args, Parser};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use imperlint_analyzer::emit::{Format, PackageTarget};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -37,9 +37,11 @@ struct CargoArgs {
     /// Path to the workspace's or package's Cargo.toml.
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
-    /// `human`, or `json` for cargo's JSON message lines (rust-analyzer).
-    #[arg(long, value_name = "FMT", value_parser = ["human", "json", "short", "json-diagnostic-rendered-ansi"])]
-    message_format: Option<String>,
+    /// As cargo's: `human`, `short` (one line per finding), `json` (cargo's
+    /// JSON message lines, for rust-analyzer) or
+    /// `json-diagnostic-rendered-ansi` (the same, `rendered` in color).
+    #[arg(long, value_name = "FMT", conflicts_with = "format")]
+    message_format: Option<MessageFormat>,
     /// Run `cargo check --message-format=json` first and forward its messages.
     #[arg(long)]
     with_cargo_check: bool,
@@ -47,7 +49,70 @@ struct CargoArgs {
     common: CommonArgs,
 }
 
-fn select<'m>(meta: &'m Metadata, args: &CargoArgs) -> Result<Vec<&'m Package>, String> {
+/// cargo's `--message-format` values imperlint can honour; the others
+/// (`json-diagnostic-short`, `json-render-diagnostics`) are refused by clap,
+/// with this list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    Human,
+    Short,
+    Json,
+    JsonDiagnosticRenderedAnsi,
+}
+
+impl MessageFormat {
+    /// The name cargo knows it by (for `--with-cargo-check`).
+    fn cargo_name(self) -> &'static str {
+        match self {
+            MessageFormat::Human => "human",
+            MessageFormat::Short => "short",
+            MessageFormat::Json => "json",
+            MessageFormat::JsonDiagnosticRenderedAnsi => "json-diagnostic-rendered-ansi",
+        }
+    }
+}
+
+/// The packages selected, and a note when workspace members were left out
+/// only because they are not default members.
+struct Selection<'m> {
+    packages: Vec<&'m Package>,
+    note: Option<String>,
+}
+
+/// The note for members left out of a default selection.
+fn left_out_note(members: &[&Package], selected: &[&Package]) -> Option<String> {
+    let left: Vec<String> = members
+        .iter()
+        .filter(|m| !selected.iter().any(|s| s.id == m.id))
+        .map(|m| format!("`{}`", m.name))
+        .collect();
+    if left.is_empty() {
+        return None;
+    }
+    const SHOWN: usize = 5;
+    let mut names = left
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if left.len() > SHOWN {
+        names.push_str(&format!(" and {} more", left.len() - SHOWN));
+    }
+    let what = if left.len() == 1 {
+        "1 workspace member is not a default member and was not checked".to_string()
+    } else {
+        format!(
+            "{} workspace members are not default members and were not checked",
+            left.len()
+        )
+    };
+    Some(format!(
+        "{what} ({names}); add `--workspace` to check every member"
+    ))
+}
+
+fn select<'m>(meta: &'m Metadata, args: &CargoArgs) -> Result<Selection<'m>, String> {
     let members: Vec<&Package> = meta.workspace_packages();
     for name in args.package.iter().chain(&args.exclude) {
         if !members.iter().any(|p| p.name.as_str() == name) {
@@ -57,17 +122,25 @@ fn select<'m>(meta: &'m Metadata, args: &CargoArgs) -> Result<Vec<&'m Package>, 
     if !args.exclude.is_empty() && !args.workspace {
         return Err("`--exclude` can only be used together with `--workspace`".to_string());
     }
+    let chosen = |packages: Vec<&'m Package>| Selection {
+        packages,
+        note: None,
+    };
     if args.workspace {
-        return Ok(members
-            .into_iter()
-            .filter(|p| !args.exclude.iter().any(|n| n == p.name.as_str()))
-            .collect());
+        return Ok(chosen(
+            members
+                .into_iter()
+                .filter(|p| !args.exclude.iter().any(|n| n == p.name.as_str()))
+                .collect(),
+        ));
     }
     if !args.package.is_empty() {
-        return Ok(members
-            .into_iter()
-            .filter(|p| args.package.iter().any(|n| n == p.name.as_str()))
-            .collect());
+        return Ok(chosen(
+            members
+                .into_iter()
+                .filter(|p| args.package.iter().any(|n| n == p.name.as_str()))
+                .collect(),
+        ));
     }
     // As cargo does: the manifest named by `--manifest-path`, else the
     // nearest `Cargo.toml` at or above the current folder. The workspace's
@@ -88,16 +161,22 @@ fn select<'m>(meta: &'m Metadata, args: &CargoArgs) -> Result<Vec<&'m Package>, 
         .iter()
         .find(|p| same(p.manifest_path.as_std_path(), &manifest))
     {
-        return Ok(vec![*p]);
+        return Ok(chosen(vec![*p]));
     }
-    if cargo_metadata::workspace_default_members_is_missing(&meta.workspace_default_members) {
-        // cargo before 1.71 does not list default members.
-        return Ok(match meta.root_package() {
-            Some(root) => vec![root],
-            None => members,
-        });
-    }
-    Ok(meta.workspace_default_packages())
+    let defaults =
+        if cargo_metadata::workspace_default_members_is_missing(&meta.workspace_default_members) {
+            // cargo before 1.71 does not list default members.
+            match meta.root_package() {
+                Some(root) => vec![root],
+                None => members.clone(),
+            }
+        } else {
+            meta.workspace_default_packages()
+        };
+    Ok(Selection {
+        note: left_out_note(&members, &defaults),
+        packages: defaults,
+    })
 }
 
 /// `path` made absolute and canonical when it exists.
@@ -145,20 +224,26 @@ fn package_target(packages: &[&Package], root: &Path, file: &str) -> Option<Pack
 }
 
 pub fn main() -> ExitCode {
-    let CargoCli::Imperlint(mut args) = match CargoCli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { cli::EXIT_ERROR } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+    let matches = match CargoCli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return cli::usage_error(e),
     };
-    if let Some(fmt) = &args.message_format {
-        args.common.format = FormatArg(if fmt.starts_with("json") {
-            Format::CargoJson
-        } else {
-            Format::Human
+    let CargoCli::Imperlint(mut args) = match CargoCli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return cli::usage_error(e),
+    };
+    if let Some(m) = matches.subcommand_matches("imperlint") {
+        args.common.levels = args::level_flags(m);
+    }
+    if let Some(fmt) = args.message_format {
+        args.common.format = FormatArg(match fmt {
+            MessageFormat::Human => Format::Human,
+            MessageFormat::Short => Format::Short,
+            MessageFormat::Json | MessageFormat::JsonDiagnosticRenderedAnsi => Format::CargoJson,
         });
+        if fmt == MessageFormat::JsonDiagnosticRenderedAnsi {
+            args.common.color = crate::args::ColorChoice::Always;
+        }
     }
     let mut cmd = MetadataCommand::new();
     cmd.no_deps();
@@ -169,7 +254,7 @@ pub fn main() -> ExitCode {
         Ok(m) => m,
         Err(e) => return cli::fail(format!("`cargo metadata` failed: {e}")),
     };
-    let packages = match select(&meta, &args) {
+    let Selection { packages, note } = match select(&meta, &args) {
         Ok(p) => p,
         Err(e) => return cli::fail(e),
     };
@@ -181,7 +266,11 @@ pub fn main() -> ExitCode {
         .iter()
         .map(|p| p.manifest_path.as_std_path().to_path_buf())
         .collect();
-    let cfg = match cli::load_config(&args.common, &root, &manifests) {
+    let dirs: Vec<PathBuf> = manifests
+        .iter()
+        .filter_map(|m| m.parent().map(Path::to_path_buf))
+        .collect();
+    let cfg = match cli::load_config(&args.common, &dirs, Some(&root), &manifests) {
         Ok(c) => c,
         Err(e) => return cli::fail(e),
     };
@@ -195,9 +284,9 @@ pub fn main() -> ExitCode {
         // cargo's messages in the same shape as ours: JSON lines for
         // `--message-format json*`/`--format cargo-json`, else cargo's
         // human text (on standard error).
-        match &args.message_format {
+        match args.message_format {
             Some(fmt) => {
-                c.arg(format!("--message-format={fmt}"));
+                c.arg(format!("--message-format={}", fmt.cargo_name()));
             }
             None if args.common.format.0 == Format::CargoJson => {
                 c.arg("--message-format=json");
@@ -238,9 +327,11 @@ pub fn main() -> ExitCode {
         &manifests,
         &common,
         cfg,
-        &RenderCx {
+        &RunCx {
             root: &root,
             package_of: &package_of,
+            packages: Some(packages.len()),
+            notes: note.into_iter().collect(),
         },
     );
     if check_failed && code == ExitCode::SUCCESS {

@@ -1,15 +1,19 @@
-//! The command line shared by `imperlint` and `cargo imperlint`: argument
-//! parsing (clap), configuration and level overrides, running the analysis,
-//! writing the chosen format, and the exit code. Exit codes: 0 when nothing
-//! is reported at `deny`, 1 when something is, 2 for a usage or
-//! configuration error or when nothing could be analysed.
+//! What a run of `imperlint` or `cargo imperlint` does with its arguments:
+//! configuration (discovered or `--config`) with the `-A/-W/-D` overlay in
+//! command-line order, the `--fix` guard, the analysis, `--fix`/`--diff`,
+//! baselines, the chosen format with its closing summary, and the exit code.
+//! Exit codes: 0 when nothing is reported at `deny`, 1 when something is, 2
+//! for a usage, configuration or input error or when nothing could be
+//! analysed, 130 when interrupted (Ctrl-C). It owns the wording of the
+//! command line's own messages; what is analysed and how is the analyzer's.
 
-use crate::args::{CheckArgs, Cli, ColorChoice, Command, CommonArgs};
-use clap::Parser;
+use crate::args::{self, CheckArgs, Cli, ColorChoice, Command, CommonArgs};
+use crate::{fix, git, interrupt};
+use clap::{CommandFactory, FromArgMatches};
 use imperlint_analyzer::config::{self, Config};
-use imperlint_analyzer::diag::{Level, LintInfo};
-use imperlint_analyzer::driver::{self, Options};
-use imperlint_analyzer::emit::{self, EmitContext};
+use imperlint_analyzer::diag::{builtin, Level, LintInfo};
+use imperlint_analyzer::driver::{self, Options, Outcome};
+use imperlint_analyzer::emit::{self, EmitContext, Format, PackageTarget, RunSummary};
 use imperlint_analyzer::lint::Lint;
 use imperlint_lints::registry;
 use std::io::{IsTerminal, Write};
@@ -38,108 +42,175 @@ pub fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_ERROR)
 }
 
-/// `imperlint lints`.
+/// Prints clap's message; exit 0 for `--help`/`--version`, else 2.
+pub fn usage_error(e: clap::Error) -> ExitCode {
+    let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+    let _ = e.print();
+    ExitCode::from(code)
+}
+
+/// `imperlint ARGS…`: parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return usage_error(e),
+    };
+    let parsed = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    match parsed.command {
+        Command::Check(mut args) => {
+            if let Some(m) = matches.subcommand_matches("check") {
+                args.common.levels = args::level_flags(m);
+            }
+            check(args)
+        }
+        Command::Lints => print_lints(),
+        Command::Explain { lint } => explain(&lint),
+    }
+}
+
+/// `imperlint lints`: every lint, then the built-in diagnostics.
 pub fn print_lints() -> ExitCode {
-    let mut out = String::new();
+    let builtins = builtin::INFOS;
     let width = registry::LINTS
         .iter()
-        .map(|l| l.info.name.len())
+        .map(|l| l.info)
+        .chain(builtins.iter().copied())
+        .map(|i| i.name.len())
         .max()
         .unwrap_or(0);
-    for l in registry::LINTS {
-        out.push_str(&format!(
+    let line = |info: &LintInfo| {
+        format!(
             "{:width$}  {:5}  {}\n",
-            l.info.name,
-            l.info.default_level.as_str(),
-            l.info.summary,
-            width = width
-        ));
+            info.name,
+            info.default_level.as_str(),
+            info.summary,
+        )
+    };
+    let mut out = String::new();
+    for l in registry::LINTS {
+        out.push_str(&line(l.info));
+    }
+    out.push_str("\nbuilt-in diagnostics:\n");
+    for info in builtins {
+        out.push_str(&line(info));
     }
     print!("{out}");
     ExitCode::SUCCESS
 }
 
-/// `imperlint explain LINT`.
+/// `imperlint explain NAME`, for a lint or a built-in diagnostic, named as
+/// Rust users write lint names.
 pub fn explain(name: &str) -> ExitCode {
-    match registry::find(name) {
-        Some(l) => {
+    let canonical = config::canonical_lint_name(name);
+    let info = registry::find(&canonical)
+        .map(|l| l.info)
+        .or_else(|| builtin::find(&canonical));
+    match info {
+        Some(info) => {
             println!(
-                "# {} (default: {})\n\n{}\n\n{}",
-                l.info.name,
-                l.info.default_level,
-                l.info.summary,
-                l.info.docs.trim_end()
+                "# {} (default: {})\n\n{}\n\n{}\n\n{}",
+                info.name,
+                info.default_level,
+                info.summary,
+                info.docs.trim_end(),
+                info.help_uri()
             );
             ExitCode::SUCCESS
         }
         None => {
-            let names = known_names();
-            let hint = config::closest_name(name, names.iter().copied())
+            let names: Vec<&str> = known_names()
+                .into_iter()
+                .chain(builtin::INFOS.iter().map(|i| i.name))
+                .collect();
+            let hint = config::closest_name(&canonical, names.iter().copied())
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_default();
             fail(format!(
-                "no lint named `{name}`{hint} (see `imperlint lints`)"
+                "no lint or built-in diagnostic named `{name}`{hint} (see `imperlint lints`)"
             ))
         }
     }
 }
 
-/// Applies `-A/-W/-D` on top of a configuration, validating names.
+/// Applies `-A/-W/-D` on top of a configuration, in command-line order
+/// (the last flag for a lint wins, as with rustc), validating names.
 pub fn apply_levels(cfg: &mut Config, args: &CommonArgs) -> Result<(), String> {
     let known = known_names();
-    for (names, level) in [
-        (&args.allow, Level::Allow),
-        (&args.warn, Level::Warn),
-        (&args.deny, Level::Deny),
-    ] {
-        for n in names {
-            if n != config::WARNINGS {
-                config::check_lint_name(n, &known).map_err(|e| {
-                    format!("`{n}`: {e} (in `-{}`)", &level.as_str()[..1].to_uppercase())
-                })?;
-            }
-            cfg.set_level(n, level);
-        }
+    for (level, name) in &args.levels {
+        let flag = match level {
+            Level::Allow => "-A",
+            Level::Warn => "-W",
+            Level::Deny => "-D",
+        };
+        let name = config::check_lint_name(name, &known)
+            .map_err(|e| format!("`{name}`: {e} (in `{flag}`)"))?;
+        cfg.set_level(&name, *level);
     }
     Ok(())
 }
 
-/// Loads configuration: `--config FILE`, or discovered from `root`.
+/// Loads configuration: `--config FILE`, or discovered from each of
+/// `starts` up to its workspace root (`bound`, when cargo says where it
+/// is). Says what was read with `-v`, and warns about files ignored.
 pub fn load_config(
     args: &CommonArgs,
-    root: &Path,
+    starts: &[PathBuf],
+    bound: Option<&Path>,
     manifests: &[PathBuf],
 ) -> Result<Config, String> {
     let known = known_names();
-    let mut cfg = match &args.config {
+    let (mut cfg, sources) = match &args.config {
         Some(file) => {
             let text = std::fs::read_to_string(file)
                 .map_err(|e| format!("cannot read configuration `{}`: {e}", file.display()))?;
             let mut c = Config::from_toml_str(&text, file, &known).map_err(|e| e.to_string())?;
-            if let Some(dir) = file.parent() {
-                let dir = if dir.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    dir
-                };
-                if let (Ok(d), Ok(r)) = (dir.canonicalize(), root.canonicalize()) {
-                    if let Ok(rel) = d.strip_prefix(&r) {
-                        c.rebase_excludes(rel);
-                    }
-                }
-            }
-            c
+            // Patterns are relative to the file's folder.
+            let dir = config::lexical(file);
+            c.rebase_excludes(dir.parent().unwrap_or(&dir));
+            (c, vec![format!("{} (--config)", file.display())])
         }
-        None => Config::discover(root, manifests, &known).map_err(|e| e.to_string())?,
+        None => {
+            let found =
+                Config::discover(starts, bound, manifests, &known).map_err(|e| e.to_string())?;
+            for (ignored, used) in &found.ignored {
+                eprintln!(
+                    "warning: ignoring `{}`: `{}` in the same folder is read instead",
+                    ignored.display(),
+                    used.display()
+                );
+            }
+            (found.config, found.sources)
+        }
     };
+    if args.verbose > 0 {
+        if sources.is_empty() {
+            eprintln!(
+                "configuration: none found ({} from the checked paths up to the \
+                 workspace root, `[workspace.metadata.imperlint]`, \
+                 `[package.metadata.imperlint]`): defaults",
+                config::CONFIG_FILE_NAMES.join(", ")
+            );
+        }
+        for source in &sources {
+            eprintln!("configuration: {source}");
+        }
+    }
     apply_levels(&mut cfg, args)?;
     Ok(cfg)
 }
 
-/// Context for rendering: where paths are relative to, and per-file packages.
-pub struct RenderCx<'a> {
+/// What a run needs besides its arguments: where paths are relative to,
+/// the cargo package of each file, and what `cargo imperlint` selected.
+pub struct RunCx<'a> {
     pub root: &'a Path,
-    pub package_of: &'a dyn Fn(&str) -> Option<emit::PackageTarget>,
+    pub package_of: &'a dyn Fn(&str) -> Option<PackageTarget>,
+    /// Packages selected (`cargo imperlint`), for the summary.
+    pub packages: Option<usize>,
+    /// Notes for the end of the summary (the `--workspace` hint).
+    pub notes: Vec<String>,
 }
 
 /// Runs the analysis over whole packages (their folders), keeping only the
@@ -149,7 +220,7 @@ pub fn run_check_units(
     manifests: &[PathBuf],
     args: &CommonArgs,
     cfg: Config,
-    rcx: &RenderCx,
+    rcx: &RunCx,
 ) -> ExitCode {
     let dirs = manifests
         .iter()
@@ -159,8 +230,52 @@ pub fn run_check_units(
 }
 
 /// Runs the analysis and writes the output; returns the exit code.
-pub fn run_check(paths: Vec<PathBuf>, args: &CommonArgs, cfg: Config, rcx: &RenderCx) -> ExitCode {
+pub fn run_check(paths: Vec<PathBuf>, args: &CommonArgs, cfg: Config, rcx: &RunCx) -> ExitCode {
     run(paths, None, args, cfg, rcx)
+}
+
+/// `parent` of a file the run will write, when it is not an existing folder.
+fn missing_folder(file: &Path) -> Option<&Path> {
+    let parent = file.parent().filter(|p| !p.as_os_str().is_empty())?;
+    (!parent.is_dir()).then_some(parent)
+}
+
+/// Refuses to let `--fix` edit files with uncommitted changes (as `cargo
+/// fix` does), unless allowed.
+fn fix_guard(paths: &[PathBuf], root: &Path, args: &CommonArgs) -> Result<(), String> {
+    if !args.fix || args.diff || args.allow_dirty {
+        return Ok(());
+    }
+    let Some(status) = git::status(root, paths) else {
+        return Ok(());
+    };
+    let (what, files, allow) = if !status.dirty.is_empty() {
+        ("uncommitted changes", status.dirty, "--allow-dirty")
+    } else if !status.staged.is_empty() && !args.allow_staged {
+        ("staged changes", status.staged, "--allow-staged")
+    } else {
+        return Ok(());
+    };
+    const SHOWN: usize = 10;
+    let mut list: Vec<String> = files.iter().take(SHOWN).map(|f| format!("  {f}")).collect();
+    if files.len() > SHOWN {
+        list.push(format!("  … and {} more", files.len() - SHOWN));
+    }
+    Err(format!(
+        "`--fix` would edit files in a working tree with {what}:\n{}\n\
+         commit or stash them first, see the fixes with `--diff`, or pass `{allow}` \
+         to fix anyway",
+        list.join("\n")
+    ))
+}
+
+/// `N fixes` / `1 fix`.
+fn fixes(n: usize) -> String {
+    if n == 1 {
+        "1 fix".to_string()
+    } else {
+        format!("{n} fixes")
+    }
 }
 
 fn run(
@@ -168,12 +283,29 @@ fn run(
     only: Option<Vec<PathBuf>>,
     args: &CommonArgs,
     cfg: Config,
-    rcx: &RenderCx,
+    rcx: &RunCx,
 ) -> ExitCode {
     let format = args.format.0;
     if args.jobs == Some(0) {
         return fail("`--jobs` must be at least 1");
     }
+    for (flag, file) in [
+        ("--output", &args.output),
+        ("--write-baseline", &args.write_baseline),
+    ] {
+        if let Some(folder) = file.as_deref().and_then(missing_folder) {
+            return fail(format!(
+                "cannot write `{}` (`{flag}`): the folder `{}` does not exist",
+                file.as_deref().unwrap_or(folder).display(),
+                folder.display()
+            ));
+        }
+    }
+    if let Err(e) = fix_guard(&paths, rcx.root, args) {
+        return fail(e);
+    }
+    let terminal = std::io::stderr().is_terminal();
+    interrupt::install(terminal);
     let opts = Options {
         paths,
         root: rcx.root.to_path_buf(),
@@ -182,12 +314,12 @@ fn run(
         only_crates: only,
         no_prefilter: args.no_prefilter,
         walk_all: args.walk_all,
-        progress: std::io::stderr().is_terminal(),
+        progress: terminal && !args.quiet,
     };
     let lints = lints();
     let mut outcome = driver::run(&opts, &lints);
-    let mut fix_failed = false;
-    if args.fix {
+    let mut errors: Vec<String> = Vec::new();
+    if args.fix || args.diff {
         let mut reported = outcome.diagnostics.clone();
         if let Some(file) = &args.baseline {
             let text = std::fs::read_to_string(file).unwrap_or_default();
@@ -197,46 +329,81 @@ fn run(
                 reported = kept;
             }
         }
-        let applied = crate::fix::apply(&reported, &outcome.sources, rcx.root);
+        let planned = fix::plan(&reported, &outcome.sources, rcx.root);
+        if args.diff {
+            return show_diff(&planned, args);
+        }
+        let applied = fix::write(planned);
         for (file, n) in &applied.fixed {
-            eprintln!(
-                "fixed {file} ({})",
-                if *n == 1 {
-                    "1 fix".to_string()
-                } else {
-                    format!("{n} fixes")
-                }
-            );
+            eprintln!("fixed {file} ({})", fixes(*n));
         }
         for why in &applied.skipped {
             eprintln!("warning: {why}");
         }
-        for e in &applied.errors {
-            eprintln!("error: {e}");
-        }
-        fix_failed = !applied.errors.is_empty();
+        errors.extend(applied.errors);
         if !applied.fixed.is_empty() {
             // Report what remains, at the positions the edits moved it to.
             outcome = driver::run(&opts, &lints);
         }
     }
-    let mut diags = outcome.diagnostics;
-    if let Some(file) = &args.write_baseline {
-        let text = imperlint_analyzer::baseline::write(&diags, &outcome.sources);
-        if let Err(e) = std::fs::write(file, text) {
-            return fail(format!("cannot write baseline `{}`: {e}", file.display()));
-        }
+    for m in &outcome.missing {
+        errors.push(format!("path `{}` does not exist", m.display()));
     }
+    if outcome.internal_errors > 0 {
+        errors.push(format!(
+            "imperlint failed on {} (see `internal_error` above)",
+            plural(outcome.internal_errors, "crate")
+        ));
+    }
+    let mut diags = std::mem::take(&mut outcome.diagnostics);
+    let has_deny =
+        |d: &[imperlint_analyzer::diag::Diagnostic]| d.iter().any(|d| d.level == Level::Deny);
+    if outcome.files_analyzed + outcome.files_skipped == 0 && !has_deny(&diags) {
+        errors.push("no Rust files could be analysed".to_string());
+    }
+    if let Some(file) = &args.write_baseline {
+        return write_baseline(file, &diags, &outcome, &errors, args);
+    }
+    let mut baselined = 0;
     if let Some(file) = &args.baseline {
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) => return fail(format!("cannot read baseline `{}`: {e}", file.display())),
         };
+        let before = diags.len();
         match imperlint_analyzer::baseline::filter(diags, &text, &outcome.sources) {
             Ok(kept) => diags = kept,
             Err(e) => return fail(format!("baseline `{}`: {e}", file.display())),
         }
+        baselined = before - diags.len();
     }
+    if args.verbose > 0 {
+        for c in &outcome.crates {
+            let what = if c.skipped {
+                "skipped by the prefilter (it names no impersonation API)"
+            } else {
+                "analysed"
+            };
+            eprintln!("crate `{}`: {}, {what}", c.name, plural(c.files, "file"));
+        }
+    }
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    let summary = RunSummary {
+        packages: rcx.packages,
+        crates: outcome.crates.len(),
+        files_analyzed: outcome.files_analyzed,
+        files_skipped: outcome.files_skipped,
+        baselined,
+        suppressed: outcome.suppressed,
+        failure: match errors.len() {
+            0 => None,
+            1 => Some(errors[0].clone()),
+            n => Some(format!("{n} errors (above)")),
+        },
+        notes: rcx.notes.clone(),
+    };
     let sources = outcome.sources;
     let lookup = |f: &str| sources.get(f).cloned();
     let rules = infos();
@@ -244,7 +411,8 @@ fn run(
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none()
+            format != Format::CargoJson
+                && args.output.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none()
         }
@@ -260,51 +428,116 @@ fn run(
         tool_version: env!("CARGO_PKG_VERSION"),
         color,
         package_of: rcx.package_of,
+        summary: (!args.quiet).then_some(&summary),
     };
     let text = emit::render(format, &diags, &ecx);
-    let written = match &args.output {
-        Some(file) => std::fs::write(file, text.as_bytes()),
-        None => {
-            let mut so = std::io::stdout().lock();
-            so.write_all(text.as_bytes()).and_then(|_| so.flush())
-        }
-    };
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return fail(format!("cannot write output: {e}"));
-        }
+    if let Err(e) = write_output(args.output.as_deref(), &text) {
+        return fail(e);
     }
-    for m in &outcome.missing {
-        eprintln!("error: path `{}` does not exist", m.display());
-    }
-    if !outcome.missing.is_empty() || outcome.internal_errors > 0 || fix_failed {
+    if !errors.is_empty() {
         return ExitCode::from(EXIT_ERROR);
     }
-    if outcome.files_analyzed == 0 && !diags.iter().any(|d| d.level == Level::Deny) {
-        eprintln!("error: no Rust files could be analysed");
-        return ExitCode::from(EXIT_ERROR);
-    }
-    if diags.iter().any(|d| d.level == Level::Deny) {
+    if has_deny(&diags) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
 }
 
-/// `imperlint ARGS…`: parses the command line and runs the command.
-pub fn main() -> ExitCode {
-    let parsed = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+/// `--diff`: the unified diff on standard output, a line saying what it
+/// holds on standard error; exit 1 when there is something to fix (as
+/// `cargo fmt --check` does), 0 when not, 2 when a file could not be read.
+fn show_diff(planned: &fix::Planned, args: &CommonArgs) -> ExitCode {
+    let text = fix::diff(planned);
+    if let Err(e) = write_output(args.output.as_deref(), &text) {
+        return fail(e);
+    }
+    for why in &planned.skipped {
+        eprintln!("warning: {why}");
+    }
+    for e in &planned.errors {
+        eprintln!("error: {e}");
+    }
+    let count: usize = planned.files.iter().map(|f| f.count).sum();
+    if !args.quiet {
+        if count == 0 {
+            eprintln!("nothing to fix");
+        } else {
+            eprintln!(
+                "{} in {} (nothing written; `--fix` applies them)",
+                fixes(count),
+                plural(planned.files.len(), "file")
+            );
+        }
+    }
+    if !planned.errors.is_empty() {
+        ExitCode::from(EXIT_ERROR)
+    } else if count > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `--write-baseline FILE`: records the findings, says so in one line and
+/// exits 0; writes nothing when the run failed (its baseline would miss
+/// what could not be checked).
+fn write_baseline(
+    file: &Path,
+    diags: &[imperlint_analyzer::diag::Diagnostic],
+    outcome: &Outcome,
+    errors: &[String],
+    args: &CommonArgs,
+) -> ExitCode {
+    if !errors.is_empty() {
+        for e in errors {
+            eprintln!("error: {e}");
+        }
+        return fail(format!(
+            "`{}` not written: the run failed, so it would miss what could not be checked",
+            file.display()
+        ));
+    }
+    let text = imperlint_analyzer::baseline::write(diags, &outcome.sources);
+    if let Err(e) = std::fs::write(file, text) {
+        return fail(format!("cannot write baseline `{}`: {e}", file.display()));
+    }
+    if !args.quiet {
+        eprintln!(
+            "wrote {} to `{}`",
+            plural(diags.len(), "finding"),
+            file.display()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Writes the report to `file`, or to standard output (a closed pipe is
+/// not an error: the reader has what it wanted).
+fn write_output(file: Option<&Path>, text: &str) -> Result<(), String> {
+    let written = match file {
+        Some(file) => std::fs::write(file, text.as_bytes())
+            .map_err(|e| format!("cannot write `{}`: {e}", file.display())),
+        None => {
+            let mut so = std::io::stdout().lock();
+            so.write_all(text.as_bytes())
+                .and_then(|_| so.flush())
+                .or_else(|e| match e.kind() {
+                    std::io::ErrorKind::BrokenPipe => Ok(()),
+                    _ => Err(e),
+                })
+                .map_err(|e| format!("cannot write the output: {e}"))
         }
     };
-    match parsed.command {
-        Command::Check(args) => check(args),
-        Command::Lints => print_lints(),
-        Command::Explain { lint } => explain(&lint),
+    written
+}
+
+/// `n thing` / `n things`.
+fn plural(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
     }
 }
 
@@ -331,7 +564,7 @@ pub fn check(args: Box<CheckArgs>) -> ExitCode {
             .collect()
     };
     // `[package.metadata.imperlint]` of the package each named path lies in,
-    // so that a pre-commit hook naming single files configures the run as
+    // so that a pre-commit hook naming files configures the run as
     // `cargo imperlint` does.
     let mut manifests: Vec<PathBuf> = Vec::new();
     for p in &paths {
@@ -342,7 +575,8 @@ pub fn check(args: Box<CheckArgs>) -> ExitCode {
             }
         }
     }
-    let cfg = match load_config(&args.common, &root, &manifests) {
+    let starts: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
+    let cfg = match load_config(&args.common, &starts, None, &manifests) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
@@ -351,9 +585,11 @@ pub fn check(args: Box<CheckArgs>) -> ExitCode {
         paths,
         &args.common,
         cfg,
-        &RenderCx {
+        &RunCx {
             root: &root,
             package_of: &none,
+            packages: None,
+            notes: Vec::new(),
         },
     )
 }

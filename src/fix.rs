@@ -1,11 +1,13 @@
-//! `--fix`: applies the fixes that findings carry ([`Fix`]), which lints
-//! attach only when the change is mechanical and always correct. This module
-//! owns choosing which fixes to apply (a fix whole or not at all; none that
-//! overlaps one already chosen: the next run offers it again), the safety
-//! checks (the file is unchanged since it was analysed, every edit's byte
-//! range agrees with its line and column, the fixed file still parses) and
-//! writing the files. It does not decide what is fixable (the lints do), nor
-//! re-analyse (the caller runs the analysis again to report what remains).
+//! `--fix` and `--diff`: the fixes that findings carry ([`Fix`]), which
+//! lints attach only when the change is mechanical and always correct. This
+//! module owns choosing which fixes to apply (a fix whole or not at all; none
+//! that overlaps one already chosen: the next run offers it again), the
+//! safety checks (the file is unchanged since it was analysed, every edit's
+//! byte range agrees with its line and column, the fixed file still parses),
+//! writing the files ([`write`]) or showing the change as a unified diff
+//! ([`diff`]). It does not decide what is fixable (the lints do), whether the
+//! tree may be edited (`git` and the command line do), nor re-analyse (the
+//! caller runs the analysis again to report what remains).
 
 use imperlint_analyzer::diag::{Diagnostic, Fix, Location};
 use imperlint_analyzer::driver::STACK_SIZE;
@@ -16,6 +18,32 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// What `--fix` would change: each file's new text, and what was left alone.
+#[derive(Debug, Default)]
+pub struct Planned {
+    /// Files to change, by displayed path.
+    pub files: Vec<FileFix>,
+    /// Why fixes were left alone, one line each (`file: reason`).
+    pub skipped: Vec<String>,
+    /// Files that could not be read.
+    pub errors: Vec<String>,
+}
+
+/// One file's fixes applied to its text.
+#[derive(Debug)]
+pub struct FileFix {
+    /// The path as displayed.
+    pub file: String,
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// Its text when analysed (and on disk now).
+    pub before: Arc<str>,
+    /// Its text with the fixes applied.
+    pub after: String,
+    /// How many fixes.
+    pub count: usize,
+}
+
 /// What `--fix` did.
 #[derive(Debug, Default)]
 pub struct Applied {
@@ -23,15 +51,21 @@ pub struct Applied {
     pub fixed: BTreeMap<String, usize>,
     /// Why fixes were left alone, one line each (`file: reason`).
     pub skipped: Vec<String>,
-    /// Files that could not be written.
+    /// Files that could not be read or written.
     pub errors: Vec<String>,
 }
 
-/// Applies the fixes of `diags` to the files on disk. `sources` holds the
-/// text each file had when it was analysed (by displayed path); displayed
-/// paths are relative to `root` unless absolute.
+/// Applies the fixes of `diags` to the files on disk: [`plan`], then
+/// [`write`].
 pub fn apply(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>, root: &Path) -> Applied {
-    let mut applied = Applied::default();
+    write(plan(diags, sources, root))
+}
+
+/// Works out the fixes of `diags` without writing anything. `sources` holds
+/// the text each file had when it was analysed (by displayed path);
+/// displayed paths are relative to `root` unless absolute.
+pub fn plan(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>, root: &Path) -> Planned {
+    let mut planned = Planned::default();
     // Fixes by file, each fix once (several findings may carry the same one).
     let mut by_file: BTreeMap<&str, Vec<&Fix>> = BTreeMap::new();
     for fix in diags.iter().filter_map(|d| d.fix.as_ref()) {
@@ -40,7 +74,7 @@ pub fn apply(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>, root: &P
         };
         let file = first.location.file.as_str();
         if fix.edits.iter().any(|e| e.location.file != file) {
-            applied.skipped.push(format!(
+            planned.skipped.push(format!(
                 "{file}: `{}` edits several files; not applied",
                 fix.description
             ));
@@ -53,7 +87,7 @@ pub fn apply(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>, root: &P
     }
     for (file, fixes) in by_file {
         let Some(analysed) = sources.get(file) else {
-            applied
+            planned
                 .skipped
                 .push(format!("{file}: source not available; not fixed"));
             continue;
@@ -62,35 +96,74 @@ pub fn apply(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>, root: &P
         match std::fs::read(&path) {
             Ok(now) if now == analysed.as_bytes() => {}
             Ok(_) => {
-                applied.skipped.push(format!(
+                planned.skipped.push(format!(
                     "{file}: changed since it was analysed; not fixed (run again)"
                 ));
                 continue;
             }
             Err(e) => {
-                applied.errors.push(format!("cannot read `{file}`: {e}"));
+                planned.errors.push(format!("cannot read `{file}`: {e}"));
                 continue;
             }
         }
         let (text, count, skipped) = fix_text(file, analysed, &fixes);
-        applied.skipped.extend(skipped);
+        planned.skipped.extend(skipped);
         if count == 0 {
             continue;
         }
         if !parses(file, &text) {
-            applied
+            planned
                 .skipped
                 .push(format!("{file}: the fixed file would not parse; not fixed"));
             continue;
         }
-        match std::fs::write(&path, text.as_bytes()) {
+        planned.files.push(FileFix {
+            file: file.to_string(),
+            path,
+            before: Arc::clone(analysed),
+            after: text,
+            count,
+        });
+    }
+    planned
+}
+
+/// Writes the planned files.
+pub fn write(planned: Planned) -> Applied {
+    let mut applied = Applied {
+        skipped: planned.skipped,
+        errors: planned.errors,
+        ..Applied::default()
+    };
+    for fix in planned.files {
+        match std::fs::write(&fix.path, fix.after.as_bytes()) {
             Ok(()) => {
-                applied.fixed.insert(file.to_string(), count);
+                applied.fixed.insert(fix.file, fix.count);
             }
-            Err(e) => applied.errors.push(format!("cannot write `{file}`: {e}")),
+            Err(e) => applied
+                .errors
+                .push(format!("cannot write `{}`: {e}", fix.file)),
         }
     }
     applied
+}
+
+/// The planned changes as a unified diff (`--- a/FILE`, `+++ b/FILE`, three
+/// lines of context), files in displayed-path order; empty when nothing
+/// would change.
+pub fn diff(planned: &Planned) -> String {
+    let mut out = String::new();
+    for fix in &planned.files {
+        let text = similar::TextDiff::from_lines(&*fix.before, fix.after.as_str());
+        out.push_str(
+            &text
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{}", fix.file), &format!("b/{}", fix.file))
+                .to_string(),
+        );
+    }
+    out
 }
 
 /// A displayed path's file on disk.

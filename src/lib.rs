@@ -10,6 +10,8 @@ pub mod args;
 pub mod cargo;
 pub mod cli;
 pub mod fix;
+pub mod git;
+pub mod interrupt;
 
 use std::process::ExitCode;
 

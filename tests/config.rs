@@ -300,3 +300,185 @@ fn bad_levels_and_toml_are_errors() {
     ws.write("ws/imperlint.toml", "[lints\n");
     expect_config_error(&ws, &[], &["imperlint.toml", "invalid TOML at line 1"]);
 }
+
+#[test]
+fn configuration_is_found_from_any_folder_up_to_the_workspace_root() {
+    let ws = multi_package("", "");
+    ws.write(
+        "ws/imperlint.toml",
+        "[lints]\nunchecked_impersonation = \"warn\"\n",
+    );
+    // From a folder deep inside a member, on the whole member, on one file.
+    for (cwd, args) in [
+        ("ws/server/src", &["check", "--format", "github"][..]),
+        ("ws/server", &["check", "src", "--format", "github"]),
+        ("ws", &["check", "server/src/lib.rs", "--format", "github"]),
+    ] {
+        let out = ws.imperlint(cwd, args);
+        out.expect_code(0);
+        let found = levels(&out);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.0 == "warning" && f.3 == "unchecked_impersonation"),
+            "from {cwd} {args:?}: {found:?}"
+        );
+    }
+    // `-v` says which file was read.
+    let out = ws.imperlint("ws/server/src", &["check", "-v", "--format", "github"]);
+    let toml = ws.path("ws/imperlint.toml");
+    assert!(
+        out.stderr
+            .contains(&format!("configuration: {}\n", toml.display())),
+        "{}",
+        out.stderr
+    );
+    // A file above the workspace root is never read.
+    std::fs::remove_file(&toml).unwrap();
+    ws.write(
+        "imperlint.toml",
+        "[lints]\nunchecked_impersonation = \"allow\"\n",
+    );
+    let out = ws.imperlint("ws/server/src", &["check", "--format", "github"]);
+    out.expect_code(1);
+    assert!(
+        levels(&out)
+            .iter()
+            .any(|f| f.3 == "unchecked_impersonation"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn hidden_and_cargo_folder_configuration_files() {
+    let ws = multi_package("", "");
+    ws.write(
+        "ws/.cargo/imperlint.toml",
+        "[lints]\nunchecked_impersonation = \"allow\"\n",
+    );
+    let run = |ws: &Workspace| {
+        let out = ws.cargo_imperlint("ws", &["--workspace", "-v", "--format", "github"]);
+        let allowed = !levels(&out)
+            .iter()
+            .any(|f| f.3 == "unchecked_impersonation");
+        (allowed, out.stderr)
+    };
+    let (allowed, stderr) = run(&ws);
+    assert!(allowed, "{stderr}");
+    assert!(stderr.contains(".cargo/imperlint.toml\n"), "{stderr}");
+    // `.imperlint.toml` comes before `.cargo/imperlint.toml`, with a warning.
+    ws.write(
+        "ws/.imperlint.toml",
+        "[lints]\nunchecked_impersonation = \"warn\"\n",
+    );
+    let out = ws.cargo_imperlint("ws", &["--workspace", "--format", "github"]);
+    assert!(
+        levels(&out)
+            .iter()
+            .any(|f| f.0 == "warning" && f.3 == "unchecked_impersonation"),
+        "{}",
+        out.stdout
+    );
+    let cargo_file = ws.path("ws/.cargo/imperlint.toml");
+    let hidden = ws.path("ws/.imperlint.toml");
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: ignoring `{}`: `{}` in the same folder is read instead",
+            cargo_file.display(),
+            hidden.display()
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn exclude_applies_to_files_reached_through_mod_and_path() {
+    let ws = workspace::windows_sys_package();
+    ws.write(
+        "pkg/src/lib.rs",
+        "#[path = \"../generated/bindings.rs\"]\nmod bindings;\nmod gen;\n",
+    )
+    .write("pkg/generated/bindings.rs", workspace::TOOL_MAIN)
+    .write("pkg/src/gen.rs", workspace::TOOL_MAIN)
+    .write(
+        "pkg/imperlint.toml",
+        "[paths]\nexclude = [\"generated/**\", \"src/gen.rs\"]\n",
+    );
+    for cwd in ["pkg", "pkg/src"] {
+        let out = ws.imperlint(cwd, &["check", "--format", "github"]);
+        out.expect_code(0);
+        assert!(levels(&out).is_empty(), "from {cwd}: {}", out.stdout);
+    }
+    // Without the configuration, both files are reported.
+    std::fs::remove_file(ws.path("pkg/imperlint.toml")).unwrap();
+    let out = ws.imperlint("pkg", &["check", "--format", "github"]);
+    let files: Vec<String> = levels(&out).into_iter().map(|f| f.1).collect();
+    for file in ["generated/bindings.rs", "src/gen.rs"] {
+        assert!(files.iter().any(|f| f == file), "{file}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn lint_names_as_rust_users_write_them_last_flag_wins() {
+    let ws = multi_package("", "");
+    let lint_of = |args: &[&str]| {
+        let mut all = vec!["--workspace", "--format", "github"];
+        all.extend_from_slice(args);
+        let out = ws.cargo_imperlint("ws", &all);
+        levels(&out)
+            .into_iter()
+            .filter(|f| f.3 == "unchecked_revert")
+            .map(|f| f.0)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lint_of(&[]), ["error", "error"]);
+    for name in [
+        "imperlint::unchecked_revert",
+        "unchecked-revert",
+        "imperlint::unchecked-revert",
+    ] {
+        assert_eq!(lint_of(&["-W", name]), ["warning", "warning"], "{name}");
+    }
+    // In command-line order, the last flag wins (as with rustc).
+    assert!(lint_of(&["-D", "unchecked_revert", "-A", "unchecked-revert"]).is_empty());
+    assert_eq!(
+        lint_of(&[
+            "-A",
+            "unchecked_revert",
+            "-D",
+            "imperlint::unchecked_revert"
+        ]),
+        ["error", "error"]
+    );
+    assert_eq!(
+        lint_of(&["--allow", "unchecked_revert", "-W", "unchecked_revert"]),
+        ["warning", "warning"]
+    );
+    // Built-ins whose level is fixed say so.
+    let out = ws.cargo_imperlint("ws", &["-A", "parse_error"]);
+    out.expect_code(2);
+    assert!(
+        out.stderr
+            .contains("`parse_error` is a built-in diagnostic whose level cannot be changed"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn configuration_errors_read_cleanly() {
+    let ws = multi_package("", "");
+    ws.write("ws/imperlint.toml", "[lints]\nmissing_revrt = \"deny\"\n");
+    let out = ws.cargo_imperlint("ws", &[]);
+    out.expect_code(2);
+    let toml = ws.path("ws/imperlint.toml");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: {}: `lints.missing_revrt`: unknown lint; did you mean `missing_revert`?\n",
+            toml.display()
+        )
+    );
+}

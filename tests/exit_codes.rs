@@ -3,7 +3,7 @@
 //! missing paths and runs that analyse nothing; `lints`, `explain` and
 //! `--output`. Temporary crates keep each case independent of the fixtures.
 
-use imperlint_analyzer::diag::Level;
+use imperlint_analyzer::diag::{builtin, Level};
 use imperlint_lints::registry::LINTS;
 use std::path::Path;
 use std::process::Command;
@@ -304,16 +304,34 @@ fn bad_options_are_usage_errors() {
 }
 
 #[test]
-fn lints_lists_every_lint() {
+fn lints_lists_every_lint_then_every_builtin() {
     let run = imperlint(repo_root(), &["lints"]);
     assert_code(&run, 0, "`imperlint lints`");
-    let lines: Vec<&str> = run.stdout.lines().collect();
+    let (lints, builtins) = run
+        .stdout
+        .split_once("\nbuilt-in diagnostics:\n")
+        .expect("a section of built-in diagnostics");
+    let lines: Vec<&str> = lints.lines().filter(|l| !l.is_empty()).collect();
+    let builtin_lines: Vec<&str> = builtins.lines().collect();
     assert_eq!(lines.len(), LINTS.len(), "{}", run.stdout);
-    for (line, lint) in lines.iter().zip(LINTS) {
+    assert_eq!(builtin_lines.len(), builtin::INFOS.len(), "{}", run.stdout);
+    let infos = LINTS
+        .iter()
+        .map(|l| l.info)
+        .chain(builtin::INFOS.iter().copied());
+    for (line, info) in lines.iter().chain(&builtin_lines).zip(infos) {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        assert_eq!(fields[0], lint.info.name, "{line}");
-        assert_eq!(fields[1], lint.info.default_level.as_str(), "{line}");
-        assert!(line.ends_with(lint.info.summary), "{line}");
+        assert_eq!(fields[0], info.name, "{line}");
+        assert_eq!(fields[1], info.default_level.as_str(), "{line}");
+        assert!(line.ends_with(info.summary), "{line}");
+    }
+    for name in [
+        "parse_error",
+        "io_error",
+        "internal_error",
+        "analysis_incomplete",
+    ] {
+        assert!(builtins.contains(name), "`{name}` is listed");
     }
 }
 
@@ -346,6 +364,29 @@ fn explain_prints_the_documentation() {
 }
 
 #[test]
+fn explain_reads_names_as_rust_users_write_them_and_knows_the_builtins() {
+    for name in [
+        "missing-revert",
+        "imperlint::missing_revert",
+        "imperlint::missing-revert",
+    ] {
+        let run = imperlint(repo_root(), &["explain", name]);
+        assert_code(&run, 0, &format!("`explain {name}`"));
+        assert!(
+            run.stdout.starts_with("# missing_revert (default: deny)"),
+            "{}",
+            run.stdout
+        );
+    }
+    for info in builtin::INFOS {
+        let run = imperlint(repo_root(), &["explain", info.name]);
+        assert_code(&run, 0, &format!("`explain {}`", info.name));
+        assert!(run.stdout.contains("### What it does"), "{}", run.stdout);
+        assert!(run.stdout.contains(&info.help_uri()), "{}", run.stdout);
+    }
+}
+
+#[test]
 fn explain_an_unknown_lint_suggests() {
     let run = imperlint(repo_root(), &["explain", "nope"]);
     assert_code(&run, 2, "`explain nope`");
@@ -353,8 +394,8 @@ fn explain_an_unknown_lint_suggests() {
     assert!(run.stderr.contains("imperlint lints"), "{}", run.stderr);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
 
-    let run = imperlint(repo_root(), &["explain", "missing-revert"]);
-    assert_code(&run, 2, "`explain missing-revert`");
+    let run = imperlint(repo_root(), &["explain", "imperlint::missing-revrt"]);
+    assert_code(&run, 2, "`explain imperlint::missing-revrt`");
     assert!(
         run.stderr.contains("did you mean `missing_revert`?"),
         "{}",
@@ -384,5 +425,17 @@ fn output_writes_the_file_and_nothing_to_stdout() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     let text = std::fs::read_to_string(dir.path().join("report.txt")).unwrap();
     assert!(text.contains("error[unchecked_revert]"), "{text}");
-    assert!(text.ends_with("1 error, 0 warnings\n"), "{text}");
+    assert!(text.ends_with("\n1 error, 0 warnings\n"), "{text}");
+    assert!(
+        text.contains("\nchecked 1 crate: 1 file analysed\n"),
+        "{text}"
+    );
+
+    // A folder that does not exist is named before anything runs.
+    let run = imperlint(dir.path(), &["check", "server", "-o", "out/report.txt"]);
+    assert_code(&run, 2, "`-o` into a missing folder");
+    assert_eq!(
+        run.stderr,
+        "error: cannot write `out/report.txt` (`--output`): the folder `out` does not exist\n"
+    );
 }

@@ -164,3 +164,137 @@ fn named_files_only_are_fixed() {
         after().replace("queue_for_client", "queue_other")
     );
 }
+
+/// Runs git in `dir` of `ws`, with an identity and no user configuration.
+fn git(ws: &Workspace, dir: &str, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(ws.path(dir))
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// [`package`] as a git repository with everything committed.
+fn committed_package() -> Workspace {
+    let ws = package();
+    git(&ws, "pkg", &["init", "-q"]);
+    git(&ws, "pkg", &["add", "."]);
+    git(&ws, "pkg", &["commit", "-q", "-m", "initial"]);
+    ws
+}
+
+#[test]
+fn fix_refuses_uncommitted_changes_unless_allowed() {
+    let ws = committed_package();
+    // Clean: fixed.
+    ws.imperlint("pkg", &["check", "--fix"]).expect_code(0);
+    assert_eq!(ws.read("pkg/src/lib.rs"), after());
+
+    // Dirty (the fixes themselves, uncommitted): refused, nothing written.
+    ws.write("pkg/src/lib.rs", &format!("{BEFORE}// edited\n"));
+    let out = ws.imperlint("pkg", &["check", "--fix"]);
+    out.expect_code(2);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.starts_with(
+            "error: `--fix` would edit files in a working tree with uncommitted changes:\n  src/lib.rs\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("`--allow-dirty`"), "{}", out.stderr);
+    assert_eq!(ws.read("pkg/src/lib.rs"), format!("{BEFORE}// edited\n"));
+    // An untracked file counts as uncommitted too.
+    git(&ws, "pkg", &["checkout", "-q", "--", "src/lib.rs"]);
+    ws.write("pkg/src/new.rs", "pub fn new() {}\n");
+    ws.imperlint("pkg", &["check", "--fix"]).expect_code(2);
+    std::fs::remove_file(ws.path("pkg/src/new.rs")).unwrap();
+
+    // Staged: refused unless `--allow-staged`.
+    ws.write("pkg/src/lib.rs", &format!("{BEFORE}// staged\n"));
+    git(&ws, "pkg", &["add", "src/lib.rs"]);
+    let out = ws.imperlint("pkg", &["check", "--fix"]);
+    out.expect_code(2);
+    assert!(out.stderr.contains("with staged changes"), "{}", out.stderr);
+    assert!(out.stderr.contains("`--allow-staged`"), "{}", out.stderr);
+    ws.imperlint("pkg", &["check", "--fix", "--allow-staged"])
+        .expect_code(0);
+    assert_eq!(ws.read("pkg/src/lib.rs"), format!("{}// staged\n", after()));
+
+    // Dirty, allowed.
+    ws.write("pkg/src/lib.rs", &format!("{BEFORE}// dirty\n"));
+    ws.imperlint("pkg", &["check", "--fix", "--allow-dirty"])
+        .expect_code(0);
+    assert_eq!(ws.read("pkg/src/lib.rs"), format!("{}// dirty\n", after()));
+    // The allowances mean nothing without `--fix`.
+    ws.imperlint("pkg", &["check", "--allow-dirty"])
+        .expect_code(2);
+}
+
+#[test]
+fn the_tree_cannot_run_code_through_git() {
+    let ws = committed_package();
+    let marker = ws.path("ran");
+    // A repository whose configuration runs programs: a file-system
+    // monitor and a filter driver chosen by `.gitattributes`.
+    let hook = format!("touch {}; cat", marker.display());
+    git(&ws, "pkg", &["config", "core.fsmonitor", &hook]);
+    git(&ws, "pkg", &["config", "filter.evil.clean", &hook]);
+    ws.write("pkg/.gitattributes", "*.rs filter=evil\n");
+    ws.write("pkg/src/lib.rs", &format!("{BEFORE}// edited\n"));
+    ws.imperlint("pkg", &["check", "--fix"]).expect_code(2);
+    assert!(!marker.exists(), "git ran the tree's programs");
+}
+
+#[test]
+fn diff_shows_the_fixes_and_writes_nothing() {
+    let ws = committed_package();
+    ws.write(
+        "pkg/src/lib.rs",
+        &format!("{BEFORE}// dirty is fine: nothing is written\n"),
+    );
+    let dirty = ws.read("pkg/src/lib.rs");
+    let out = ws.imperlint("pkg", &["check", "--diff"]);
+    out.expect_code(1);
+    assert_eq!(ws.read("pkg/src/lib.rs"), dirty);
+    assert!(
+        out.stdout
+            .starts_with("--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ "),
+        "{}",
+        out.stdout
+    );
+    let removed: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("-    ") || l.starts_with("-            WT"))
+        .collect();
+    let added: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
+    assert_eq!(removed.len(), 3, "{}", out.stdout);
+    assert_eq!(added.len(), 3, "{}", out.stdout);
+    assert!(
+        added
+            .iter()
+            .all(|l| l.contains("WT_TRANSFER_IMPERSONATION")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stderr,
+        "3 fixes in 1 file (nothing written; `--fix` applies them)\n"
+    );
+    // Applying the fixes leaves nothing to show.
+    ws.imperlint("pkg", &["check", "--fix", "--allow-dirty"])
+        .expect_code(0);
+    let out = ws.imperlint("pkg", &["check", "--diff"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, "nothing to fix\n");
+}

@@ -66,6 +66,7 @@ fn fixtures() -> &'static [Fixture] {
             tool_version: env!("CARGO_PKG_VERSION"),
             color: false,
             package_of: &package_of,
+            summary: None,
         };
         dirs.iter()
             .map(|dir| {

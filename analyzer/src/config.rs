@@ -7,10 +7,20 @@
 //! configured paths resolve to (that is name resolution) nor which lints exist
 //! (the caller passes their names).
 //!
-//! Precedence, highest first: command line, `imperlint.toml` at the workspace
-//! root, the workspace `Cargo.toml`, each package's `Cargo.toml`. Levels take
-//! the highest source that sets them; the lists (`begin`, `end`, `guards`,
-//! `entry_points`, `exclude`) add up across all sources.
+//! Discovery, as cargo-deny and clippy find theirs: from each checked path,
+//! up to its workspace root, the first folder that holds
+//! [`CONFIG_FILE_NAMES`] (`imperlint.toml`, `.imperlint.toml`, then
+//! `.cargo/imperlint.toml`) gives the configuration file; the workspace
+//! root's `Cargo.toml` gives `[workspace.metadata.imperlint]`; each checked
+//! package's `Cargo.toml` its `[package.metadata.imperlint]`.
+//!
+//! Precedence, highest first: command line, the configuration file, the
+//! workspace `Cargo.toml`, each package's `Cargo.toml`. Levels take the
+//! highest source that sets them; the lists (`begin`, `end`, `guards`,
+//! `entry_points`, `exclude`) add up across all sources. `exclude` patterns
+//! are relative to the folder of the file that sets them, and apply to every
+//! file however it is reached (found in a folder, or through `mod` and
+//! `#[path]`).
 
 use crate::diag::builtin::CONFIGURABLE as CONFIGURABLE_BUILTINS;
 use crate::diag::Level;
@@ -19,8 +29,37 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
-/// The configuration file's name, looked up at the workspace root.
+/// The configuration file's name.
 pub const CONFIG_FILE_NAME: &str = "imperlint.toml";
+
+/// Where a folder may hold the configuration file, in order: the first that
+/// exists is read (a second is ignored, with a warning).
+pub const CONFIG_FILE_NAMES: [&str; 3] =
+    ["imperlint.toml", ".imperlint.toml", ".cargo/imperlint.toml"];
+
+/// A lint name as users write it, the way rustc reads `-D`: the tool's
+/// prefix (`imperlint::missing_revert`, as cargo's JSON names the code) is
+/// dropped and dashes read as underscores (`missing-revert`).
+pub fn canonical_lint_name(name: &str) -> String {
+    let name = name.trim();
+    name.strip_prefix("imperlint::")
+        .unwrap_or(name)
+        .replace('-', "_")
+}
+
+/// The configuration of a run and where it came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Discovered {
+    pub config: Config,
+    /// Every source read that exists, highest precedence first, as `-v`
+    /// names them (`/ws/imperlint.toml`, `[workspace.metadata.imperlint]
+    /// in /ws/Cargo.toml`).
+    pub sources: Vec<String>,
+    /// Configuration files found but not read, each with the one read
+    /// instead (a folder holding both `imperlint.toml` and
+    /// `.imperlint.toml`).
+    pub ignored: Vec<(PathBuf, PathBuf)>,
+}
 
 /// The pseudo-lint under `[lints]` that changes every warn-level lint at once.
 pub const WARNINGS: &str = "warnings";
@@ -64,14 +103,16 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// `FILE: `KEY`: MESSAGE` (or `FILE: MESSAGE`), which the command line
+/// prints after `error: `.
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.key.is_empty() {
-            write!(f, "error in {}: {}", self.file.display(), self.message)
+            write!(f, "{}: {}", self.file.display(), self.message)
         } else {
             write!(
                 f,
-                "error in {}: `{}`: {}",
+                "{}: `{}`: {}",
                 self.file.display(),
                 self.key,
                 self.message
@@ -125,45 +166,87 @@ impl Config {
         reader.config(table, key_prefix)
     }
 
-    /// Reads and merges every configuration source of a workspace:
-    /// `imperlint.toml` at `workspace_root`, `[workspace.metadata.imperlint]`
-    /// in `workspace_root/Cargo.toml`, and `[package.metadata.imperlint]` in
-    /// each of `package_manifests`. Missing files and tables are fine.
+    /// Reads and merges every configuration source for a run over
+    /// `starts` (absolute paths: the checked files and folders, or the
+    /// selected packages' folders). For each, the configuration file is the
+    /// first of [`CONFIG_FILE_NAMES`] in the nearest folder that holds one,
+    /// from the path up to its workspace root (`bound` when given, as
+    /// `cargo metadata` says it; else the nearest folder whose `Cargo.toml`
+    /// has a `[workspace]` table, or the outermost folder with a
+    /// `Cargo.toml`, or the path itself). The workspace root's `Cargo.toml`
+    /// gives `[workspace.metadata.imperlint]`, and each of
+    /// `package_manifests` its `[package.metadata.imperlint]`. Missing
+    /// files and tables are fine.
     ///
-    /// Each package's `exclude` patterns are rebased onto the workspace root.
-    /// Package levels apply to the whole run, so two packages setting
-    /// different levels for the same lint is an error, unless a higher source
-    /// (`imperlint.toml` or the workspace) settles it.
+    /// `exclude` patterns are made absolute, relative to the folder of the
+    /// file that sets them. Package levels apply to the whole run, so two
+    /// packages (or two configuration files found from different paths)
+    /// setting different levels for the same lint is an error, unless a
+    /// higher source settles it.
     pub fn discover(
-        workspace_root: &Path,
+        starts: &[PathBuf],
+        bound: Option<&Path>,
         package_manifests: &[PathBuf],
         known_lints: &[&str],
-    ) -> Result<Config, ConfigError> {
-        let config_file = workspace_root.join(CONFIG_FILE_NAME);
-        let top = match read_optional(&config_file)? {
-            Some(text) => Config::from_toml_str(&text, &config_file, known_lints)?,
-            None => Config::default(),
-        };
+    ) -> Result<Discovered, ConfigError> {
+        // Each configuration file with the folder its patterns are relative
+        // to (for `.cargo/imperlint.toml`, the folder holding `.cargo`).
+        let mut files: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let mut roots: Vec<PathBuf> = Vec::new();
+        let mut ignored = Vec::new();
+        for start in starts {
+            let found = find_config(&lexical(start), bound.map(lexical).as_deref());
+            if let Some((file, dir)) = found.file {
+                if !files.iter().any(|(f, _)| *f == file) {
+                    files.push((file.clone(), dir));
+                }
+                for other in found.ignored {
+                    if !ignored.iter().any(|(o, _)| *o == other) {
+                        ignored.push((other, file.clone()));
+                    }
+                }
+            }
+            if !roots.contains(&found.workspace_root) {
+                roots.push(found.workspace_root);
+            }
+        }
+        let mut sources = Vec::new();
+        // Configuration files found from different paths: equal footing.
+        let mut tops = Vec::new();
+        for (file, dir) in &files {
+            let Some(text) = read_optional(file)? else {
+                continue;
+            };
+            let mut config = Config::from_toml_str(&text, file, known_lints)?;
+            config.rebase_excludes(dir);
+            tops.push((config, file.clone(), String::new()));
+            sources.push(file.display().to_string());
+        }
+        let top = merge_peers(tops, &Config::default())?;
 
-        let workspace_manifest = workspace_root.join("Cargo.toml");
-        let workspace = match read_manifest(&workspace_manifest)? {
-            Some(manifest) => match lookup(&manifest, &["workspace", "metadata", "imperlint"]) {
-                Some(value) => Config::from_metadata_table(
-                    value,
-                    &workspace_manifest,
-                    "workspace.metadata.imperlint",
-                    known_lints,
-                )?,
-                None => Config::default(),
-            },
-            None => Config::default(),
-        };
-        let upper = top.merge_over(workspace);
+        let mut workspaces = Vec::new();
+        for root in &roots {
+            let manifest_path = root.join("Cargo.toml");
+            let Some(manifest) = read_manifest(&manifest_path)? else {
+                continue;
+            };
+            let Some(value) = lookup(&manifest, &["workspace", "metadata", "imperlint"]) else {
+                continue;
+            };
+            const WORKSPACE_PREFIX: &str = "workspace.metadata.imperlint";
+            let mut config =
+                Config::from_metadata_table(value, &manifest_path, WORKSPACE_PREFIX, known_lints)?;
+            config.rebase_excludes(root);
+            sources.push(format!(
+                "[{WORKSPACE_PREFIX}] in {}",
+                manifest_path.display()
+            ));
+            workspaces.push((config, manifest_path, WORKSPACE_PREFIX.to_string()));
+        }
+        let upper = top.merge_over(merge_peers(workspaces, &Config::default())?);
 
         const PACKAGE_PREFIX: &str = "package.metadata.imperlint";
-        let mut packages = Config::default();
-        // Which package set each level first, to explain conflicts.
-        let mut first_set: BTreeMap<String, (Level, PathBuf)> = BTreeMap::new();
+        let mut packages = Vec::new();
         for manifest_path in package_manifests {
             let Some(manifest) = read_manifest(manifest_path)? else {
                 continue;
@@ -173,50 +256,16 @@ impl Config {
             };
             let mut config =
                 Config::from_metadata_table(value, manifest_path, PACKAGE_PREFIX, known_lints)?;
-            let dir = manifest_path.parent().unwrap_or(Path::new(""));
-            config.rebase_excludes(&relative_dir(workspace_root, dir));
-
-            let mut set_here: Vec<(String, Level)> = config
-                .levels
-                .iter()
-                .map(|(lint, level)| (lint.clone(), *level))
-                .collect();
-            if let Some(level) = config.warnings_level {
-                set_here.push((WARNINGS.to_string(), level));
-            }
-            for (lint, level) in set_here {
-                let settled = if lint == WARNINGS {
-                    upper.warnings_level.is_some()
-                } else {
-                    upper.levels.contains_key(&lint)
-                };
-                if settled {
-                    continue;
-                }
-                match first_set.get(&lint) {
-                    Some((other, other_file)) if *other != level => {
-                        return Err(ConfigError {
-                            file: manifest_path.clone(),
-                            key: join_key(&join_key(PACKAGE_PREFIX, "lints"), &lint),
-                            message: format!(
-                                "`{level}` here conflicts with `{other}` in {}; package \
-                                 levels apply to the whole run, so set this level in \
-                                 `[workspace.metadata.imperlint]` or `{CONFIG_FILE_NAME}`",
-                                other_file.display()
-                            ),
-                        });
-                    }
-                    Some(_) => {}
-                    None => {
-                        first_set.insert(lint, (level, manifest_path.clone()));
-                    }
-                }
-            }
-            // No conflicts remain, so this only orders the lists: earlier
-            // packages first.
-            packages = config.merge_over(packages);
+            config.rebase_excludes(&lexical(manifest_path.parent().unwrap_or(Path::new(""))));
+            sources.push(format!("[{PACKAGE_PREFIX}] in {}", manifest_path.display()));
+            packages.push((config, manifest_path.clone(), PACKAGE_PREFIX.to_string()));
         }
-        Ok(upper.merge_over(packages))
+        let packages = merge_peers(packages, &upper)?;
+        Ok(Discovered {
+            config: upper.merge_over(packages),
+            sources,
+            ignored,
+        })
     }
 
     /// Merges two configurations: `self`'s levels win over `lower`'s; the
@@ -325,10 +374,157 @@ impl Exclusions {
     }
 }
 
-/// Checks a lint name as given on the command line or in a file: `Ok` for a
-/// known lint, `warnings` or a configurable built-in; otherwise a message
-/// ("unknown lint; did you mean `missing_revert`?").
-pub fn check_lint_name(name: &str, known_lints: &[&str]) -> Result<(), String> {
+/// What [`find_config`] found for one checked path.
+struct Found {
+    /// The configuration file to read, if any, and the folder it was found
+    /// for.
+    file: Option<(PathBuf, PathBuf)>,
+    /// Other configuration files in the same folder, not read.
+    ignored: Vec<PathBuf>,
+    /// Where the search stopped: the path's workspace root.
+    workspace_root: PathBuf,
+}
+
+/// Looks for the configuration file of `start` (see [`Config::discover`]).
+fn find_config(start: &Path, bound: Option<&Path>) -> Found {
+    let first = if start.is_dir() {
+        start
+    } else {
+        start.parent().unwrap_or(start)
+    };
+    // Every folder from `first` up to the workspace root, nearest first.
+    let mut folders: Vec<&Path> = Vec::new();
+    let mut outermost_manifest: Option<usize> = None;
+    let mut root: Option<usize> = None;
+    for dir in first.ancestors() {
+        folders.push(dir);
+        if bound == Some(dir) {
+            root = Some(folders.len() - 1);
+            break;
+        }
+        if bound.is_none() {
+            let manifest = dir.join("Cargo.toml");
+            if manifest.is_file() {
+                outermost_manifest = Some(folders.len() - 1);
+                let has_workspace = read_manifest(&manifest)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|m| m.contains_key("workspace"));
+                if has_workspace {
+                    root = Some(folders.len() - 1);
+                    break;
+                }
+            }
+        }
+    }
+    let last = root.or(outermost_manifest).unwrap_or(0);
+    folders.truncate(last + 1);
+    let workspace_root = folders[last].to_path_buf();
+    for dir in folders {
+        let mut here = CONFIG_FILE_NAMES
+            .iter()
+            .map(|name| dir.join(name))
+            .filter(|path| path.is_file());
+        if let Some(file) = here.next() {
+            return Found {
+                file: Some((file, dir.to_path_buf())),
+                ignored: here.collect(),
+                workspace_root,
+            };
+        }
+    }
+    Found {
+        file: None,
+        ignored: Vec::new(),
+        workspace_root,
+    }
+}
+
+/// Merges sources of equal rank (packages; configuration files found from
+/// different checked paths) in order: lists add up; a level two of them set
+/// differently is an error unless `upper` (a higher source) settles it.
+/// Each source is (its configuration, its file, the key prefix of its table).
+fn merge_peers(
+    sources: Vec<(Config, PathBuf, String)>,
+    upper: &Config,
+) -> Result<Config, ConfigError> {
+    let mut merged = Config::default();
+    // Which source set each level first, to explain conflicts.
+    let mut first_set: BTreeMap<String, (Level, PathBuf)> = BTreeMap::new();
+    for (config, file, prefix) in sources {
+        let mut set_here: Vec<(String, Level)> = config
+            .levels
+            .iter()
+            .map(|(lint, level)| (lint.clone(), *level))
+            .collect();
+        if let Some(level) = config.warnings_level {
+            set_here.push((WARNINGS.to_string(), level));
+        }
+        for (lint, level) in set_here {
+            let settled = if lint == WARNINGS {
+                upper.warnings_level.is_some()
+            } else {
+                upper.levels.contains_key(&lint)
+            };
+            if settled {
+                continue;
+            }
+            match first_set.get(&lint) {
+                Some((other, other_file)) if *other != level => {
+                    return Err(ConfigError {
+                        file,
+                        key: join_key(&join_key(&prefix, "lints"), &lint),
+                        message: format!(
+                            "`{level}` here conflicts with `{other}` in {}; levels apply to \
+                             the whole run, so set this level in \
+                             `[workspace.metadata.imperlint]` or `{CONFIG_FILE_NAME}` at \
+                             the workspace root",
+                            other_file.display()
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    first_set.insert(lint, (level, file.clone()));
+                }
+            }
+        }
+        // No conflicts remain, so this only orders the lists: earlier
+        // sources first.
+        merged = config.merge_over(merged);
+    }
+    Ok(merged)
+}
+
+/// `path` made absolute (against the current folder) and without `.` and
+/// `..` components, by its text: symlinks are not resolved.
+pub fn lexical(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Checks a lint name as given on the command line or in a file, read as
+/// [`canonical_lint_name`] does: the canonical name of a known lint,
+/// `warnings` or a configurable built-in; otherwise a message ("unknown
+/// lint; did you mean `missing_revert`?"; for a built-in whose level is
+/// fixed, says so).
+pub fn check_lint_name(name: &str, known_lints: &[&str]) -> Result<String, String> {
     let candidates = || {
         known_lints
             .iter()
@@ -336,10 +532,16 @@ pub fn check_lint_name(name: &str, known_lints: &[&str]) -> Result<(), String> {
             .copied()
             .chain([WARNINGS])
     };
-    if candidates().any(|known| known == name) {
-        return Ok(());
+    let canonical = canonical_lint_name(name);
+    if candidates().any(|known| known == canonical) {
+        return Ok(canonical);
     }
-    Err(match closest_name(name, candidates()) {
+    if crate::diag::builtin::find(&canonical).is_some() {
+        return Err(format!(
+            "`{canonical}` is a built-in diagnostic whose level cannot be changed"
+        ));
+    }
+    Err(match closest_name(&canonical, candidates()) {
         Some(near) => format!("unknown lint; did you mean `{near}`?"),
         None => "unknown lint; `imperlint lints` lists them all".to_string(),
     })
@@ -441,7 +643,8 @@ impl Reader<'_> {
     ) -> Result<(), ConfigError> {
         for (lint, value) in self.table(value, key)? {
             let key = join_key(key, lint);
-            check_lint_name(lint, self.known_lints).map_err(|message| self.error(&key, message))?;
+            let lint = check_lint_name(lint, self.known_lints)
+                .map_err(|message| self.error(&key, message))?;
             let Some(text) = value.as_str() else {
                 return Err(
                     self.error(&key, expected("a level (`allow`, `warn` or `deny`)", value))
@@ -456,7 +659,7 @@ impl Reader<'_> {
                     format!("invalid level `{text}`: expected `allow`, `warn` or `deny`{hint}"),
                 ));
             };
-            config.set_level(lint, level);
+            config.set_level(&lint, level);
         }
         Ok(())
     }
@@ -573,20 +776,6 @@ fn normalize(path: &Path) -> String {
         return "/".to_string();
     }
     parts.join("/")
-}
-
-/// `dir` relative to `root` when it lies inside it (comparing canonical paths
-/// if the given ones differ in form), else `dir` itself.
-fn relative_dir(root: &Path, dir: &Path) -> PathBuf {
-    if let Ok(rel) = dir.strip_prefix(root) {
-        return rel.to_path_buf();
-    }
-    if let (Ok(root), Ok(dir)) = (root.canonicalize(), dir.canonicalize()) {
-        if let Ok(rel) = dir.strip_prefix(&root) {
-            return rel.to_path_buf();
-        }
-    }
-    dir.to_path_buf()
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
@@ -742,7 +931,7 @@ exclude = ["generated/**", "./vendor/**"]
         assert_eq!(err.message, "unknown lint; did you mean `missing_revert`?");
         assert_eq!(
             err.to_string(),
-            "error in imperlint.toml: `lints.missing_revrt`: unknown lint; did you mean `missing_revert`?"
+            "imperlint.toml: `lints.missing_revrt`: unknown lint; did you mean `missing_revert`?"
         );
         let err = parse_err("[lints]\nwarning = \"deny\"\n");
         assert_eq!(err.message, "unknown lint; did you mean `warnings`?");
@@ -838,9 +1027,7 @@ exclude = ["generated/**", "./vendor/**"]
             "{}",
             err.message
         );
-        assert!(err
-            .to_string()
-            .starts_with("error in imperlint.toml: invalid TOML"));
+        assert!(err.to_string().starts_with("imperlint.toml: invalid TOML"));
     }
 
     #[test]
@@ -862,7 +1049,7 @@ missing_revrt = "deny"
         assert_eq!(err.key, "package.metadata.imperlint.lints.missing_revrt");
         assert_eq!(
             err.to_string(),
-            "error in crates/a/Cargo.toml: `package.metadata.imperlint.lints.missing_revrt`: \
+            "crates/a/Cargo.toml: `package.metadata.imperlint.lints.missing_revrt`: \
              unknown lint; did you mean `missing_revert`?"
         );
 
@@ -927,15 +1114,32 @@ missing_revrt = "deny"
 
     #[test]
     fn check_lint_name_accepts_lints_warnings_and_builtins() {
-        assert_eq!(check_lint_name("missing_revert", KNOWN), Ok(()));
-        assert_eq!(check_lint_name("warnings", KNOWN), Ok(()));
-        assert_eq!(check_lint_name("unused_suppression", KNOWN), Ok(()));
-        assert_eq!(check_lint_name("invalid_suppression", KNOWN), Ok(()));
+        let ok = |name: &str| check_lint_name(name, KNOWN);
+        assert_eq!(ok("missing_revert"), Ok("missing_revert".into()));
+        assert_eq!(ok("warnings"), Ok("warnings".into()));
+        assert_eq!(ok("unused_suppression"), Ok("unused_suppression".into()));
+        assert_eq!(ok("invalid_suppression"), Ok("invalid_suppression".into()));
+        // As Rust users write lint names: the tool prefix, dashes.
+        assert_eq!(ok("missing-revert"), Ok("missing_revert".into()));
+        assert_eq!(ok("imperlint::missing_revert"), Ok("missing_revert".into()));
         assert_eq!(
-            check_lint_name("missing-revert", KNOWN),
+            ok("imperlint::unused-suppression"),
+            Ok("unused_suppression".into())
+        );
+        assert_eq!(
+            ok("imperlint::missing_revrt"),
             Err("unknown lint; did you mean `missing_revert`?".to_string())
         );
-        assert!(check_lint_name("parse_error", KNOWN).is_err());
+        assert_eq!(
+            ok("parse-error"),
+            Err("`parse_error` is a built-in diagnostic whose level cannot be changed".into())
+        );
+    }
+
+    #[test]
+    fn config_files_accept_lint_names_as_rust_users_write_them() {
+        let config = parse("[lints]\n\"imperlint::missing-revert\" = \"warn\"\n").unwrap();
+        assert_eq!(config.levels["missing_revert"], Level::Warn);
     }
 
     #[test]
@@ -1007,6 +1211,11 @@ missing_revrt = "deny"
         }
     }
 
+    /// `Config::discover` over one start folder, bounded there.
+    fn discover_at(root: &Path, manifests: &[PathBuf]) -> Result<Config, ConfigError> {
+        Config::discover(&[root.to_path_buf()], Some(root), manifests, KNOWN).map(|d| d.config)
+    }
+
     #[test]
     fn discover_merges_with_precedence() {
         let ws = Scratch::new("precedence");
@@ -1042,17 +1251,35 @@ begin = ["a::begin"]
 exclude = ["gen/**"]
 "#,
         );
-        let config = Config::discover(&ws.0, &[a], KNOWN).unwrap();
+        let found = Config::discover(
+            std::slice::from_ref(&ws.0),
+            None,
+            std::slice::from_ref(&a),
+            KNOWN,
+        )
+        .unwrap();
+        let config = found.config;
         // imperlint.toml beats the workspace, which beats the package.
         assert_eq!(config.levels["missing_revert"], Level::Warn);
         assert_eq!(config.levels["nested_impersonation"], Level::Deny);
         assert_eq!(config.levels["unchecked_revert"], Level::Warn);
         assert_eq!(config.warnings_level, Some(Level::Deny));
         assert_eq!(config.begin, ["a::begin", "top::begin"]);
-        // Package patterns are rebased onto the workspace root.
-        assert!(config.is_excluded(Path::new("generated/x.rs")));
-        assert!(config.is_excluded(Path::new("crates/a/gen/x.rs")));
-        assert!(!config.is_excluded(Path::new("gen/x.rs")));
+        // Patterns are relative to the folder of the file that sets them.
+        assert!(config.is_excluded(&ws.0.join("generated/x.rs")));
+        assert!(config.is_excluded(&ws.0.join("crates/a/gen/x.rs")));
+        assert!(!config.is_excluded(&ws.0.join("gen/x.rs")));
+        assert_eq!(
+            found.sources,
+            [
+                ws.0.join("imperlint.toml").display().to_string(),
+                format!(
+                    "[workspace.metadata.imperlint] in {}",
+                    ws.0.join("Cargo.toml").display()
+                ),
+                format!("[package.metadata.imperlint] in {}", a.display()),
+            ]
+        );
 
         // The command line overlay beats everything.
         let mut cli = Config::default();
@@ -1062,13 +1289,72 @@ exclude = ["gen/**"]
     }
 
     #[test]
+    fn discover_walks_up_to_the_workspace_root() {
+        let ws = Scratch::new("walk");
+        ws.write("Cargo.toml", "[workspace]\nmembers = [\"svc\"]\n");
+        ws.write("svc/Cargo.toml", "[package]\nname = \"svc\"\n");
+        ws.write("svc/src/lib.rs", "");
+        ws.write(
+            ".cargo/imperlint.toml",
+            "[lints]\nmissing_revert = \"warn\"\n[paths]\nexclude = [\"svc/gen\"]\n",
+        );
+        // Above the workspace root: never read.
+        ws.write("../imperlint.toml", "[lints]\nmissing_revert = \"allow\"\n");
+        let _above = Remove(ws.0.join("../imperlint.toml"));
+        for start in ["svc/src", "svc/src/lib.rs", "svc", "."] {
+            let found = Config::discover(&[ws.0.join(start)], None, &[], KNOWN).unwrap();
+            assert_eq!(
+                found.config.levels["missing_revert"],
+                Level::Warn,
+                "from {start}"
+            );
+            assert!(found.config.is_excluded(&ws.0.join("svc/gen/a.rs")));
+        }
+        // Nearer files win, `imperlint.toml` before `.imperlint.toml`.
+        ws.write(
+            "svc/.imperlint.toml",
+            "[lints]\nmissing_revert = \"deny\"\n",
+        );
+        let found = Config::discover(&[ws.0.join("svc/src")], None, &[], KNOWN).unwrap();
+        assert_eq!(found.config.levels["missing_revert"], Level::Deny);
+        ws.write(
+            "svc/imperlint.toml",
+            "[lints]\nmissing_revert = \"allow\"\n",
+        );
+        let found = Config::discover(&[ws.0.join("svc/src")], None, &[], KNOWN).unwrap();
+        assert_eq!(found.config.levels["missing_revert"], Level::Allow);
+        assert_eq!(
+            found.ignored,
+            [(
+                ws.0.join("svc/.imperlint.toml"),
+                ws.0.join("svc/imperlint.toml")
+            )]
+        );
+        // Without a `[workspace]`, the outermost package bounds the search.
+        let lone = Scratch::new("lone");
+        lone.write("Cargo.toml", "[package]\nname = \"lone\"\n");
+        lone.write("src/main.rs", "");
+        lone.write("../imperlint.toml", "[lints]\nmissing_revert = \"allow\"\n");
+        let _above = Remove(lone.0.join("../imperlint.toml"));
+        let found = Config::discover(&[lone.0.join("src")], None, &[], KNOWN).unwrap();
+        assert_eq!(found.config, Config::default());
+        assert!(found.sources.is_empty());
+    }
+
+    /// Removes a file when dropped.
+    struct Remove(PathBuf);
+
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    #[test]
     fn discover_without_any_configuration() {
         let ws = Scratch::new("empty");
         let a = ws.write("Cargo.toml", "[package]\nname = \"a\"\n");
-        assert_eq!(
-            Config::discover(&ws.0, &[a], KNOWN).unwrap(),
-            Config::default()
-        );
+        assert_eq!(discover_at(&ws.0, &[a]).unwrap(), Config::default());
     }
 
     #[test]
@@ -1078,12 +1364,12 @@ exclude = ["gen/**"]
             "a/Cargo.toml",
             "[package]\nname = \"a\"\n[package.metadata.imperlint]\nlint = {}\n",
         );
-        let err = Config::discover(&ws.0, std::slice::from_ref(&a), KNOWN).unwrap_err();
+        let err = discover_at(&ws.0, std::slice::from_ref(&a)).unwrap_err();
         assert_eq!(err.file, a);
         assert_eq!(err.key, "package.metadata.imperlint.lint");
 
         ws.write("imperlint.toml", "[paths]\nexclud = []\n");
-        let err = Config::discover(&ws.0, &[a], KNOWN).unwrap_err();
+        let err = discover_at(&ws.0, &[a]).unwrap_err();
         assert_eq!(err.file, ws.0.join("imperlint.toml"));
         assert_eq!(err.key, "paths.exclud");
     }
@@ -1099,7 +1385,7 @@ exclude = ["gen/**"]
             "b/Cargo.toml",
             "[package.metadata.imperlint.lints]\nmissing_revert = \"allow\"\n",
         );
-        let err = Config::discover(&ws.0, &[a.clone(), b.clone()], KNOWN).unwrap_err();
+        let err = discover_at(&ws.0, &[a.clone(), b.clone()]).unwrap_err();
         assert_eq!(err.file, b);
         assert_eq!(err.key, "package.metadata.imperlint.lints.missing_revert");
         assert!(
@@ -1112,7 +1398,7 @@ exclude = ["gen/**"]
             "Cargo.toml",
             "[workspace.metadata.imperlint.lints]\nmissing_revert = \"warn\"\n",
         );
-        let config = Config::discover(&ws.0, &[a, b], KNOWN).unwrap();
+        let config = discover_at(&ws.0, &[a, b]).unwrap();
         assert_eq!(config.levels["missing_revert"], Level::Warn);
     }
 }

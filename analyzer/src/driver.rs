@@ -75,19 +75,40 @@ pub struct Outcome {
     pub sources: HashMap<String, Arc<str>>,
     /// Files that were parsed and analysed.
     pub files_analyzed: usize,
+    /// Files of crates the prefilter ruled out: read and tokenized only.
+    pub files_skipped: usize,
+    /// Findings hidden by suppression comments.
+    pub suppressed: usize,
+    /// Every crate checked, sorted by name (the closing summary, `-v`).
+    pub crates: Vec<CrateReport>,
     /// Named paths that do not exist.
     pub missing: Vec<PathBuf>,
     /// Crates whose analysis failed with an internal error.
     pub internal_errors: usize,
 }
 
+/// One crate of a run, as the summary and `-v` describe it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CrateReport {
+    /// Its folder (where its `Cargo.toml` is) or, without one, its first
+    /// file, as displayed.
+    pub name: String,
+    /// Files read (those `mod` items pull in included).
+    pub files: usize,
+    /// The prefilter ruled it out: its files were only read and tokenized.
+    pub skipped: bool,
+}
+
 /// Runs imperlint over `opts.paths` with `lints`.
 pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
     let exclusions = opts.config.exclusions();
-    let root = opts.root.clone();
+    let root = crate::config::lexical(&opts.root);
+    // Patterns from files are absolute (`Config::discover`); one set by
+    // hand may be relative to the root.
     let exclude = |p: &Path| {
-        let rel = p.strip_prefix(&root).unwrap_or(p);
-        exclusions.is_excluded(rel)
+        let abs = crate::config::lexical(&root.join(p));
+        exclusions.is_excluded(&abs)
+            || exclusions.is_excluded(abs.strip_prefix(&root).unwrap_or(&abs))
     };
     let mut disc = source::discover(&opts.paths, &opts.root, &exclude);
     if let Some(only) = &opts.only_crates {
@@ -143,11 +164,14 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
                     panic!("injected by {INJECT_PANIC_ENV}");
                 }
             }
-            analyse_unit(unit, opts, lints, &prefilter)
+            analyse_unit(unit, opts, lints, &prefilter, &exclude)
         }));
         bar.crate_done();
         match result {
-            Ok(r) => r,
+            Ok(mut r) => {
+                r.report.name = crate_name(unit, &opts.root);
+                r
+            }
             Err(panic) => {
                 // The unwound crate's spans are dead; free this thread's map.
                 release_spans();
@@ -179,6 +203,11 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
                         fix: None,
                     }],
                     internal_error: true,
+                    report: CrateReport {
+                        name: crate_name.clone(),
+                        files: unit.files.len(),
+                        skipped: false,
+                    },
                     ..CrateResult::default()
                 }
             }
@@ -194,8 +223,12 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
         out.diagnostics.extend(r.diagnostics);
         out.sources.extend(r.sources);
         out.files_analyzed += r.files_analyzed;
+        out.files_skipped += r.files_skipped;
+        out.suppressed += r.suppressed;
+        out.crates.push(r.report);
         out.internal_errors += usize::from(r.internal_error);
     }
+    out.crates.sort();
     sort_diagnostics(&mut out.diagnostics);
     out
 }
@@ -205,7 +238,22 @@ struct CrateResult {
     diagnostics: Vec<Diagnostic>,
     sources: Vec<(String, Arc<str>)>,
     files_analyzed: usize,
+    files_skipped: usize,
+    suppressed: usize,
+    report: CrateReport,
     internal_error: bool,
+}
+
+/// The name a crate is shown by: its folder, or its first file.
+fn crate_name(unit: &CrateUnit, root: &Path) -> String {
+    match &unit.manifest_dir {
+        Some(dir) => source::display_path(dir, root),
+        None => unit
+            .files
+            .first()
+            .map(|f| source::display_path(f, root))
+            .unwrap_or_default(),
+    }
 }
 
 /// A file after the first pass: what the crate's analysis needs of it,
@@ -235,6 +283,7 @@ fn first_pass(
     unit: &CrateUnit,
     opts: &Options,
     filter: &Prefilter,
+    exclude: Exclude,
     diags: &mut Vec<Diagnostic>,
     mut read: HashMap<PathBuf, ReadResult>,
 ) -> Vec<Loaded> {
@@ -273,7 +322,7 @@ fn first_pass(
             match d {
                 Ok((loaded, refs)) => {
                     for next in refs {
-                        if next.is_file() && seen.insert(next.clone()) {
+                        if next.is_file() && !exclude(&next) && seen.insert(next.clone()) {
                             let r = read.remove(&next);
                             round.push((next, r));
                         }
@@ -527,12 +576,17 @@ fn is_bin_root(path: &Path, manifest_dir: Option<&Path>) -> bool {
 /// A file's text, or the diagnostic that replaces it.
 type ReadResult = Result<SourceFile, Diagnostic>;
 
-/// Reads a crate's files, and those its `mod x;` items name outside them,
-/// and asks the prefilter whether any may lead to a finding.
+/// `[paths] exclude`, asked of every file however it is reached.
+type Exclude<'a> = &'a (dyn Fn(&Path) -> bool + Sync);
+
+/// Reads a crate's files, and those its `mod x;` items name outside them
+/// (unless excluded), and asks the prefilter whether any may lead to a
+/// finding.
 fn read_for_prefilter(
     unit: &CrateUnit,
     root: &Path,
     filter: &Prefilter,
+    exclude: Exclude,
 ) -> (HashMap<PathBuf, ReadResult>, bool) {
     let mut read: HashMap<PathBuf, ReadResult> = HashMap::new();
     let mut round: Vec<PathBuf> = unit.files.clone();
@@ -576,7 +630,7 @@ fn read_for_prefilter(
             read.insert(p, r);
             round.extend(next);
         }
-        round.retain(|n| !read.contains_key(n) && n.is_file());
+        round.retain(|n| !read.contains_key(n) && n.is_file() && !exclude(n));
         round.sort();
         round.dedup();
     }
@@ -592,6 +646,8 @@ fn tokenize_unit(
     read: HashMap<PathBuf, ReadResult>,
 ) -> CrateResult {
     let mut res = CrateResult::default();
+    res.report.skipped = true;
+    res.report.files = read.len();
     let mut read: Vec<(PathBuf, ReadResult)> = read.into_iter().collect();
     read.sort_by(|a, b| a.0.cmp(&b.0));
     for (_, r) in read {
@@ -600,7 +656,7 @@ fn tokenize_unit(
             Err(d) => Err(d),
         };
         match tokenized {
-            Ok(()) => res.files_analyzed += 1,
+            Ok(()) => res.files_skipped += 1,
             Err(d) => res.diagnostics.push(d),
         }
     }
@@ -627,21 +683,23 @@ fn analyse_unit(
     opts: &Options,
     lints: &[&'static Lint],
     filter: &Prefilter,
+    exclude: Exclude,
 ) -> CrateResult {
     let read = if opts.no_prefilter {
         HashMap::new()
     } else {
-        let (read, hit) = read_for_prefilter(unit, &opts.root, filter);
+        let (read, hit) = read_for_prefilter(unit, &opts.root, filter, exclude);
         if !hit {
             return tokenize_unit(unit, opts, read);
         }
         read
     };
     let mut res = CrateResult::default();
-    let loaded = first_pass(unit, opts, filter, &mut res.diagnostics, read);
+    let loaded = first_pass(unit, opts, filter, exclude, &mut res.diagnostics, read);
     let (files, items): (Vec<FileCx>, Vec<FileItems>) =
         loaded.into_iter().map(|l| (l.cx, l.items)).unzip();
     res.files_analyzed = files.len();
+    res.report.files = files.len() + res.diagnostics.len();
     let renames = unit
         .manifest_dir
         .as_ref()
@@ -713,8 +771,10 @@ fn analyse_unit(
         } else {
             (Vec::new(), Vec::new())
         };
+        let before = diags.len();
         let (kept, unused) = suppress::apply(diags, &sups, &f.item_ranges, unused_level);
         if report(&display, &f.src.path) {
+            res.suppressed += before - kept.len();
             res.diagnostics.extend(kept);
             res.diagnostics.extend(unused);
             if invalid_level != Level::Allow {

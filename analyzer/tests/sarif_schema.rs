@@ -143,6 +143,7 @@ fn sarif(diags: &[Diagnostic]) -> Value {
         tool_version: "0.1.0",
         color: false,
         package_of: &package_of,
+        summary: None,
     };
     serde_json::from_str(&render(Format::Sarif, diags, &cx)).expect("SARIF output is JSON")
 }

@@ -98,9 +98,10 @@ declare_lint! {
     /// ### Known problems
     /// The flag is found by reading the flags argument: a value built in
     /// another function or loaded at run time is not followed, and the call is
-    /// reported. The fix writes `WT_TRANSFER_IMPERSONATION` with the same path
-    /// prefix as the constant it extends (or bare), so the constant must be in
-    /// scope. Pools reached through function pointers, trait objects,
+    /// reported. The fix writes `WT_TRANSFER_IMPERSONATION` bare when the
+    /// file imports it (or a glob of its module), else by its full path in
+    /// the binding crate the call uses. Pools reached through function
+    /// pointers, trait objects,
     /// libraries that queue work internally, or macros other than the common
     /// expression macros imperlint re-parses are not seen. A task that
     /// impersonates a token it was given is still reported where it is

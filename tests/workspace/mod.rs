@@ -182,6 +182,19 @@ pub fn fake_windows_sys(ws: &Workspace, rel: &str) {
     .write(&format!("{rel}/src/lib.rs"), "");
 }
 
+/// A workspace with one package, `pkg/` (its own workspace), depending on a
+/// fake `windows-sys` in `vendor/`; its sources are the caller's to write.
+pub fn windows_sys_package() -> Workspace {
+    let ws = Workspace::new();
+    fake_windows_sys(&ws, "vendor/windows-sys");
+    ws.write(
+        "pkg/Cargo.toml",
+        "[package]\nname = \"pkg\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
+         [dependencies]\nwindows-sys = { path = \"../vendor/windows-sys\" }\n",
+    );
+    ws
+}
+
 /// Code impersonating a pipe client through the renamed `win` crate
 /// without checking the result (`unchecked_impersonation`, deny).
 pub const SERVER_LIB: &str = r#"//! A pipe server that works for its clients.

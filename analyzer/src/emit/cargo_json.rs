@@ -193,7 +193,7 @@ fn message(diag: &Diagnostic, cx: &EmitContext, sources: &Sources) -> Message {
         },
         spans,
         children,
-        rendered: Some(human::render_one(diag, cx, sources, false)),
+        rendered: Some(human::render_one(diag, cx, sources, cx.color)),
     }
 }
 

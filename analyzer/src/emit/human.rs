@@ -8,7 +8,7 @@
 //! one diagnostic alone for `cargo-json`'s `rendered` field; it owns nothing
 //! about which diagnostics exist or their order.
 
-use super::{lint_info, plural, Counts, EmitContext, SourceText, Sources};
+use super::{lint_info, plural, Counts, EmitContext, RunSummary, SourceText, Sources};
 use crate::diag::{Diagnostic, Level};
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity};
 use codespan_reporting::files::SimpleFiles;
@@ -17,28 +17,72 @@ use codespan_reporting::term::{self, Chars, Config};
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// Every diagnostic, then the summary line.
+/// Every diagnostic, then the closing summary (when the context has one).
 pub(super) fn render(diags: &[Diagnostic], cx: &EmitContext) -> String {
     let sources = Sources::new(cx);
     let mut out = String::new();
     for diag in diags {
         out.push_str(&render_one(diag, cx, &sources, cx.color));
     }
-    out.push_str(&summary(Counts::of(diags)));
-    out.push('\n');
+    if let Some(run) = cx.summary {
+        out.push_str(&summary(Counts::of(diags), run));
+    }
     out
 }
 
-/// `2 errors, 1 warning`, or `no findings`.
-pub(super) fn summary(counts: Counts) -> String {
-    if counts.deny == 0 && counts.warn == 0 {
-        return "no findings".to_owned();
+/// The closing summary, one line each: what was checked (packages,
+/// crates, files analysed and skipped by the prefilter); the findings by
+/// level with what was hidden (baselined, suppressed) or why the run failed;
+/// then any notes.
+///
+/// ```text
+/// checked 2 crates: 14 files analysed, 40 skipped by the prefilter (they name no impersonation API)
+/// 4 errors, 13 warnings (2 baselined, 1 suppressed)
+/// ```
+pub(super) fn summary(counts: Counts, run: &RunSummary) -> String {
+    let mut checked = match run.packages {
+        Some(packages) => format!(
+            "checked {} ({})",
+            plural(packages, "package"),
+            plural(run.crates, "crate")
+        ),
+        None => format!("checked {}", plural(run.crates, "crate")),
+    };
+    checked.push_str(&format!(
+        ": {} analysed",
+        plural(run.files_analyzed, "file")
+    ));
+    if run.files_skipped > 0 {
+        checked.push_str(&format!(
+            ", {} skipped by the prefilter (they name no impersonation API)",
+            run.files_skipped
+        ));
     }
-    format!(
+    let levels = format!(
         "{}, {}",
         plural(counts.deny, "error"),
         plural(counts.warn, "warning")
-    )
+    );
+    let mut found = match &run.failure {
+        Some(why) => format!("{levels} in what was checked; the run failed: {why}"),
+        None if counts.deny == 0 && counts.warn == 0 => "no findings".to_owned(),
+        None => levels,
+    };
+    let mut hidden = Vec::new();
+    if run.baselined > 0 {
+        hidden.push(format!("{} baselined", run.baselined));
+    }
+    if run.suppressed > 0 {
+        hidden.push(format!("{} suppressed", run.suppressed));
+    }
+    if !hidden.is_empty() && run.failure.is_none() {
+        found.push_str(&format!(" ({})", hidden.join(", ")));
+    }
+    let mut out = format!("{checked}\n{found}\n");
+    for note in &run.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    out
 }
 
 /// A file's id in codespan's file table and its text; `None` when its
@@ -240,12 +284,64 @@ mod tests {
     }
 
     #[test]
-    fn summary_counts_levels() {
+    fn summary_says_what_was_checked_and_counts_levels() {
         let out = rendered();
-        assert!(out.ends_with("\n3 errors, 1 warning\n"), "{out}");
+        assert!(
+            out.ends_with(
+                "\nchecked 2 crates: 3 files analysed, 4 skipped by the prefilter \
+                 (they name no impersonation API)\n3 errors, 1 warning\n"
+            ),
+            "{out}"
+        );
         let empty = testing::with_context(|cx| render(&[], cx));
-        assert_eq!(empty, "no findings\n");
-        assert_eq!(summary(Counts { deny: 1, warn: 0 }), "1 error, 0 warnings");
+        assert!(empty.ends_with("\nno findings\n"), "{empty}");
+        let quiet = testing::with_context(|cx| {
+            render(
+                &[],
+                &EmitContext {
+                    summary: None,
+                    ..*cx
+                },
+            )
+        });
+        assert_eq!(quiet, "");
+    }
+
+    #[test]
+    fn summary_names_packages_hidden_findings_and_notes() {
+        let run = RunSummary {
+            packages: Some(1),
+            crates: 1,
+            files_analyzed: 1,
+            baselined: 2,
+            suppressed: 1,
+            notes: vec!["add `--workspace`".into()],
+            ..RunSummary::default()
+        };
+        assert_eq!(
+            summary(Counts { deny: 1, warn: 0 }, &run),
+            "checked 1 package (1 crate): 1 file analysed\n\
+             1 error, 0 warnings (2 baselined, 1 suppressed)\n\
+             note: add `--workspace`\n"
+        );
+        assert!(summary(Counts::default(), &run)
+            .contains("\nno findings (2 baselined, 1 suppressed)\n"));
+    }
+
+    #[test]
+    fn a_failed_run_never_says_no_findings() {
+        let run = RunSummary {
+            failure: Some("path `gone` does not exist".into()),
+            ..RunSummary::default()
+        };
+        let text = summary(Counts::default(), &run);
+        assert!(!text.contains("no findings"), "{text}");
+        assert!(
+            text.ends_with(
+                "\n0 errors, 0 warnings in what was checked; the run failed: path `gone` does not exist\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! ([`Format`]), what every format may know about the run ([`EmitContext`]),
 //! and the helpers the formats share (source lines, character columns,
 //! counts). Each format lives in its own file: `human` (rustc-like text),
+//! `short` (one line per finding),
 //! `json` (imperlint's own versioned document, see `docs/json-format.md`),
 //! `sarif` (SARIF 2.1.0), `github` (Actions workflow commands) and
 //! `cargo_json` (cargo's `compiler-message` lines for rust-analyzer). It does
@@ -16,6 +17,7 @@ mod github;
 mod human;
 mod json;
 mod sarif;
+mod short;
 
 use crate::diag::{Diagnostic, Level, LintInfo, Location};
 use std::cell::RefCell;
@@ -32,6 +34,8 @@ use std::sync::Arc;
 pub enum Format {
     /// rustc-like text with source snippets, for people.
     Human,
+    /// One line per finding (`file:line:col: level[lint]: message`).
+    Short,
     /// imperlint's versioned JSON document (`docs/json-format.md`).
     Json,
     /// SARIF 2.1.0, for code scanning and SARIF viewers.
@@ -44,8 +48,9 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Human,
+        Format::Short,
         Format::Json,
         Format::Sarif,
         Format::Github,
@@ -56,6 +61,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Human => "human",
+            Format::Short => "short",
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Github => "github",
@@ -131,11 +137,39 @@ pub struct EmitContext<'a> {
     pub rules: &'a [&'static LintInfo],
     /// imperlint's version (SARIF `tool.driver.version`, JSON `tool_version`).
     pub tool_version: &'a str,
-    /// ANSI colors in the human format; ignored by the others.
+    /// ANSI colors in the human format and in `cargo-json`'s `rendered`
+    /// text (`--message-format json-diagnostic-rendered-ansi`); ignored by
+    /// the others.
     pub color: bool,
     /// The cargo package and target of a file by its diagnostic path, for
     /// `cargo-json`; `None` outside cargo (the line then carries empty ids).
     pub package_of: &'a dyn Fn(&str) -> Option<PackageTarget>,
+    /// What the run checked, for the human format's closing summary;
+    /// `None`: no summary (`--quiet`, or one diagnostic rendered alone).
+    pub summary: Option<&'a RunSummary>,
+}
+
+/// What a run checked and hid, for the closing summary of the human
+/// format: the counts of findings come from the diagnostics themselves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Packages selected (`cargo imperlint`); `None` when paths were checked.
+    pub packages: Option<usize>,
+    /// Crates checked, the prefilter's included.
+    pub crates: usize,
+    /// Files parsed and analysed.
+    pub files_analyzed: usize,
+    /// Files of crates the prefilter ruled out (read and tokenized only).
+    pub files_skipped: usize,
+    /// Findings hidden because the baseline records them.
+    pub baselined: usize,
+    /// Findings hidden by suppression comments.
+    pub suppressed: usize,
+    /// Why the run failed (exit code 2), when it did. The summary then
+    /// never says "no findings": what was checked is not all there was.
+    pub failure: Option<String>,
+    /// Notes after the counts, one line each (the `--workspace` hint).
+    pub notes: Vec<String>,
 }
 
 /// Renders `diags` (already in output order) in `format`. The result ends
@@ -144,6 +178,7 @@ pub struct EmitContext<'a> {
 pub fn render(format: Format, diags: &[Diagnostic], cx: &EmitContext) -> String {
     match format {
         Format::Human => human::render(diags, cx),
+        Format::Short => short::render(diags, cx),
         Format::Json => json::render(diags, cx),
         Format::Sarif => sarif::render(diags, cx),
         Format::Github => github::render(diags),
@@ -435,6 +470,18 @@ pub(crate) mod testing {
         })
     }
 
+    /// A run of one package with two crates, one of them skipped.
+    pub static SUMMARY: super::RunSummary = super::RunSummary {
+        packages: None,
+        crates: 2,
+        files_analyzed: 3,
+        files_skipped: 4,
+        baselined: 0,
+        suppressed: 0,
+        failure: None,
+        notes: Vec::new(),
+    };
+
     /// Calls `f` with a context over [`sources`] rooted at `/work/demo`.
     pub fn with_context<T>(f: impl FnOnce(&EmitContext) -> T) -> T {
         let cx = EmitContext {
@@ -444,6 +491,7 @@ pub(crate) mod testing {
             tool_version: "0.1.0",
             color: false,
             package_of: &package_of,
+            summary: Some(&SUMMARY),
         };
         f(&cx)
     }
@@ -462,7 +510,7 @@ mod tests {
         let err = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown output format `xml` (expected one of: human, json, sarif, github, cargo-json)"
+            "unknown output format `xml` (expected one of: human, short, json, sarif, github, cargo-json)"
         );
     }
 
