@@ -130,6 +130,11 @@ impl Escape {
 /// analyzer from the catalog's argument roles.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct CallFacts {
+    /// The call as the code writes it: its path (`thread::spawn`,
+    /// `std::env::var`) or, for a method, `Type::method` when the
+    /// receiver's type is known (`Command::status`). Messages name the call
+    /// by it ([`CallFacts::callee`]).
+    pub written: Option<String>,
     /// A flags argument contains `WT_TRANSFER_IMPERSONATION` (or 0x100).
     pub transfers_impersonation: bool,
     /// The token argument is null (`None`, `0`, `null_mut()`, `HANDLE::default()`…).
@@ -152,6 +157,13 @@ pub struct CallFacts {
     /// when it (or its module's glob) is imported, else a full path in the
     /// binding crate the code uses.
     pub transfer_flag: Option<String>,
+}
+
+impl CallFacts {
+    /// How a message names the call: as written, else by the catalog's name.
+    pub fn callee<'a>(&'a self, api: &'a Api) -> &'a str {
+        self.written.as_deref().unwrap_or(api.name)
+    }
 }
 
 /// What happened.
@@ -234,7 +246,9 @@ pub enum LintFact {
     DelegationRequested { constant: String },
     /// A named pipe is opened as a client without SQOS flags, so the server
     /// may impersonate the caller at the default (impersonation) level.
-    PipeOpenWithoutSqos { api: &'static Api },
+    /// `written` is the call as the code writes it (see
+    /// [`CallFacts::written`]).
+    PipeOpenWithoutSqos { api: &'static Api, written: String },
 }
 
 impl From<LintFact> for EventKind {

@@ -124,7 +124,7 @@ pub static LINT: Lint = Lint {
 };
 
 fn check(event: &Event, sink: &mut Sink) {
-    let EventKind::Call { api, .. } = &event.kind else {
+    let EventKind::Call { api, facts } = &event.kind else {
         return;
     };
     if api.role != Role::ProcessCreate || !event.state.is_impersonating() {
@@ -133,7 +133,10 @@ fn check(event: &Event, sink: &mut Sink) {
     sink.report(
         event,
         Finding::new(
-            format!("`{}` starts a process while impersonating", api.name),
+            format!(
+                "`{}` starts a process while impersonating",
+                facts.callee(api)
+            ),
             "the child gets the service's primary token, not the client's",
             "start the child with the client's token (`CreateProcessAsUserW` or `CreateProcessWithTokenW`), or after the revert if it should run as the service",
         ),

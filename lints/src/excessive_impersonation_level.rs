@@ -103,7 +103,7 @@ fn check(event: &Event, sink: &mut Sink) {
             "the holder can use this identity against other machines on the network",
             "request the lowest level that works: `SecurityIdentification` to be identified, `SecurityImpersonation` to be acted for locally",
         ),
-        EventKind::Fact(LintFact::PipeOpenWithoutSqos { api }) => {
+        EventKind::Fact(LintFact::PipeOpenWithoutSqos { api, written }) => {
             let help = match api.family {
                 Family::Win32 => {
                     "add `SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION` to the flags and attributes argument (`SECURITY_IMPERSONATION` if the server must act for this process)"
@@ -113,8 +113,8 @@ fn check(event: &Event, sink: &mut Sink) {
                 }
             };
             Finding::new(
-                format!("named pipe opened with `{}` without security quality-of-service flags", api.name),
-                "the pipe's server may impersonate this process at the impersonation level",
+                format!("named pipe opened with `{written}` without security quality-of-service flags"),
+                "without them the server gets the default level, `SecurityImpersonation`: it can act as this process on its machine",
                 help,
             )
         }
@@ -159,15 +159,21 @@ mod tests {
     fn suggests_the_flag_each_api_takes() {
         let win32 = LintFact::PipeOpenWithoutSqos {
             api: api("CreateFileW", Role::PipeClientOpen),
+            written: "CreateFileW".into(),
         };
         let diags = run(&LINT, &event(win32, reverted()));
+        assert!(diags[0].label.contains("`SecurityImpersonation`"));
         assert!(diags[0]
             .help
             .as_deref()
             .unwrap()
             .contains("SECURITY_SQOS_PRESENT"));
-        let std = LintFact::PipeOpenWithoutSqos { api: &STD_OPEN };
+        let std = LintFact::PipeOpenWithoutSqos {
+            api: &STD_OPEN,
+            written: "OpenOptions::open".into(),
+        };
         let diags = run(&LINT, &event(std, reverted()));
+        assert!(diags[0].message.contains("`OpenOptions::open`"));
         assert!(diags[0]
             .help
             .as_deref()

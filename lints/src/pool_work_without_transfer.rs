@@ -149,7 +149,7 @@ fn check(event: &Event, sink: &mut Sink) {
         Finding::new(
             format!(
                 "`{}` hands work to {target} without the client's token",
-                api.name
+                facts.callee(api)
             ),
             "the work runs with the process token, not the client's",
             help,

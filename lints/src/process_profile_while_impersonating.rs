@@ -118,7 +118,7 @@ fn check(event: &Event, sink: &mut Sink) {
     if !event.state.is_impersonating() {
         return;
     }
-    let name = api.name;
+    let name = facts.callee(api);
     let (message, label) = match api.role {
         Role::ProfileWithToken if facts.null_token => (
             format!("`{name}` is given a null token while impersonating"),
@@ -130,7 +130,7 @@ fn check(event: &Event, sink: &mut Sink) {
         ),
         Role::EnvRead => match facts.env_var.as_deref() {
             Some(var) if is_profile_env_var(var) => (
-                format!("`{name}` reads `{var}` while impersonating"),
+                format!("`{name}({var:?})` reads the process environment while impersonating"),
                 "the environment block belongs to the process: this is the service's profile",
             ),
             _ => return,
@@ -195,7 +195,10 @@ mod tests {
     fn reports_profile_variables_only() {
         let diags = run(&LINT, &event(env("localappdata"), impersonating()));
         assert_eq!(diags.len(), 1);
-        assert!(diags[0].message.contains("`localappdata`"));
+        assert_eq!(
+            diags[0].message,
+            "`var_os(\"localappdata\")` reads the process environment while impersonating"
+        );
         assert!(run(&LINT, &event(env("RUST_LOG"), impersonating())).is_empty());
         let unknown = call("var", Role::EnvRead, CallFacts::default());
         assert!(run(&LINT, &event(unknown, impersonating())).is_empty());

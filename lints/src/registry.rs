@@ -227,9 +227,34 @@ mod tests {
         }
     }
 
+    /// How the calls of [`all_events`] are written (their catalog name is `Call`).
+    const WRITTEN: &str = "svc::Worker::call_as_written";
+
+    #[test]
+    fn calls_and_pipe_opens_are_named_as_written() {
+        for event in all_events(impersonating()) {
+            for lint in LINTS {
+                for diag in run(lint, &event) {
+                    let written = match &event.kind {
+                        EventKind::Call { .. } => WRITTEN,
+                        EventKind::Fact(LintFact::PipeOpenWithoutSqos { written, .. }) => written,
+                        _ => continue,
+                    };
+                    assert!(
+                        diag.message.contains(&format!("`{written}")),
+                        "`{}` does not name the call as written: {}",
+                        lint.info.name,
+                        diag.message
+                    );
+                }
+            }
+        }
+    }
+
     /// One event of every kind the lints read, in `state`.
     fn all_events(state: StateInfo) -> Vec<imperlint_analyzer::event::Event> {
         let facts = CallFacts {
+            written: Some(WRITTEN.to_string()),
             null_token: true,
             env_var: Some("APPDATA".to_string()),
             flags_arg: Some(loc(10)),
@@ -332,6 +357,7 @@ mod tests {
             },
             LintFact::PipeOpenWithoutSqos {
                 api: api("CreateFileW", Role::PipeClientOpen),
+                written: "windows::Win32::Storage::FileSystem::CreateFileW".to_string(),
             },
         ]
     }

@@ -102,7 +102,7 @@ pub static LINT: Lint = Lint {
 };
 
 fn check(event: &Event, sink: &mut Sink) {
-    let EventKind::Call { api, .. } = &event.kind else {
+    let EventKind::Call { api, facts } = &event.kind else {
         return;
     };
     if !matches!(api.role, Role::ThreadSpawn | Role::ScopedThreadSpawn)
@@ -113,7 +113,10 @@ fn check(event: &Event, sink: &mut Sink) {
     sink.report(
         event,
         Finding::new(
-            format!("`{}` starts a thread while impersonating", api.name),
+            format!(
+                "`{}` starts a thread while impersonating",
+                facts.callee(api)
+            ),
             "the new thread runs with the process token, not the client's",
             "do the work on this thread, or take the token with `OpenThreadToken` and have the new thread impersonate it and revert",
         ),

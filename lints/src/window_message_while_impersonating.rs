@@ -99,7 +99,7 @@ pub static LINT: Lint = Lint {
 };
 
 fn check(event: &Event, sink: &mut Sink) {
-    let EventKind::Call { api, .. } = &event.kind else {
+    let EventKind::Call { api, facts } = &event.kind else {
         return;
     };
     if api.role != Role::WindowMessage || !event.state.is_impersonating() {
@@ -108,7 +108,10 @@ fn check(event: &Event, sink: &mut Sink) {
     sink.report(
         event,
         Finding::new(
-            format!("`{}` hands work to a window while impersonating", api.name),
+            format!(
+                "`{}` hands work to a window while impersonating",
+                facts.callee(api)
+            ),
             "the window procedure runs on the window's thread, with that thread's token",
             "do the client's work on this thread before the revert and send the window only the results",
         ),

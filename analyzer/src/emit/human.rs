@@ -128,16 +128,18 @@ pub(super) fn render_one(
         }
     }
     notes.extend(diag.notes.iter().map(|note| format!("note: {note}")));
-    if let Some(help) = &diag.help {
-        notes.push(format!("help: {help}"));
-    }
-    if let Some(fix) = &diag.fix {
-        if diag.help.as_deref() != Some(fix.description.as_str()) {
-            notes.push(format!(
-                "help: {} (a mechanical fix is available)",
-                fix.description
-            ));
-        }
+    // One help line: the fix, saying when `--fix` can make it.
+    let help = diag
+        .help
+        .as_deref()
+        .or(diag.fix.as_ref().map(|fix| fix.description.as_str()));
+    if let Some(help) = help {
+        let applies = if diag.fix.is_some() {
+            " (`--fix` applies it)"
+        } else {
+            ""
+        };
+        notes.push(format!("help: {help}{applies}"));
     }
     if let Some(info) = lint_info(cx, diag.lint) {
         let level = if diag.level == info.default_level {
@@ -252,6 +254,27 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains('\u{1b}'), "colored without cx.color: {out}");
+    }
+
+    #[test]
+    fn one_help_line_each_saying_when_fix_applies_it() {
+        let out = rendered();
+        for diag in out.split("\n\n") {
+            assert!(diag.matches("= help: ").count() <= 1, "{diag}");
+        }
+        assert!(
+            out.contains(
+                "= help: check the result: `ImpersonateLoggedOnUser(token)?` (`--fix` applies it)\n"
+            ),
+            "{out}"
+        );
+        let mut only_fix = testing::diagnostics().remove(0);
+        only_fix.help = None;
+        let out = testing::with_context(|cx| render(&[only_fix], cx));
+        assert!(
+            out.contains("= help: propagate the error with `?` (`--fix` applies it)\n"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -504,6 +504,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     callables,
                     st,
                     turbofish_type(path, self.cx.ix, self.fi),
+                    written_path(path),
                 )
             }
             Target::ExtraBegin(n) => {
@@ -720,8 +721,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         callables: Vec<(usize, Callable<'a>)>,
         st: &mut State,
         turbofish: Option<Vec<String>>,
+        written: String,
     ) -> Fact {
         let arg = |i: Option<usize>| i.and_then(|i| args.get(i).copied());
+        // What every event of this call carries: how the call is written.
+        let base = CallFacts {
+            written: Some(written.clone()),
+            ..CallFacts::default()
+        };
         for v in &vals {
             self.mark(v, Check::Checked);
         }
@@ -817,7 +824,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 }
             }
             Role::ThreadSpawn | Role::ScopedThreadSpawn | Role::PoolSubmit | Role::AsyncSpawn => {
-                let mut facts = CallFacts::default();
+                let mut facts = base.clone();
                 if let Some(f) = arg(api.args.flags) {
                     facts.transfers_impersonation =
                         syntax::mentions_flag(f, &[catalog::TRANSFER_IMPERSONATION]);
@@ -857,7 +864,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         api,
                         facts: CallFacts {
                             null_token,
-                            ..CallFacts::default()
+                            ..base.clone()
                         },
                     },
                     loc,
@@ -876,7 +883,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         api,
                         facts: CallFacts {
                             env_var: name,
-                            ..CallFacts::default()
+                            ..base.clone()
                         },
                     },
                     loc,
@@ -917,7 +924,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                             .and_then(|i| vals.get(i))
                             .is_some_and(|v| v.sqos);
                     if pipe && !sqos {
-                        self.event(LintFact::PipeOpenWithoutSqos { api }, loc.clone(), st);
+                        self.event(
+                            LintFact::PipeOpenWithoutSqos { api, written },
+                            loc.clone(),
+                            st,
+                        );
                     }
                 }
                 if st.region.imp != Imp::No {
@@ -943,7 +954,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 self.event(
                     EventKind::Call {
                         api,
-                        facts: CallFacts::default(),
+                        facts: base.clone(),
                     },
                     loc,
                     st,
@@ -951,5 +962,17 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
         }
         out
+    }
+}
+
+/// A path as the code writes it, without generic arguments
+/// (`thread::spawn`, `std::env::var`, `::std::process::Command::new`).
+fn written_path(path: &syn::Path) -> String {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let joined = segments.join("::");
+    if path.leading_colon.is_some() {
+        format!("::{joined}")
+    } else {
+        joined
     }
 }

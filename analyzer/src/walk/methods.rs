@@ -132,7 +132,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         .and_then(|a| syntax::string_value(a))
                         .is_some_and(|s| syntax::is_pipe_text(&s));
                 if pipe && !recv.sqos {
-                    self.event(LintFact::PipeOpenWithoutSqos { api }, loc.clone(), st);
+                    let written = written_method(recv_last.as_deref(), &name);
+                    self.event(
+                        LintFact::PipeOpenWithoutSqos { api, written },
+                        loc.clone(),
+                        st,
+                    );
                 }
                 args.clear();
                 let mut out = Fact::default();
@@ -147,7 +152,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 return out;
             }
             let full = recv_ty.clone().unwrap_or_default();
-            let mut v = self.api_call(api, args, &full, loc, vals, callables, st, None);
+            let written = written_method(recv_last.as_deref(), &name);
+            let mut v = self.api_call(api, args, &full, loc, vals, callables, st, None, written);
             if api.role == Role::HandleOpen && st.region.imp == Imp::No {
                 v.handle = None;
             }
@@ -367,5 +373,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             _ => {}
         }
         out
+    }
+}
+
+/// A method call as messages name it: `Type::method` when the receiver's
+/// type is known (`Command::status`), else `.method()`.
+fn written_method(receiver: Option<&str>, name: &str) -> String {
+    match receiver {
+        Some(ty) => format!("{ty}::{name}"),
+        None => format!(".{name}()"),
     }
 }
