@@ -1,7 +1,12 @@
 //! The fixture harness: runs the analyzer on every crate under `fixtures/`
 //! and compares its findings with the `//~ lint_name` markers in the sources.
 //! Every finding must be marked and every mark must be hit; failures list
-//! false negatives and false positives with file:line:col.
+//! false negatives and false positives with file:line:col. Then the
+//! presentation: each fixture's human output, as `imperlint check` prints it
+//! from the fixture's folder, is an insta snapshot next to the fixture
+//! (`fixtures/<name>/human.snap`, as clippy keeps `.stderr` files), so a
+//! change to a message, a column, a label or a related location shows in
+//! review. `INSTA_UPDATE=always cargo test --test fixtures` rewrites them.
 
 use imperlint_analyzer::config::Config;
 use imperlint_analyzer::diag::Diagnostic;
@@ -146,4 +151,49 @@ fn clean_fixture_is_silent() {
     assert!(markers(&dir).is_empty(), "_clean must not carry markers");
     let diags = run(&dir);
     assert!(diags.is_empty(), "findings in _clean: {diags:#?}");
+}
+
+/// `imperlint check` of one fixture, from its folder, as a user sees it.
+fn human_output(dir: &Path) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_imperlint"))
+        .args(["check", "--color", "never"])
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the imperlint binary runs");
+    assert!(
+        out.stderr.is_empty(),
+        "{}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn every_fixture_output_matches_its_snapshot() {
+    let mut failures = Vec::new();
+    for dir in fixture_crates() {
+        let text = human_output(&dir);
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(&dir);
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        settings.set_description(format!("imperlint check (fixtures/{name})"));
+        // Every fixture is compared (and, with `INSTA_UPDATE`, written)
+        // before the test fails.
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            settings.bind(|| insta::assert_snapshot!("human", text));
+        }));
+        if checked.is_err() {
+            failures.push(name);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "human output differs from its snapshot for: {failures:?}\n\
+         review with `cargo insta review`, or rewrite with \
+         `INSTA_UPDATE=always cargo test --test fixtures` and read `git diff fixtures/`"
+    );
 }

@@ -244,10 +244,14 @@ struct CrateResult {
     internal_error: bool,
 }
 
-/// The name a crate is shown by: its folder, or its first file.
+/// The name a crate is shown by: its folder (`.` for the root), or its
+/// first file.
 fn crate_name(unit: &CrateUnit, root: &Path) -> String {
     match &unit.manifest_dir {
-        Some(dir) => source::display_path(dir, root),
+        Some(dir) => match source::display_path(dir, root) {
+            name if name.is_empty() => ".".to_string(),
+            name => name,
+        },
         None => unit
             .files
             .first()
