@@ -138,18 +138,12 @@ fn option_help_reads_complete() {
     );
 }
 
-/// Ctrl-C ends a run with exit code 130, as the README's table says.
-#[cfg(unix)]
-#[test]
-fn interrupted_runs_exit_130() {
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-
+/// A crate big enough that the unoptimised binary runs for seconds.
+fn big_crate() -> workspace::Workspace {
     let ws = workspace::Workspace::new();
-    // Enough code that the unoptimised binary runs for seconds.
     let mut big =
         String::from("use windows_sys::Win32::Security::{ImpersonateSelf, RevertToSelf};\n");
-    for i in 0..40_000 {
+    for i in 0..60_000 {
         big.push_str(&format!(
             "pub fn f{i}() {{ if unsafe {{ ImpersonateSelf(2) }} == 0 {{ return; }} \
              let _ = {i}; unsafe {{ RevertToSelf() }}; }}\n"
@@ -157,12 +151,23 @@ fn interrupted_runs_exit_130() {
     }
     ws.write("big/Cargo.toml", "[package]\nname = \"big\"\n")
         .write("big/src/lib.rs", &big);
+    ws
+}
+
+/// Ctrl-C ends a run with exit code 130, as the README's table says.
+#[cfg(unix)]
+#[test]
+fn interrupted_runs_exit_130() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let ws = big_crate();
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_imperlint"))
         .args(["check", "--format", "json"])
         .current_dir(ws.path("big"))
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(400));
@@ -177,4 +182,69 @@ fn interrupted_runs_exit_130() {
         "the run did not stop at Ctrl-C"
     );
     assert_eq!(out.status.code(), Some(130), "{:?}", out.status);
+    // Standard error is no terminal: no progress bar, nothing to erase.
+    assert!(out.stderr.is_empty(), "{:?}", out.stderr);
+}
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`), Ctrl-C
+/// typed while the progress bar shows erases its line before exiting 130.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_on_a_terminal_erases_the_progress_line() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    let ws = big_crate();
+    let command = format!(
+        "{} check --format json -o /dev/null",
+        env!("CARGO_BIN_EXE_imperlint")
+    );
+    let mut child = Command::new("script")
+        .args(["--quiet", "--return", "--command", &command, "/dev/null"])
+        .current_dir(ws.path("big"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux, in every Debian and Ubuntu base system) runs");
+    // The bar shows after a second.
+    std::thread::sleep(Duration::from_millis(2500));
+    // Ctrl-C, as a terminal sends it.
+    child.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
+    let mut screen = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut screen)
+        .unwrap();
+    let status = child.wait().unwrap();
+    let screen = String::from_utf8_lossy(&screen);
+    assert!(
+        screen.contains("checking 0/1 crates"),
+        "no progress bar: {screen:?}"
+    );
+    assert!(
+        screen
+            .trim_end_matches(['\r', '\n'])
+            .ends_with("\r\u{1b}[2K"),
+        "the progress line is not erased last: {screen:?}"
+    );
+    assert_eq!(status.code(), Some(130), "{status:?}");
+}
+
+/// The command line is a library both binaries call: its format choices
+/// are the analyzer's formats, by the analyzer's names.
+#[test]
+fn the_cli_library_names_every_format() {
+    use clap::ValueEnum;
+    use imperlint_analyzer::emit::Format;
+    use imperlint_cli::args::FormatArg;
+    let names: Vec<String> = FormatArg::value_variants()
+        .iter()
+        .map(|f| f.to_possible_value().unwrap().get_name().to_string())
+        .collect();
+    let expected: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+    assert_eq!(names, expected);
 }
