@@ -515,7 +515,7 @@ fn write_baseline(
 /// Writes the report to `file`, or to standard output (a closed pipe is
 /// not an error: the reader has what it wanted).
 fn write_output(file: Option<&Path>, text: &str) -> Result<(), String> {
-    let written = match file {
+    match file {
         Some(file) => std::fs::write(file, text.as_bytes())
             .map_err(|e| format!("cannot write `{}`: {e}", file.display())),
         None => {
@@ -528,8 +528,7 @@ fn write_output(file: Option<&Path>, text: &str) -> Result<(), String> {
                 })
                 .map_err(|e| format!("cannot write the output: {e}"))
         }
-    };
-    written
+    }
 }
 
 /// `n thing` / `n things`.

@@ -93,7 +93,8 @@ pub struct CrateReport {
     /// Its folder (where its `Cargo.toml` is) or, without one, its first
     /// file, as displayed.
     pub name: String,
-    /// Files read (those `mod` items pull in included).
+    /// Its files: those read (`mod` items pull in included), and those
+    /// that could not be read or parsed.
     pub files: usize,
     /// The prefilter ruled it out: its files were only read and tokenized.
     pub skipped: bool,
