@@ -353,6 +353,11 @@ pub struct Exclusions {
 }
 
 impl Exclusions {
+    /// No pattern at all (most runs): nothing is excluded.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
     /// See [`Config::is_excluded`].
     pub fn is_excluded(&self, rel_path: &Path) -> bool {
         if self.set.is_empty() {

@@ -107,6 +107,9 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
     // Patterns from files are absolute (`Config::discover`); one set by
     // hand may be relative to the root.
     let exclude = |p: &Path| {
+        if exclusions.is_empty() {
+            return false;
+        }
         let abs = crate::config::lexical(&root.join(p));
         exclusions.is_excluded(&abs)
             || exclusions.is_excluded(abs.strip_prefix(&root).unwrap_or(&abs))
