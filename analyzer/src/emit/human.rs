@@ -7,6 +7,14 @@
 //! `--> file:line:col` line instead of a snippet. This module also renders
 //! one diagnostic alone for `cargo-json`'s `rendered` field; it owns nothing
 //! about which diagnostics exist or their order.
+//!
+//! Everything it echoes from the checked tree (source lines, file names,
+//! messages that quote code, suppression comments) is shown with its
+//! control characters escaped (`\u{1b}`), as the JSON, SARIF and GitHub
+//! formats encode them: a raw escape sequence or carriage return could hide
+//! or rewrite what a terminal shows, and a newline in a file name could
+//! start a line of its own (a GitHub Actions workflow command such as
+//! `::add-mask::` in a CI log).
 
 use super::{lint_info, plural, Counts, EmitContext, RunSummary, SourceText, Sources};
 use crate::diag::{Diagnostic, Level};
@@ -14,6 +22,8 @@ use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::termcolor::Buffer;
 use codespan_reporting::term::{self, Chars, Config};
+use std::borrow::Cow;
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -87,7 +97,93 @@ pub(super) fn summary(counts: Counts, run: &RunSummary) -> String {
 
 /// A file's id in codespan's file table and its text; `None` when its
 /// source is unavailable.
-type FileEntry = Option<(usize, Rc<SourceText>)>;
+type FileEntry = Option<(usize, Rc<Shown>)>;
+
+/// A character a terminal would not show as itself: control characters
+/// (C0, DEL, C1) and the bidirectional formatting characters that reorder
+/// what is displayed ("Trojan Source"), and the line and paragraph
+/// separators.
+fn hides(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+/// `text` with every character [`hides`] is true of written as `\u{..}`
+/// (a newline included: what this is used for is one line or part of one).
+pub(super) fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(hides) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hides(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A source file as the snippets show it: its text with the characters
+/// [`hides`] is true of escaped, except the line structure (`\n`, and the
+/// `\r` of a `\r\n`, shown as a space) and tabs; and where each escape
+/// moved the bytes after it, to place the labels.
+pub(super) struct Shown {
+    text: Arc<str>,
+    source: Rc<SourceText>,
+    /// `(offset in the source, bytes added before the next character)` for
+    /// each escaped character, by offset; empty when nothing is escaped.
+    shifts: Vec<(usize, usize)>,
+}
+
+impl Shown {
+    fn of(source: Rc<SourceText>) -> Shown {
+        let raw = &source.text;
+        let escaped = |i: usize, c: char| match c {
+            '\n' | '\t' => false,
+            '\r' => raw.as_bytes().get(i + 1) != Some(&b'\n'),
+            c => hides(c),
+        };
+        if !raw.char_indices().any(|(i, c)| escaped(i, c) || c == '\r') {
+            return Shown {
+                text: Arc::clone(&source.text),
+                source,
+                shifts: Vec::new(),
+            };
+        }
+        let mut text = String::with_capacity(raw.len() + 16);
+        let mut shifts = Vec::new();
+        for (i, c) in raw.char_indices() {
+            if escaped(i, c) {
+                let e = format!("\\u{{{:x}}}", c as u32);
+                shifts.push((i, e.len() - c.len_utf8()));
+                text.push_str(&e);
+            } else if c == '\r' {
+                text.push(' ');
+            } else {
+                text.push(c);
+            }
+        }
+        Shown {
+            text: Arc::from(text),
+            source,
+            shifts,
+        }
+    }
+
+    /// Where byte `offset` of the source lies in the shown text.
+    fn shift(&self, offset: usize) -> usize {
+        let before = self.shifts.partition_point(|&(at, _)| at < offset);
+        offset + self.shifts[..before].iter().map(|&(_, n)| n).sum::<usize>()
+    }
+
+    /// The shown range of a location (see [`SourceText::range`]).
+    fn range(&self, location: &crate::diag::Location) -> Option<Range<usize>> {
+        let r = self.source.range(location)?;
+        Some(self.shift(r.start)..self.shift(r.end))
+    }
+}
 
 /// One diagnostic as rustc would print it, ending with a blank line.
 pub(super) fn render_one(
@@ -97,15 +193,18 @@ pub(super) fn render_one(
     color: bool,
 ) -> String {
     let mut files: SimpleFiles<String, Arc<str>> = SimpleFiles::new();
-    // Each file is added once, in the order the diagnostic names it.
+    // Each file is added once, in the order the diagnostic names it, under
+    // its escaped name and with its escaped text.
     let mut ids: Vec<(String, FileEntry)> = Vec::new();
     let mut file_id = |file: &str| -> FileEntry {
         if let Some((_, known)) = ids.iter().find(|(name, _)| name == file) {
             return known.clone();
         }
-        let entry = sources
-            .get(file)
-            .map(|text| (files.add(file.to_owned(), Arc::clone(&text.text)), text));
+        let entry = sources.get(file).map(|text| {
+            let shown = Rc::new(Shown::of(text));
+            let id = files.add(escape(file).into_owned(), Arc::clone(&shown.text));
+            (id, shown)
+        });
         ids.push((file.to_owned(), entry.clone()));
         entry
     };
@@ -115,19 +214,27 @@ pub(super) fn render_one(
     let mut labels = Vec::new();
     let mut notes = Vec::new();
     if let Some((id, range)) = primary.clone() {
-        labels.push(Label::primary(id, range).with_message(&diag.label));
+        labels.push(Label::primary(id, range).with_message(escape(&diag.label)));
     }
     for related in &diag.related {
         let place = file_id(&related.location.file)
             .and_then(|(id, text)| Some((id, text.range(&related.location)?)));
         match place {
             Some((id, range)) if primary.is_some() => {
-                labels.push(Label::secondary(id, range).with_message(&related.message));
+                labels.push(Label::secondary(id, range).with_message(escape(&related.message)));
             }
-            _ => notes.push(format!("note: {}: {}", related.message, related.location)),
+            _ => notes.push(format!(
+                "note: {}: {}",
+                escape(&related.message),
+                escape(&related.location.to_string())
+            )),
         }
     }
-    notes.extend(diag.notes.iter().map(|note| format!("note: {note}")));
+    notes.extend(
+        diag.notes
+            .iter()
+            .map(|note| format!("note: {}", escape(note))),
+    );
     // One help line: the fix, saying when `--fix` can make it.
     let help = diag
         .help
@@ -139,7 +246,7 @@ pub(super) fn render_one(
         } else {
             ""
         };
-        notes.push(format!("help: {help}{applies}"));
+        notes.push(format!("help: {}{applies}", escape(help)));
     }
     if let Some(info) = lint_info(cx, diag.lint) {
         let level = if diag.level == info.default_level {
@@ -164,7 +271,7 @@ pub(super) fn render_one(
     };
     let report = Report::new(severity)
         .with_code(diag.lint)
-        .with_message(&diag.message)
+        .with_message(escape(&diag.message))
         .with_labels(labels)
         .with_notes(notes);
 
@@ -196,10 +303,10 @@ pub(super) fn render_one(
 fn with_plain_location(buffer: &Buffer, diag: &Diagnostic) -> String {
     let drawn = String::from_utf8_lossy(buffer.as_slice()).into_owned();
     let (header, rest) = drawn.split_once('\n').unwrap_or((&drawn, ""));
-    let mut text = format!("{header}\n --> {}", diag.location);
+    let mut text = format!("{header}\n --> {}", escape(&diag.location.to_string()));
     if !diag.label.is_empty() {
         text.push_str(": ");
-        text.push_str(&diag.label);
+        text.push_str(&escape(&diag.label));
     }
     text.push('\n');
     text.push_str(rest);
@@ -380,6 +487,82 @@ mod tests {
             "{out}"
         );
         assert!(out.ends_with("\n2 errors, 0 warnings\n"), "{out}");
+    }
+
+    /// A source line, a file name, a message and a note holding an escape
+    /// sequence, a lone carriage return, a bidirectional override and a
+    /// newline: none reaches the output raw, and the label still underlines
+    /// the call it points at.
+    #[test]
+    fn control_characters_are_escaped_everywhere() {
+        use crate::diag::{Diagnostic, Location};
+        let file = "src/a\n::error::x\u{1b}[2J.rs";
+        let text: Arc<str> = Arc::from(
+            "fn f() {\r\n    /* \u{1b}[8m */ RevertToSelf(); // \u{202e}x\r::add-mask::y\r\n}\r\n",
+        );
+        let line2 = text.split('\n').nth(1).unwrap();
+        let col = line2[..line2.find("RevertToSelf").unwrap()].chars().count() as u32 + 1;
+        let start = text.find("RevertToSelf").unwrap();
+        let diag = Diagnostic {
+            lint: "unchecked_revert",
+            level: Level::Deny,
+            message: "result of `RevertToSelf` \u{1b}[31mis not checked\n::stop-commands::x".into(),
+            location: Location {
+                file: file.into(),
+                line: 2,
+                column: col,
+                end_line: 2,
+                end_column: col + 14,
+                byte_start: start,
+                byte_end: start + 14,
+            },
+            label: "dropped\u{7}".into(),
+            related: vec![],
+            notes: vec!["suppression `// imperlint: allow(x) -- \u{1b}]8;;` is unused".into()],
+            help: Some("check it\r".into()),
+            fix: None,
+        };
+        let sources = |f: &str| (f == file).then(|| Arc::clone(&text));
+        let out = testing::with_context(|cx| {
+            let cx = EmitContext {
+                sources: &sources,
+                ..*cx
+            };
+            render(std::slice::from_ref(&diag), &cx)
+        });
+        assert!(
+            !out.chars().any(|c| c != '\n' && super::hides(c)),
+            "raw control characters in:\n{out}"
+        );
+        assert!(
+            out.lines().all(|l| !l.starts_with("::")),
+            "a line starts a workflow command:\n{out}"
+        );
+        assert!(
+            out.contains("--> src/a\\u{a}::error::x\\u{1b}[2J.rs:2:"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\\u{1b}[31mis not checked\\u{a}::stop-commands::x"),
+            "{out}"
+        );
+        assert!(out.contains("\\u{202e}x\\u{d}::add-mask::y"), "{out}");
+        // The underline is under the call, after the escaped comment.
+        let snippet = out.lines().find(|l| l.contains("RevertToSelf();")).unwrap();
+        let marks = out.lines().find(|l| l.contains('^')).unwrap();
+        assert_eq!(
+            snippet.find("RevertToSelf").unwrap(),
+            marks.find('^').unwrap(),
+            "{out}"
+        );
+        assert_eq!(marks.matches('^').count(), 14, "{out}");
+        // The unavailable-source form escapes the place too.
+        let plain = testing::with_context(|cx| render(std::slice::from_ref(&diag), cx));
+        assert!(plain.contains(" --> src/a\\u{a}::error::x"), "{plain}");
+        assert!(
+            !plain.chars().any(|c| c != '\n' && super::hides(c)),
+            "{plain}"
+        );
     }
 
     #[test]
