@@ -664,7 +664,7 @@ fn tokenize_unit(
             Err(d) => Err(d),
         };
         match tokenized {
-            Ok(()) => res.files_skipped += 1,
+            Ok(_) => res.files_skipped += 1,
             Err(d) => res.diagnostics.push(d),
         }
     }
@@ -678,10 +678,12 @@ fn tokenize_unit(
 fn keep_reported_errors(unit: &CrateUnit, opts: &Options, res: &mut CrateResult) {
     if let Some(set) = &unit.report {
         res.diagnostics.retain(|d| {
-            d.lint != builtin::PARSE_ERROR && d.lint != builtin::IO_ERROR
-                || set
-                    .iter()
-                    .any(|p| source::display_path(p, &opts.root) == d.location.file)
+            !matches!(
+                d.lint,
+                builtin::PARSE_ERROR | builtin::IO_ERROR | builtin::ANALYSIS_INCOMPLETE
+            ) || set
+                .iter()
+                .any(|p| source::display_path(p, &opts.root) == d.location.file)
         });
     }
 }

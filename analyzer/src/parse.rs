@@ -1,143 +1,193 @@
 //! Parsing one file with `syn`, safely. syn's recursive descent needs a few
-//! KB of stack per nested bracket and aborts the process (no panic to catch)
-//! when the stack runs out, so every file's bracket depth (and its longest run
-//! of prefix operators, `!!!!x`, `&&&&x`, which syn also parses recursively)
-//! is counted first and a file nested deeper than [`MAX_DEPTH`] becomes a
-//! diagnostic instead. Some nesting needs no bracket at all (`a+a+…+a`,
-//! `x.f().f()…`, `x = x = … = 1`), and the analysis recurses once per level
-//! and measures spans by printing subtrees, which is quadratic in the depth:
-//! after parsing, a file whose syntax tree (macro arguments the analysis
-//! re-parses included) nests deeper than [`MAX_SYNTAX_DEPTH`] becomes a
-//! diagnostic too. Parsing runs on the analysis worker threads, which have
-//! large stacks (see `driver`). This module also converts spans into
-//! [`Location`]s.
+//! KB of stack per level of nesting and aborts the process (no panic to
+//! catch) when the stack runs out, and every pass over the tree it builds
+//! (the analysis, dropping it) recurses once per level too. So a file is
+//! tokenized first (`proc_macro2`'s lexer recurses on nothing), its
+//! [`nesting`] is measured on the tokens, and a file nested deeper than
+//! [`MAX_NESTING`] becomes an `analysis_incomplete` warning instead of
+//! reaching syn; the same tokens are then parsed. Parsing runs on the
+//! analysis worker threads, which have large stacks (see `driver`). This
+//! module also converts spans into [`Location`]s.
 
 use crate::diag::{builtin, Diagnostic, Level, Location};
 use crate::source::SourceFile;
-use proc_macro2::{Span, TokenStream, TokenTree};
-use syn::visit::Visit;
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 
-/// The deepest bracket nesting that is parsed. Real code stays far below
-/// (rustc's own default recursion limit for macros is 128).
-pub const MAX_DEPTH: usize = 1000;
+/// The deepest [`nesting`] that is parsed and analysed. Measured (README,
+/// Robustness): every recursion path at twice this depth parses and is
+/// analysed within the analysis threads' stack in an unoptimised build,
+/// and in a fraction of a second in an optimised one, except nested inline
+/// modules and `let` chains, which take seconds there and so set the limit.
+/// Real code stays far below: the deepest file of the benchmark corpus
+/// measures TODO; a 1,200-branch `else if x == i` chain about 2,400.
+pub const MAX_NESTING: usize = 5_000;
 
-/// The deepest nesting of expressions, types, patterns and items that is
-/// analysed. Real code stays far below (the deepest file in the benchmark
-/// corpus of popular crates nests 61 levels); a file beyond it is
-/// generated or hostile, and analysing it would cost time quadratic in its
-/// depth.
-pub const MAX_SYNTAX_DEPTH: usize = 1000;
-
-/// Counts the maximum nesting of `(`, `[` and `{` outside comments, string
-/// and character literals, a run of prefix operators (`!`, `-`, `*`, `&`)
-/// adding its length to the bracket depth where it stands. Raw strings are
-/// handled; a lifetime is not mistaken for a character literal.
-pub fn bracket_depth(text: &str) -> usize {
-    let b = text.as_bytes();
-    let (mut i, mut depth, mut max) = (0usize, 0usize, 0usize);
-    // Consecutive prefix operators (`!`, `-`, `*`, `&`, blanks between them
-    // allowed) nest like brackets in syn's parser.
-    let mut run = 0usize;
-    while i < b.len() {
-        match b[i] {
-            b'!' | b'-' | b'*' | b'&' => {
-                run += 1;
-                max = max.max(depth + run);
-                i += 1;
-                continue;
-            }
-            b' ' | b'\t' | b'\r' | b'\n' => {
-                i += 1;
-                continue;
-            }
-            _ => run = 0,
-        }
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut nest = 1;
-                i += 2;
-                while i < b.len() && nest > 0 {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        nest += 1;
-                        i += 1;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        nest -= 1;
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                continue;
-            }
-            b'r' if matches!(b.get(i + 1), Some(b'"') | Some(b'#'))
-                && (i == 0 || !is_ident(b[i - 1])) =>
-            {
-                let mut j = i + 1;
-                let mut hashes = 0;
-                while b.get(j) == Some(&b'#') {
-                    hashes += 1;
-                    j += 1;
-                }
-                if b.get(j) == Some(&b'"') {
-                    j += 1;
-                    'raw: while j < b.len() {
-                        if b[j] == b'"' {
-                            let mut k = 0;
-                            while k < hashes && b.get(j + 1 + k) == Some(&b'#') {
-                                k += 1;
-                            }
-                            if k == hashes {
-                                j += 1 + hashes;
-                                break 'raw;
-                            }
-                        }
-                        j += 1;
-                    }
-                    i = j;
-                    continue;
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'\'' => {
-                // 'x', '\n', '\u{..}' are chars; 'a (no closing quote soon) is a lifetime.
-                if b.get(i + 1) == Some(&b'\\') {
-                    i += 2;
-                    while i < b.len() && b[i] != b'\'' {
-                        i += 1;
-                    }
-                } else if let Some(end) = text[i + 1..].char_indices().nth(1) {
-                    if b.get(i + 1 + end.0) == Some(&b'\'') {
-                        i += 1 + end.0;
-                    }
-                }
-            }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
+/// An upper bound on how deep syn (and every pass over the tree it builds)
+/// recurses on `tokens`, measured on the tokens alone, with no recursion,
+/// before syn sees them; and the token where the bound is reached.
+///
+/// syn recurses on brackets, prefix operators (`!`, `-`, `*`, `&`),
+/// right-associative operators (`x = x = ..`), closures (`|| || ..`),
+/// `return`/`break`/`yield`, generics (`Option<Option<..`), function
+/// pointer and `impl`/`dyn` types (`fn() -> fn() -> ..`), casts, ranges;
+/// and left-associative chains it parses in a loop (`a || a || ..`,
+/// `x.f().f()..`, `else if ..`) still build a tree as deep as the chain,
+/// which every later pass (and dropping it) recurses through. Each bracket
+/// opens a level; within a level every operator character, `.`, `(`/`[`
+/// group, and keyword that starts or continues an expression or a type
+/// counts one more, until a token that ends every construct open at that
+/// level: `;`, `=>`, or a `}` followed by what can only start a new
+/// statement, item or arm (an identifier other than `as`, `else`, `in`; a
+/// literal; a lifetime; `#`). A `,` ends the expressions open at its level
+/// but not the generic arguments (`A<B, A<B, ..`): those `<` are counted
+/// apart and only a `>` closes one. The bound is the sum over the open
+/// levels, so it over-counts (each character of `&&`, comparisons as
+/// generics; only the `=` that ends `==`, `+=` and the like is not counted
+/// again) and never under-counts.
+pub fn nesting(tokens: &TokenStream) -> (usize, Option<Span>) {
+    struct Level {
+        tokens: std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
+        /// The depth where this level began (its bracket included).
+        base: usize,
+        /// Expression and type constructs open at this level since the last reset.
+        open: usize,
+        /// `<` not closed by a `>` at this level since the last full reset.
+        angles: usize,
+        /// The previous token at this level was a `}` group.
+        after_brace: bool,
+        /// The previous token at this level was a `.`.
+        after_dot: bool,
+        /// The previous token at this level was a punctuation character
+        /// joined to the next (`=` `=` in `==`).
+        after_joint: bool,
     }
-    max
+    impl Level {
+        fn new(tokens: TokenStream, base: usize) -> Level {
+            Level {
+                tokens: tokens.into_iter().peekable(),
+                base,
+                open: 0,
+                angles: 0,
+                after_brace: false,
+                after_dot: false,
+                after_joint: false,
+            }
+        }
+        fn depth(&self) -> usize {
+            self.base + self.open + self.angles
+        }
+    }
+    let mut max = 0;
+    let mut at = None;
+    let mut stack = vec![Level::new(tokens.clone(), 0)];
+    while let Some(level) = stack.last_mut() {
+        let Some(token) = level.tokens.next() else {
+            stack.pop();
+            continue;
+        };
+        let (after_brace, after_dot, after_joint) =
+            (level.after_brace, level.after_dot, level.after_joint);
+        level.after_brace = false;
+        level.after_dot = false;
+        level.after_joint = false;
+        let mut count = 0;
+        match &token {
+            TokenTree::Group(g) => {
+                if g.delimiter() != Delimiter::Brace {
+                    count = 1;
+                }
+                level.open += count;
+                level.after_brace = g.delimiter() == Delimiter::Brace;
+                let base = level.depth() + 1;
+                if base > max {
+                    max = base;
+                    at = Some(g.span_open());
+                }
+                stack.push(Level::new(g.stream(), base));
+                continue;
+            }
+            TokenTree::Ident(i) => {
+                let word = i.to_string();
+                let continues = matches!(word.as_str(), "as" | "else" | "in");
+                if after_brace && !continues {
+                    level.open = 0;
+                    level.angles = 0;
+                }
+                if KEYWORDS.contains(&word.as_str()) {
+                    count = 1;
+                }
+            }
+            TokenTree::Literal(_) => {
+                if after_brace {
+                    level.open = 0;
+                    level.angles = 0;
+                }
+                // `x.0.0` is one float literal for two levels of fields.
+                if after_dot {
+                    count = 1;
+                }
+            }
+            TokenTree::Punct(p) => {
+                level.after_joint = p.spacing() == Spacing::Joint;
+                let joint_next = |level: &mut Level, c: char| {
+                    p.spacing() == Spacing::Joint
+                        && matches!(level.tokens.peek(), Some(TokenTree::Punct(n)) if n.as_char() == c)
+                };
+                match p.as_char() {
+                    ';' => {
+                        level.open = 0;
+                        level.angles = 0;
+                    }
+                    ',' => level.open = 0,
+                    '=' if joint_next(level, '>') => {
+                        level.tokens.next();
+                        level.after_joint = false;
+                        level.open = 0;
+                        level.angles = 0;
+                    }
+                    '-' if joint_next(level, '>') => {
+                        level.tokens.next();
+                        level.after_joint = false;
+                        count = 1;
+                    }
+                    '<' => {
+                        level.angles += 1;
+                        count = 1;
+                    }
+                    '>' => level.angles = level.angles.saturating_sub(1),
+                    '#' | '\'' => {
+                        if after_brace {
+                            level.open = 0;
+                            level.angles = 0;
+                        }
+                    }
+                    // The `=` of `==`, `<=`, `+=`: one operator, counted once.
+                    '=' if after_joint => {}
+                    ':' | '$' => {}
+                    '.' => {
+                        level.after_dot = true;
+                        count = 1;
+                    }
+                    _ => count = 1,
+                }
+            }
+        }
+        level.open += count;
+        if level.depth() > max {
+            max = level.depth();
+            at = Some(token.span());
+        }
+    }
+    (max, at)
 }
 
-fn is_ident(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
-}
+/// Keywords that start or continue an expression or a type that syn
+/// parses recursively, or that deepen the tree (`x as T as T`, `else if`
+/// is counted by its `if`).
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "become", "box", "break", "const", "dyn", "fn", "for", "if", "impl",
+    "let", "loop", "match", "move", "raw", "return", "static", "try", "unsafe", "while", "yield",
+];
 
 /// Converts a span of a file parsed on this thread into a [`Location`].
 pub fn location(file: &str, span: Span) -> Location {
@@ -173,35 +223,60 @@ pub fn parse_error(file: &SourceFile, message: String, loc: Location) -> Diagnos
     }
 }
 
-/// Parses a file, or returns the diagnostic that replaces it.
+/// Parses a file, or returns the diagnostic that replaces it: a
+/// `parse_error` for text rustc would not parse either, an
+/// `analysis_incomplete` warning for a file nested too deeply to parse
+/// safely ([`nesting`]).
 // The error is the diagnostic itself, made once per bad file: not a hot path.
 #[allow(clippy::result_large_err)]
 pub fn parse_file(file: &SourceFile) -> Result<syn::File, Diagnostic> {
-    check_bracket_depth(file)?;
-    let ast = syn::parse_file(&aligned_text(&file.text)).map_err(|e| syn_error(file, e))?;
-    let depth = syntax_depth(&ast);
-    if depth > MAX_SYNTAX_DEPTH {
-        return Err(parse_error(
-            file,
-            format!("expressions, types or patterns nest {depth} levels deep, more than the {MAX_SYNTAX_DEPTH} imperlint analyses; file skipped"),
-            Location::file_start(file.display.clone()),
-        ));
-    }
-    Ok(ast)
+    let tokens = tokenize_file(file)?;
+    syn::parse2(tokens).map_err(|e| syn_error(file, e))
 }
 
+/// Tokenizes a file the way [`parse_file`] starts (byte-order mark and `#!`
+/// line blanked, `proc_macro2`'s lexer, which recurses on nothing) and
+/// measures its [`nesting`], without building a syntax tree: the same
+/// diagnostic for a file with a lexical error (unbalanced brackets,
+/// unterminated literals) or nested too deeply, none for a grammar error.
+/// Alone, for crates the prefilter rules out.
 // The error is the diagnostic itself, made once per bad file: not a hot path.
 #[allow(clippy::result_large_err)]
-fn check_bracket_depth(file: &SourceFile) -> Result<(), Diagnostic> {
-    let depth = bracket_depth(&file.text);
-    if depth > MAX_DEPTH {
-        return Err(parse_error(
-            file,
-            format!("brackets and prefix operators nest {depth} levels deep, more than the {MAX_DEPTH} imperlint parses safely; file skipped"),
-            Location::file_start(file.display.clone()),
-        ));
+pub fn tokenize_file(file: &SourceFile) -> Result<TokenStream, Diagnostic> {
+    let tokens: TokenStream = aligned_text(&file.text)
+        .parse()
+        .map_err(|e: proc_macro2::LexError| syn_error(file, e.into()))?;
+    let (depth, at) = nesting(&tokens);
+    if depth > MAX_NESTING {
+        let location = at
+            .map(|span| location(&file.display, span))
+            .filter(|l| l.line > 0)
+            .unwrap_or_else(|| Location::file_start(file.display.clone()));
+        return Err(too_deep(depth, location));
     }
-    Ok(())
+    Ok(tokens)
+}
+
+/// The warning for a file nested deeper than [`MAX_NESTING`].
+fn too_deep(depth: usize, location: Location) -> Diagnostic {
+    Diagnostic {
+        lint: builtin::ANALYSIS_INCOMPLETE,
+        level: Level::Warn,
+        message: format!(
+            "`{}` nests {depth} levels deep, more than the {MAX_NESTING} imperlint parses safely; the file was not analysed",
+            location.file
+        ),
+        location,
+        label: "the nesting passes the limit here".to_string(),
+        related: Vec::new(),
+        notes: vec![
+            "brackets, operators, closures, generics and chains of calls, casts or `else if` each count; rustc itself would need a raised recursion limit for code this deep".to_string(),
+        ],
+        help: Some(
+            "split the expression or type (generated code can be excluded with `[paths] exclude`)".to_string(),
+        ),
+        fix: None,
+    }
 }
 
 fn syn_error(file: &SourceFile, e: syn::Error) -> Diagnostic {
@@ -239,107 +314,6 @@ fn aligned_text(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Tokenizes a file the way [`parse_file`] starts (depth check, byte-order
-/// mark and `#!` line skipped, `proc_macro2`'s lexer), without building a
-/// syntax tree: the same diagnostic for a file too deep or with a lexical
-/// error (unbalanced brackets, unterminated literals), none for a grammar
-/// error. For crates the prefilter rules out.
-// The error is the diagnostic itself, made once per bad file: not a hot path.
-#[allow(clippy::result_large_err)]
-pub fn tokenize_file(file: &SourceFile) -> Result<(), Diagnostic> {
-    check_bracket_depth(file)?;
-    let mut text: &str = &file.text;
-    text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some(rest) = text.strip_prefix("#!") {
-        if !rest.trim_start().starts_with('[') {
-            text = text.find('\n').map_or("", |i| &text[i..]);
-        }
-    }
-    text.parse::<TokenStream>()
-        .map(drop)
-        .map_err(|e| syn_error(file, e.into()))
-}
-
-/// The deepest nesting of expressions, types, patterns and items in `ast`,
-/// counting the arguments of the macros the analysis re-parses
-/// (`macros::parse_args`). A macro body with fewer tokens than
-/// [`MAX_SYNTAX_DEPTH`] cannot nest deeper than that and is not re-parsed.
-pub fn syntax_depth(ast: &syn::File) -> usize {
-    #[derive(Default)]
-    struct Depth {
-        current: usize,
-        max: usize,
-    }
-    impl Depth {
-        fn nested(&mut self, f: impl FnOnce(&mut Self)) {
-            self.current += 1;
-            self.max = self.max.max(self.current);
-            f(self);
-            self.current -= 1;
-        }
-    }
-    impl<'ast> Visit<'ast> for Depth {
-        fn visit_expr(&mut self, e: &'ast syn::Expr) {
-            self.nested(|d| syn::visit::visit_expr(d, e));
-        }
-        fn visit_type(&mut self, t: &'ast syn::Type) {
-            self.nested(|d| syn::visit::visit_type(d, t));
-        }
-        fn visit_pat(&mut self, p: &'ast syn::Pat) {
-            self.nested(|d| syn::visit::visit_pat(d, p));
-        }
-        fn visit_item(&mut self, i: &'ast syn::Item) {
-            self.nested(|d| syn::visit::visit_item(d, i));
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            // A body of fewer bytes than the limit has fewer tokens: most
-            // macros are told apart by their span, without copying tokens.
-            // On one line its characters are counted from the columns (a
-            // byte range costs more in a file with non-ASCII text).
-            let span = m.delimiter.span();
-            let (open, close) = (span.open().start(), span.close().end());
-            let short = if open.line == close.line {
-                close.column.saturating_sub(open.column) < MAX_SYNTAX_DEPTH
-            } else {
-                let bytes = span.close().byte_range().end;
-                bytes.saturating_sub(span.open().byte_range().start) < MAX_SYNTAX_DEPTH
-            };
-            if short || token_count(&m.tokens, MAX_SYNTAX_DEPTH) < MAX_SYNTAX_DEPTH {
-                return;
-            }
-            for e in crate::macros::parse_args(m) {
-                self.visit_expr(&e);
-            }
-        }
-    }
-    let mut d = Depth::default();
-    d.visit_file(ast);
-    d.max
-}
-
-/// The number of tokens in `ts` (groups count their delimiters as one and
-/// their contents), counting no further than `limit`.
-fn token_count(ts: &TokenStream, limit: usize) -> usize {
-    let mut n = 0;
-    let mut stack = vec![ts.clone().into_iter()];
-    while let Some(top) = stack.last_mut() {
-        match top.next() {
-            Some(TokenTree::Group(g)) => {
-                n += 1;
-                stack.push(g.stream().into_iter());
-            }
-            Some(_) => n += 1,
-            None => {
-                stack.pop();
-            }
-        }
-        if n >= limit {
-            break;
-        }
-    }
-    n
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,21 +344,120 @@ mod tests {
         }
     }
 
+    fn nest(text: &str) -> usize {
+        nesting(&text.parse().unwrap()).0
+    }
+
+    /// Every recursion path of syn's parser, and every chain that builds a
+    /// tree as deep as it is long, counts at least one per level.
     #[test]
-    fn depth_ignores_literals_and_comments() {
-        assert_eq!(bracket_depth("fn a() { b(c[0]) }"), 3);
-        assert_eq!(bracket_depth(r#"fn a() { "((((" } // (((("#), 1);
-        // `&` nests the reference type one level inside the parentheses.
-        assert_eq!(bracket_depth("fn a<'a>(x: &'a str) -> char { '(' }"), 2);
-        assert_eq!(bracket_depth(r####"fn a() { r#"(("# ; r"((" }"####), 1);
-        assert_eq!(bracket_depth("/* ((( /* ( */ */ fn a() {}"), 1);
+    fn every_recursion_path_counts() {
+        let n = 50;
+        let r = |s: &str| s.repeat(n);
+        let list = |s: &str| vec![s; n].join(" ");
+        for text in [
+            format!("fn f() {{ {}x{} }}", r("{"), r("}")),
+            format!("fn f() {{ {}x{} }}", r("("), r(")")),
+            format!("fn f() {{ {}x{} }}", r("["), r("]")),
+            format!("fn f() {{ {}x }}", r("!")),
+            format!("fn f() {{ {}x }}", r("- ")),
+            format!("fn f() {{ {}x }}", r("&")),
+            format!("fn f() {{ {}x }}", r("&mut ")),
+            format!("fn f() {{ {}x }}", r("*")),
+            format!("fn f() {{ {}x }}", r("&raw const ")),
+            format!("fn f() {{ x{} }}", r(" + x")),
+            format!("fn f() {{ a{} }}", r("||a")),
+            format!("fn f() {{ x{} }}", r(" == x")),
+            format!("fn f() {{ {}1 }}", r("x = ")),
+            format!("fn f() {{ {}1 }}", r("x += ")),
+            format!("fn f() {{ {}1 }}", r("|| ")),
+            format!("fn f() {{ {}1 }}", r("|x| ")),
+            format!("fn f() {{ {}1 }}", r("move || ")),
+            format!("fn f() {{ {}1 }}", r("return ")),
+            format!("fn f() {{ loop {{ {}1 }} }}", r("break ")),
+            format!("fn f() {{ {}1 }}", r("yield ")),
+            format!("fn f() {{ x{} }}", r(".f()")),
+            format!("fn f() {{ x{} }}", r(".a")),
+            format!("fn f() {{ x{} }}", r(".0")),
+            format!("fn f() {{ x{} }}", r("?")),
+            format!("fn f() {{ x{} }}", r("[0]")),
+            format!("fn f() {{ x{} }}", r("(1)")),
+            format!("fn f() {{ x{} }}", r(" as u8")),
+            format!("fn f() {{ x{} }}", r(".await")),
+            format!("fn f() {{ if x {{}}{} }}", r(" else if x {}")),
+            format!("fn f() {{ if {}x {{}} }}", r("let a = b && ")),
+            format!("fn f() {{ {}a{} }}", r("match "), r(" {}")),
+            format!("fn f() {{ {}a{} }}", r("while "), r(" {}")),
+            format!("fn f() {{ {}1{} }}", r("S { a: "), r(" }")),
+            format!("fn f() {{ assert!({}x) }}", r("!")),
+            format!("fn f() {{ println!(\"{{}}\", {}1) }}", r("x = ")),
+            format!("type T = {}u8{};", r("Option<"), r(">")),
+            format!("type T = {}u8{};", r("Result<u8, "), r(">")),
+            format!("type T = {}u8;", r("fn() -> ")),
+            format!("type T = {}u8;", r("&")),
+            format!("type T<'a> = {}u8;", r("&'a ")),
+            format!("type T = {}u8;", r("*const ")),
+            format!("type T = {}u8{};", r("Box<dyn Fn() -> "), r(">")),
+            format!("fn h() -> {}u8 {{ x }}", r("impl Fn() -> ")),
+            format!("type T = {}u8{};", r("("), r(",)")),
+            format!("type T = {}u8{};", r("["), r("; 1]")),
+            format!("type T = {}u8{};", r("<"), r(" as A>::B")),
+            format!("fn f() {{ f::<{}u8{}>() }}", r("Vec<"), r(">")),
+            format!("fn h<T: {}u8{}>() {{}}", r("A<"), r(">")),
+            format!("fn f() {{ let {}a = x; }}", r("&")),
+            format!("fn f() {{ let {}_ = x; }}", r("a @ ")),
+            format!("fn f() {{ let {} = x; }}", list("A |")),
+            format!("fn f() {{ let {}b{} = x; }}", r("S { a: "), r(" }")),
+            format!("{}{}", r("mod a { "), r(" }")),
+            format!("#[a{}{}] fn h() {{}}", r("(a"), r(")")),
+            format!("fn f() {{ {}{} }}", r("'a: { "), r(" }")),
+        ] {
+            assert!(nest(&text) >= n, "{} for {text}", nest(&text));
+        }
+    }
+
+    /// What ends the constructs open at a level: statements, arms,
+    /// elements and items in their thousands stay shallow.
+    #[test]
+    fn statements_arms_and_lists_do_not_add_up() {
+        let n = 3000;
+        let many = |item: &str| item.repeat(n);
+        for text in [
+            format!("fn f() {{ {} }}", many("let a = !b + -c * d.e(f)?;")),
+            format!("fn f() {{ {} }}", many("if a < b {{ c(); }} ")),
+            format!(
+                "fn f() {{ {} }}",
+                many("while !a.b() {{}} for x in y {{}} #[allow(x)] {{}} ")
+            ),
+            format!(
+                "fn f() {{ match x {{ {} }} }}",
+                many("A | B if a < b => {{}} ")
+            ),
+            format!(
+                "fn f() {{ match x {{ {} }} }}",
+                many("A(a) => a as u8 + 1, ")
+            ),
+            format!("static T: [i32; {n}] = [{}];", many("-1, ")),
+            format!(
+                "struct S {{ {} }}",
+                many("#[serde(default)] pub a: Option<Vec<u8>>, ")
+            ),
+            many("#[inline] pub fn f(a: &mut u8) -> Option<&u8> { g(|x| x + 1) } "),
+            many("impl<T: Clone> A for B<T> where T: C<D> { fn f() {} } "),
+        ] {
+            assert!(nest(&text) < 20, "{} for {}", nest(&text), &text[..80]);
+        }
     }
 
     #[test]
-    fn prefix_operator_runs_count_as_depth() {
-        assert_eq!(bracket_depth("fn a() { !!!x }"), 4);
-        assert_eq!(bracket_depth("fn a() -> i32 { - - *&x && y }"), 5);
-        assert_eq!(bracket_depth("fn a() { /* ---- */ \"!!!!\"; '-' }"), 1);
+    fn a_long_else_if_chain_is_within_the_limit() {
+        let chain: String = (1..1200)
+            .map(|i| format!(" else if x == {i} {{ {i} }}"))
+            .collect();
+        let depth = nest(&format!(
+            "fn f(x: u32) -> u32 {{ if x == 0 {{ 0 }}{chain} else {{ 1 }} }}"
+        ));
+        assert!((2400..MAX_NESTING / 2).contains(&depth), "{depth}");
     }
 
     /// Runs `f` on a thread with the analysis threads' stack.
@@ -398,43 +471,31 @@ mod tests {
     }
 
     #[test]
-    fn deep_syntax_without_brackets_is_refused_after_parsing() {
-        on_big_stack(deep_syntax_cases);
-    }
-
-    fn deep_syntax_cases() {
-        for body in [
-            format!("x{}", ".f()".repeat(3000)),
-            ["a"; 3000].join(" + "),
-            format!("{}1", "x = ".repeat(3000)),
-            format!("assert!({})", ["a"; 3000].join(" + ")),
-        ] {
-            let f = SourceFile {
-                path: "chain.rs".into(),
-                display: "chain.rs".into(),
-                text: format!("fn f() {{ {body}; }}").into(),
+    fn files_too_deep_are_incomplete_not_parsed() {
+        on_big_stack(|| {
+            for body in [
+                format!("{}x{}", "{".repeat(20_000), "}".repeat(20_000)),
+                format!("{}1", "|| ".repeat(MAX_NESTING)),
+                format!("{}1", "x = ".repeat(MAX_NESTING + 1)),
+            ] {
+                let f = SourceFile {
+                    path: "deep.rs".into(),
+                    display: "deep.rs".into(),
+                    text: format!("fn f() {{\n {body} }}").into(),
+                };
+                let err = parse_file(&f).unwrap_err();
+                assert_eq!(err.lint, builtin::ANALYSIS_INCOMPLETE);
+                assert_eq!(err.level, Level::Warn);
+                assert!(err.message.contains("levels deep"), "{}", err.message);
+                assert_eq!(err.location.line, 2, "points into the deep part");
+            }
+            // A lexical error is still a parse error.
+            let bad = SourceFile {
+                path: "bad.rs".into(),
+                display: "bad.rs".into(),
+                text: "fn f() { \"open }".into(),
             };
-            let err = parse_file(&f).unwrap_err();
-            assert!(err.message.contains("nest"), "{}", err.message);
-        }
-        let ok = SourceFile {
-            path: "ok.rs".into(),
-            display: "ok.rs".into(),
-            text: format!("fn f() {{ x{}; }}", ".f()".repeat(100)).into(),
-        };
-        assert!(parse_file(&ok).is_ok());
-    }
-
-    #[test]
-    fn deep_files_are_refused_not_parsed() {
-        let text = format!("fn f() {}{}", "{".repeat(5000), "}".repeat(5000));
-        let f = SourceFile {
-            path: "deep.rs".into(),
-            display: "deep.rs".into(),
-            text: text.into(),
-        };
-        let err = parse_file(&f).unwrap_err();
-        assert_eq!(err.lint, builtin::PARSE_ERROR);
-        assert!(err.message.contains("5000 levels"), "{}", err.message);
+            assert_eq!(parse_file(&bad).unwrap_err().lint, builtin::PARSE_ERROR);
+        });
     }
 }

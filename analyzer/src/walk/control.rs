@@ -275,7 +275,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         exits_normally: bool,
     ) {
         let emit = self.emit;
-        let rounds = if self.loop_depth > 4 { 1 } else { 4 };
+        // Loops nested deeper than four are walked once, without a fixed
+        // point: each level iterating would make the walk exponential in the
+        // nesting (`while while while .. {} {} {}`).
+        let rounds = if self.loop_depth >= 4 { 0 } else { 4 };
         self.loop_depth += 1;
         let mut entry = st.clone();
         self.emit = false;

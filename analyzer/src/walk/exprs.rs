@@ -568,7 +568,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     pub(super) fn assign(&mut self, a: &'a syn::ExprAssign, st: &mut State) -> Fact {
         let v = self.expr(&a.right, st);
-        let loc = self.loc(a.span());
+        // The assignment's place, worked out only when it is reported: its
+        // span prints the whole assignment, which in `x = x = .. = 1` costs
+        // time quadratic in the chain.
+        let mut place: Option<Location> = None;
+        let mut loc = |w: &Self| place.get_or_insert_with(|| w.loc(a.span())).clone();
         match &*a.left {
             // `_ = x;` drops the value.
             syn::Expr::Infer(_) => {
@@ -605,7 +609,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         self.mark(&v, Check::UnusedVariable);
                     }
                 } else if self.cx.ix.statics.contains_key(name.as_str()) {
-                    self.store(&v, Escape::StoredInStatic, loc, st);
+                    if v.handle.is_some() || v.token.is_some() {
+                        let loc = loc(self);
+                        self.store(&v, Escape::StoredInStatic, loc, st);
+                    }
                 }
             }
             syn::Expr::Path(_) => {}
@@ -616,10 +623,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     Some((r, _)) if self.cx.ix.statics.contains_key(r.as_str()) => {
                         if let Some(s) = self.cx.ix.statics.get(r.as_str()) {
                             if s.is_cache && st.region.imp != Imp::No {
-                                self.cache_write(s, loc.clone(), st);
+                                self.cache_write(s, loc(self), st);
                             }
                         }
-                        self.store(&v, Escape::StoredInStatic, loc, st);
+                        if v.handle.is_some() || v.token.is_some() {
+                            let loc = loc(self);
+                            self.store(&v, Escape::StoredInStatic, loc, st);
+                        }
                     }
                     Some((r, _)) => {
                         let alias = st.var(&r).and_then(|x| x.fact.static_alias.clone());
@@ -628,11 +638,17 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                             .and_then(|a| self.cx.ix.statics.get(a.as_str()))
                         {
                             if s.is_cache && st.region.imp != Imp::No {
-                                self.cache_write(s, loc.clone(), st);
+                                self.cache_write(s, loc(self), st);
                             }
-                            self.store(&v, Escape::StoredInStatic, loc, st);
+                            if v.handle.is_some() || v.token.is_some() {
+                                let loc = loc(self);
+                                self.store(&v, Escape::StoredInStatic, loc, st);
+                            }
                         } else if r == "self" || self.params.contains(&r) {
-                            self.store(&v, Escape::StoredInField, loc, st);
+                            if v.handle.is_some() || v.token.is_some() {
+                                let loc = loc(self);
+                                self.store(&v, Escape::StoredInField, loc, st);
+                            }
                         }
                     }
                     None => {}

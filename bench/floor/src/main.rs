@@ -3,10 +3,10 @@
 //! task on a pool of the same size and stack as imperlint's, nothing else.
 //!
 //! `floor read|lex|parse|depth [--jobs N] PATH...` prints one line of JSON:
-//! `{"mode":..,"files":..,"bytes":..,"lines":..,"seconds":..,"errors":..,"max_syntax_depth":..}`.
+//! `{"mode":..,"files":..,"bytes":..,"lines":..,"seconds":..,"errors":..,"max_nesting":..}`.
 //! `read` is the cost of getting the bytes (what a run that parses nothing
 //! still pays), `lex` tokenizes with `proc_macro2`, `parse` builds the AST,
-//! `depth` also measures the deepest syntax (`parse::syntax_depth`).
+//! `depth` tokenizes and measures the deepest nesting (`parse::nesting`).
 
 use imperlint_analyzer::{driver, parse, source};
 use rayon::prelude::*;
@@ -55,8 +55,8 @@ fn main() {
                 let (failed, depth) = match mode.as_str() {
                     "lex" => (src.text.parse::<proc_macro2::TokenStream>().is_err(), 0),
                     "parse" => (syn::parse_file(&src.text).is_err(), 0),
-                    "depth" => match syn::parse_file(&src.text) {
-                        Ok(ast) => (false, parse::syntax_depth(&ast)),
+                    "depth" => match src.text.parse::<proc_macro2::TokenStream>() {
+                        Ok(tokens) => (false, parse::nesting(&tokens).0),
                         Err(_) => (true, 0),
                     },
                     _ => (false, 0),
@@ -71,7 +71,7 @@ fn main() {
         (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3.max(b.3))
     });
     println!(
-        "{{\"mode\":\"{mode}\",\"files\":{},\"bytes\":{bytes},\"lines\":{lines},\"seconds\":{secs:.3},\"errors\":{errors},\"max_syntax_depth\":{depth}}}",
+        "{{\"mode\":\"{mode}\",\"files\":{},\"bytes\":{bytes},\"lines\":{lines},\"seconds\":{secs:.3},\"errors\":{errors},\"max_nesting\":{depth}}}",
         files.len()
     );
 }
