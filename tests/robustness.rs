@@ -663,3 +663,44 @@ fn the_prefilter_changes_no_fixture_result() {
     with_findings.dedup();
     assert_eq!(with_findings, ["share_client", "src", "status_client"]);
 }
+
+/// A 2015-edition crate (no `edition` key) whose root uses bare `Fn` trait
+/// objects, as older signal-handling and callback crates do: analysed, its
+/// hazard found, no deny-level `parse_error`. The same file in a 2021 crate
+/// is the parse error rustc would give too.
+#[test]
+fn older_edition_syntax_does_not_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old");
+    std::fs::create_dir_all(old.join("src")).unwrap();
+    let lib = format!(
+        "pub type Handler = Fn(u32) + Send + Sync;\n\
+         pub struct Registry {{ handlers: Vec<Box<Fn(u32) + Send + Sync>> }}\n\
+         trait Hook {{ fn on_signal(&self, u32); }}\n\n{GOOD}"
+    );
+    std::fs::write(
+        old.join("Cargo.toml"),
+        "[package]\nname = \"old\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(old.join("src/lib.rs"), &lib).unwrap();
+    let new = dir.path().join("new");
+    std::fs::create_dir_all(new.join("src")).unwrap();
+    std::fs::write(
+        new.join("Cargo.toml"),
+        "[package]\nname = \"new\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(new.join("src/lib.rs"), &lib).unwrap();
+    let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
+    assert_exit(&run, 1);
+    let diags = diagnostics(&run.stdout);
+    assert_good_found(&diags, "old/src/lib.rs");
+    assert!(
+        diags
+            .iter()
+            .all(|d| d.1 != "old/src/lib.rs" || d.0 == "unchecked_revert"),
+        "{diags:#?}"
+    );
+    assert_named(&diags, "new/src/lib.rs", &["parse_error"]);
+}

@@ -294,6 +294,7 @@ fn first_pass(
     exclude: Exclude,
     diags: &mut Vec<Diagnostic>,
     mut read: HashMap<PathBuf, ReadResult>,
+    edition: parse::Edition,
 ) -> Vec<Loaded> {
     let extra = extra_of(opts);
     let mut seen: BTreeSet<PathBuf> = unit.files.iter().cloned().collect();
@@ -320,7 +321,7 @@ fn first_pass(
             .with_max_len(1)
             .map(|(p, r)| {
                 let r = r.unwrap_or_else(|| source::read_source(&p, &opts.root));
-                let res = first_pass_file(&p, r, unit, &extra, filter);
+                let res = first_pass_file(&p, r, unit, &extra, filter, edition);
                 release_spans();
                 res
             })
@@ -356,9 +357,10 @@ fn first_pass_file(
     unit: &CrateUnit,
     extra: &Extra,
     filter: &Prefilter,
+    edition: parse::Edition,
 ) -> Result<(Loaded, Vec<PathBuf>), Diagnostic> {
     let src = read?;
-    let ast = parse::parse_file(&src)?;
+    let ast = parse::parse_file_edition(&src, edition)?;
     let refs = referenced_files(path, &ast);
     let cx = file_cx(src, &ast, unit);
     // Most files hold no prefilter match: only the ones that do are searched for where.
@@ -412,6 +414,7 @@ fn second_pass(
     items: &[FileItems],
     renames: &HashMap<String, String>,
     opts: &Options,
+    edition: parse::Edition,
 ) -> CrateAnalysis {
     let extra = extra_of(opts);
     let fns: Vec<&index::FnDef> = items.iter().flat_map(|it| it.fns.iter()).collect();
@@ -437,7 +440,7 @@ fn second_pass(
         for &fi in &wanted_files {
             if asts[fi].is_none() {
                 // It parsed in the first pass: the same text parses again.
-                asts[fi] = parse::parse_file(&files[fi].src).ok();
+                asts[fi] = parse::parse_file_edition(&files[fi].src, edition).ok();
             }
         }
         let syntax: Vec<Option<FileSyntax<'_>>> = asts
@@ -705,18 +708,21 @@ fn analyse_unit(
         read
     };
     let mut res = CrateResult::default();
-    let loaded = first_pass(unit, opts, filter, exclude, &mut res.diagnostics, read);
+    let manifest = unit
+        .manifest_dir
+        .as_ref()
+        .map(|d| std::fs::read_to_string(d.join("Cargo.toml")).unwrap_or_default());
+    let edition = parse::Edition::of_manifest(manifest.as_deref());
+    let loaded = first_pass(unit, opts, filter, exclude, &mut res.diagnostics, read, edition);
     let (files, items): (Vec<FileCx>, Vec<FileItems>) =
         loaded.into_iter().map(|l| (l.cx, l.items)).unzip();
     res.files_analyzed = files.len();
     res.report.files = files.len() + res.diagnostics.len();
-    let renames = unit
-        .manifest_dir
-        .as_ref()
-        .and_then(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
-        .map(|t| cargo_renames(&t))
+    let renames = manifest
+        .as_deref()
+        .map(cargo_renames)
         .unwrap_or_default();
-    let analysis = second_pass(&files, &items, &renames, opts);
+    let analysis = second_pass(&files, &items, &renames, opts, edition);
     drop(items);
     let events = analysis.events;
     for (loc, function) in analysis.incomplete {

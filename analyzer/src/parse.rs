@@ -223,15 +223,300 @@ pub fn parse_error(file: &SourceFile, message: String, loc: Location) -> Diagnos
     }
 }
 
-/// Parses a file, or returns the diagnostic that replaces it: a
-/// `parse_error` for text rustc would not parse either, an
-/// `analysis_incomplete` warning for a file nested too deeply to parse
-/// safely ([`nesting`]).
+/// Parses a file written for the current edition, or returns the
+/// diagnostic that replaces it (see [`parse_file_edition`]).
 // The error is the diagnostic itself, made once per bad file: not a hot path.
 #[allow(clippy::result_large_err)]
 pub fn parse_file(file: &SourceFile) -> Result<syn::File, Diagnostic> {
-    let tokens = tokenize_file(file)?;
-    syn::parse2(tokens).map_err(|e| syn_error(file, e))
+    parse_file_edition(file, Edition::E2021)
+}
+
+/// The Rust edition of a crate, as far as parsing is concerned: syn parses
+/// the current grammar, and rustc still accepts some older syntax in the
+/// older editions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Edition {
+    E2015,
+    E2018,
+    E2021,
+}
+
+impl Edition {
+    /// A package's edition from its `Cargo.toml` text: `2015` when the key
+    /// is absent (cargo's default) or the manifest is missing or unreadable
+    /// as TOML it is taken as current, and so is an edition inherited from
+    /// the workspace (`edition.workspace = true`): older syntax is then
+    /// reported as the error it would be.
+    pub fn of_manifest(manifest: Option<&str>) -> Edition {
+        let Some(doc) = manifest.and_then(|t| t.parse::<toml::Table>().ok()) else {
+            return if manifest.is_none() {
+                Edition::E2015
+            } else {
+                Edition::E2021
+            };
+        };
+        match doc.get("package").and_then(|p| p.get("edition")) {
+            None => Edition::E2015,
+            Some(toml::Value::String(e)) if e == "2015" => Edition::E2015,
+            Some(toml::Value::String(e)) if e == "2018" => Edition::E2018,
+            Some(_) => Edition::E2021,
+        }
+    }
+}
+
+/// Older syntax rustc accepts in older editions that syn 2 does not parse,
+/// and the edition up to which rustc accepts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OldSyntax {
+    /// A trait object without `dyn` written with `Fn`-sugar (`&Fn(u8)`,
+    /// `Box<FnMut() + Send>`, `type A = Fn(&T) + Send;`): syn parses bare
+    /// trait objects elsewhere, not these. Accepted (with a warning) up to
+    /// 2018.
+    BareFnTraitObject,
+    /// A trait method parameter without a name (`fn f(u8);`): 2015.
+    AnonymousParameter,
+    /// `async`, `await`, `dyn` or `try` as a name: keywords since 2018.
+    KeywordAsName,
+}
+
+impl OldSyntax {
+    fn describe(self) -> &'static str {
+        match self {
+            OldSyntax::BareFnTraitObject => {
+                "a trait object without `dyn` (`&Fn()`, `Box<FnMut() + Send>`)"
+            }
+            OldSyntax::AnonymousParameter => {
+                "a trait method parameter without a name (`fn f(u8);`)"
+            }
+            OldSyntax::KeywordAsName => {
+                "a 2018 keyword used as a name (`async`, `await`, `dyn`, `try`)"
+            }
+        }
+    }
+
+    fn accepted_in(self, edition: Edition) -> bool {
+        match self {
+            OldSyntax::BareFnTraitObject => edition <= Edition::E2018,
+            OldSyntax::AnonymousParameter | OldSyntax::KeywordAsName => edition == Edition::E2015,
+        }
+    }
+}
+
+/// How many constructs of older syntax one file may have rewritten before
+/// it is given up (each costs a parse of the file).
+const MAX_REWRITES: usize = 64;
+
+/// Parses a file of a crate of `edition`, or returns the diagnostic that
+/// replaces it: a `parse_error` for text rustc would not parse either, an
+/// `analysis_incomplete` warning for a file nested too deeply to parse
+/// safely ([`nesting`]). Where syn stops at older syntax that rustc accepts
+/// in `edition` ([`OldSyntax`]), the construct is rewritten in the tokens
+/// to its current form (`dyn Fn()`, `_: u8`, `r#async`; each new token
+/// takes the span of the one it stands before, so every place stays true
+/// to the file) and the file parsed again; when that does not succeed, the
+/// file is an `analysis_incomplete` warning naming the construct, never a
+/// deny-level `parse_error`. Any other error is a `parse_error`.
+// The error is the diagnostic itself, made once per bad file: not a hot path.
+#[allow(clippy::result_large_err)]
+pub fn parse_file_edition(file: &SourceFile, edition: Edition) -> Result<syn::File, Diagnostic> {
+    let mut tokens = tokenize_file(file)?;
+    let mut seen: Option<(OldSyntax, syn::Error)> = None;
+    for _ in 0..=MAX_REWRITES {
+        let e = match syn::parse2::<syn::File>(tokens.clone()) {
+            Ok(ast) => return Ok(ast),
+            Err(e) => e,
+        };
+        match rewrite_old_syntax(&tokens, &e, edition) {
+            Some((kind, rewritten)) => {
+                tokens = rewritten;
+                seen.get_or_insert((kind, e));
+            }
+            None => {
+                return Err(match seen {
+                    None => syn_error(file, e),
+                    Some((kind, first)) => old_syntax(file, kind, first),
+                })
+            }
+        }
+    }
+    let (kind, first) = seen.expect("rewritten at least once");
+    Err(old_syntax(file, kind, first))
+}
+
+/// The warning for a file in older syntax that could not be parsed even
+/// with it rewritten.
+fn old_syntax(file: &SourceFile, kind: OldSyntax, first: syn::Error) -> Diagnostic {
+    let mut location = location(&file.display, first.span());
+    if location.line == 0 {
+        location = Location::file_start(file.display.clone());
+    }
+    Diagnostic {
+        lint: builtin::ANALYSIS_INCOMPLETE,
+        level: Level::Warn,
+        message: format!(
+            "`{}` uses older syntax that rustc accepts in its edition but imperlint's parser does not: {}; the file was not analysed",
+            file.display,
+            kind.describe()
+        ),
+        location,
+        label: "this syntax".to_string(),
+        related: Vec::new(),
+        notes: vec![
+            "imperlint rewrites a few such constructs to their current form; this file has more, or others".to_string(),
+        ],
+        help: Some("write it the current way (`dyn Trait`, named parameters, `r#async`), which every edition accepts".to_string()),
+        fix: None,
+    }
+}
+
+/// When syn's error `e` on `tokens` is at a construct of [`OldSyntax`]
+/// rustc accepts in `edition`, the tokens with that one construct written
+/// the current way.
+fn rewrite_old_syntax(
+    tokens: &TokenStream,
+    e: &syn::Error,
+    edition: Edition,
+) -> Option<(OldSyntax, TokenStream)> {
+    let at = e.span().byte_range().start;
+    let message = e.to_string();
+    let mut found = None;
+    let rewritten = rewrite_at(tokens, None, &mut |level: &mut Vec<TokenTree>, close| {
+        // The token syn stopped at, or the end of the list (its closing bracket).
+        let i = level
+            .iter()
+            .position(|t| t.span().byte_range().start == at)
+            .or_else(|| (close == Some(at)).then_some(level.len()))?;
+        let (kind, insert_at, replace): (OldSyntax, usize, Option<TokenTree>) = match level.get(i) {
+            // `Fn(..)` where a type without `dyn` is parsed: `dyn` before its path.
+            Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis && i > 0 => {
+                let is_fn = matches!(&level[i - 1], TokenTree::Ident(id) if id == "Fn" || id == "FnMut" || id == "FnOnce");
+                if !is_fn {
+                    return None;
+                }
+                let mut start = i - 1;
+                // Back over `a::b::` (and a leading `::`).
+                while start >= 2
+                    && matches!(&level[start - 1], TokenTree::Punct(p) if p.as_char() == ':')
+                    && matches!(&level[start - 2], TokenTree::Punct(p) if p.as_char() == ':')
+                {
+                    if start >= 3 && matches!(&level[start - 3], TokenTree::Ident(_)) {
+                        start -= 3;
+                    } else {
+                        start -= 2;
+                        break;
+                    }
+                }
+                (OldSyntax::BareFnTraitObject, start, None)
+            }
+            // A keyword of 2018 where a name is expected: a raw identifier.
+            Some(TokenTree::Ident(id))
+                if ["async", "await", "dyn", "try"].contains(&id.to_string().as_str())
+                    && (message.contains("expected identifier")
+                        || message.starts_with("expected one of")) =>
+            {
+                let raw = proc_macro2::Ident::new_raw(&id.to_string(), id.span());
+                (OldSyntax::KeywordAsName, i, Some(TokenTree::Ident(raw)))
+            }
+            // `fn f(u8);`: the parameter list of a method without a body,
+            // and syn wanted the `:` after a pattern: `_:` before it.
+            _ if message == "expected `:`" => {
+                let start = level[..i]
+                    .iter()
+                    .rposition(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+                    .map_or(0, |c| c + 1);
+                (OldSyntax::AnonymousParameter, start, None)
+            }
+            _ => return None,
+        };
+        if !kind.accepted_in(edition) {
+            return None;
+        }
+        found = Some(kind);
+        let span = level[insert_at].span();
+        match (kind, replace) {
+            (_, Some(token)) => level[insert_at] = token,
+            (OldSyntax::BareFnTraitObject, None) => level.insert(
+                insert_at,
+                TokenTree::Ident(proc_macro2::Ident::new("dyn", span)),
+            ),
+            (_, None) => {
+                let mut colon = proc_macro2::Punct::new(':', Spacing::Alone);
+                colon.set_span(span);
+                level.splice(
+                    insert_at..insert_at,
+                    [
+                        TokenTree::Ident(proc_macro2::Ident::new("_", span)),
+                        TokenTree::Punct(colon),
+                    ],
+                );
+            }
+        }
+        Some(())
+    })?;
+    // An anonymous parameter is only taken for one in a declaration without
+    // a body (`fn f(u8);`), where rustc 2015 accepts it.
+    if found == Some(OldSyntax::AnonymousParameter) && !declaration_has_no_body(tokens, at) {
+        return None;
+    }
+    found.map(|kind| (kind, rewritten))
+}
+
+/// Whether byte `at` is in the parameter list of a function declared
+/// without a body (`fn name(..) -> T;`, generics allowed): a trait method
+/// declaration.
+fn declaration_has_no_body(tokens: &TokenStream, at: usize) -> bool {
+    let mut answer = false;
+    let _ = rewrite_at(tokens, None, &mut |level: &mut Vec<TokenTree>, _| {
+        let i = level.iter().position(|t| {
+            matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis
+                && g.span().byte_range().contains(&at))
+        })?;
+        let is_kw = |t: &TokenTree, w: &str| matches!(t, TokenTree::Ident(id) if id == w);
+        let after_fn = level[..i]
+            .iter()
+            .rev()
+            .take_while(|t| {
+                !matches!(t, TokenTree::Group(_))
+                    && !matches!(t, TokenTree::Punct(p) if p.as_char() == ';')
+            })
+            .any(|t| is_kw(t, "fn"));
+        let no_body = level[i + 1..]
+            .iter()
+            .find(|t| {
+                matches!(t, TokenTree::Punct(p) if p.as_char() == ';')
+                    || matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace)
+            })
+            .is_some_and(|t| matches!(t, TokenTree::Punct(_)));
+        answer = after_fn && no_body;
+        None
+    });
+    answer
+}
+
+/// Applies `edit` to the innermost token list (the file's, or a group's
+/// contents, with where the group's closing bracket starts) for which it
+/// returns `Some`, and rebuilds the stream; `None` when it returns `None`
+/// everywhere. Recursion is bounded
+/// by the nesting [`tokenize_file`] has already checked.
+fn rewrite_at(
+    tokens: &TokenStream,
+    close: Option<usize>,
+    edit: &mut dyn FnMut(&mut Vec<TokenTree>, Option<usize>) -> Option<()>,
+) -> Option<TokenStream> {
+    let mut level: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    for i in 0..level.len() {
+        if let TokenTree::Group(g) = &level[i] {
+            let close = Some(g.span_close().byte_range().start);
+            if let Some(inner) = rewrite_at(&g.stream(), close, edit) {
+                let mut group = proc_macro2::Group::new(g.delimiter(), inner);
+                group.set_span(g.span());
+                level[i] = TokenTree::Group(group);
+                return Some(level.into_iter().collect());
+            }
+        }
+    }
+    edit(&mut level, close)?;
+    Some(level.into_iter().collect())
 }
 
 /// Tokenizes a file the way [`parse_file`] starts (byte-order mark and `#!`
@@ -497,5 +782,75 @@ mod tests {
             };
             assert_eq!(parse_file(&bad).unwrap_err().lint, builtin::PARSE_ERROR);
         });
+    }
+
+    fn source(text: &str) -> SourceFile {
+        SourceFile {
+            path: "old.rs".into(),
+            display: "old.rs".into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn editions_are_read_from_the_manifest() {
+        let of = |t: &str| Edition::of_manifest(Some(t));
+        assert_eq!(of("[package]\nname = \"a\"\n"), Edition::E2015);
+        assert_eq!(of("[package]\nedition = \"2018\"\n"), Edition::E2018);
+        assert_eq!(of("[package]\nedition = \"2024\"\n"), Edition::E2021);
+        assert_eq!(of("[package]\nedition.workspace = true\n"), Edition::E2021);
+        assert_eq!(of("not toml ["), Edition::E2021);
+        assert_eq!(Edition::of_manifest(None), Edition::E2015);
+    }
+
+    /// Older syntax rustc accepts in its edition is parsed, with every span
+    /// still true to the file; the same text in a later edition, and real
+    /// errors next to it, are parse errors.
+    #[test]
+    fn older_syntax_is_parsed_in_its_edition_only() {
+        let old = "pub type Cb<T> = Fn(&T) + Send;\n\
+                   pub struct S { f: Box<::std::ops::FnMut(u8) -> u8 + Send> }\n\
+                   pub fn run(f: &Fn()) { let dyn = 1; }\n\
+                   trait T { fn f(&self, u8, &str) -> u8; }\n";
+        let ast = parse_file_edition(&source(old), Edition::E2015).unwrap();
+        let syn::Item::Fn(run) = &ast.items[2] else {
+            panic!("not a fn")
+        };
+        let loc = location("old.rs", run.sig.ident.span());
+        assert_eq!(&old[loc.byte_start..loc.byte_end], "run");
+        assert_eq!(ast.items.len(), 4);
+        // 2018 accepts the trait objects, not the 2015 parameter and name.
+        let bare = "pub fn run(f: &Fn(), g: Box<FnOnce() + Send>) {}\n";
+        assert!(parse_file_edition(&source(bare), Edition::E2018).is_ok());
+        for (text, edition) in [
+            (bare, Edition::E2021),
+            ("trait T { fn f(u8); }", Edition::E2018),
+            ("fn f() { let dyn = 1; }", Edition::E2018),
+            // Not a declaration without a body: rustc refuses it in 2015 too.
+            ("fn f(u8) {}", Edition::E2015),
+            ("fn f() { let = 1; }", Edition::E2015),
+        ] {
+            let err = parse_file_edition(&source(text), edition).unwrap_err();
+            assert_eq!(err.lint, builtin::PARSE_ERROR, "{text} in {edition:?}");
+        }
+    }
+
+    /// Older syntax that stays unparsed after the rewrites is a warning
+    /// naming the construct, not a deny-level parse error.
+    #[test]
+    fn older_syntax_beyond_the_rewrites_is_a_warning() {
+        let text = "pub fn async() {}\nfn g() { async(); }\n";
+        let err = parse_file_edition(&source(text), Edition::E2015).unwrap_err();
+        assert_eq!(err.lint, builtin::ANALYSIS_INCOMPLETE);
+        assert_eq!(err.level, Level::Warn);
+        assert!(
+            err.message.contains("2018 keyword used as a name"),
+            "{}",
+            err.message
+        );
+        let many = "pub fn f(x: &Fn()) {}\n".repeat(MAX_REWRITES + 1);
+        let err = parse_file_edition(&source(&many), Edition::E2015).unwrap_err();
+        assert_eq!(err.lint, builtin::ANALYSIS_INCOMPLETE);
+        assert!(err.message.contains("without `dyn`"), "{}", err.message);
     }
 }
