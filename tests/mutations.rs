@@ -7,6 +7,9 @@
 //! reverts, guards, closures, loops, `?`, `.await` and the hazard calls in
 //! random nestings. `PROPTEST_CASES` raises the number of cases.
 
+#[allow(dead_code)] // each test uses part of it
+mod support;
+
 use imperlint_analyzer::config::Config;
 use imperlint_analyzer::diag::builtin;
 use imperlint_analyzer::driver::{self, Options};
@@ -18,18 +21,10 @@ use std::sync::OnceLock;
 fn fixture_sources() -> &'static [String] {
     static SOURCES: OnceLock<Vec<String>> = OnceLock::new();
     SOURCES.get_or_init(|| {
-        let mut out = Vec::new();
-        let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "rs") {
-                    out.push(std::fs::read_to_string(&p).unwrap());
-                }
-            }
-        }
+        let mut out: Vec<String> = support::fixture_sources()
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
         out.sort();
         out
     })

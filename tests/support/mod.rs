@@ -17,3 +17,22 @@ pub fn fixture_crates() -> Vec<PathBuf> {
     dirs.sort();
     dirs
 }
+
+/// Every fixture source file (`.rs` under `fixtures/`), sorted: the fuzz
+/// corpus's seeds and the property tests' starting points.
+pub fn fixture_sources() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![fixtures_dir()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
