@@ -11,7 +11,6 @@
 
 #[path = "../fuzz/check.rs"]
 mod check;
-#[allow(dead_code)] // each test uses part of it
 mod support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

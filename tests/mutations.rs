@@ -7,14 +7,13 @@
 //! reverts, guards, closures, loops, `?`, `.await` and the hazard calls in
 //! random nestings. `PROPTEST_CASES` raises the number of cases.
 
-#[allow(dead_code)] // each test uses part of it
 mod support;
 
 use imperlint_analyzer::config::Config;
 use imperlint_analyzer::diag::builtin;
 use imperlint_analyzer::driver::{self, Options};
 use proptest::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// Every fixture source, read once.

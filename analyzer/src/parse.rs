@@ -493,6 +493,10 @@ fn declaration_has_no_body(tokens: &TokenStream, at: usize) -> bool {
     answer
 }
 
+/// An edit of one token list, given where its group's closing bracket
+/// starts; `None` when it does not apply there.
+type Edit<'e> = dyn FnMut(&mut Vec<TokenTree>, Option<usize>) -> Option<()> + 'e;
+
 /// Applies `edit` to the innermost token list (the file's, or a group's
 /// contents, with where the group's closing bracket starts) for which it
 /// returns `Some`, and rebuilds the stream; `None` when it returns `None`
@@ -501,7 +505,7 @@ fn declaration_has_no_body(tokens: &TokenStream, at: usize) -> bool {
 fn rewrite_at(
     tokens: &TokenStream,
     close: Option<usize>,
-    edit: &mut dyn FnMut(&mut Vec<TokenTree>, Option<usize>) -> Option<()>,
+    edit: &mut Edit<'_>,
 ) -> Option<TokenStream> {
     let mut level: Vec<TokenTree> = tokens.clone().into_iter().collect();
     for i in 0..level.len() {

@@ -1,4 +1,7 @@
-//! What several integration tests share: where the fixture crates are.
+//! What several integration tests share: where the fixture crates and
+//! sources are. Each test uses part of it.
+
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

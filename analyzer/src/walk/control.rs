@@ -36,7 +36,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     /// At a function's exits: tokens stored somewhere lasting and never closed.
     pub(super) fn finish_tokens(&mut self, st: &State) {
-        if st.dead {
+        // No token stored yet: nothing to look for (each exit scanning every
+        // variable made a function with many exits quadratic).
+        if st.dead || !self.stored_token {
             return;
         }
         let stores: Vec<(String, TokenFact)> = st
@@ -370,9 +372,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         self.exit(kind, loc, st, value.as_ref());
         self.finish_tokens(st);
-        let depth_base = self.ctxs.last().map(|c| c.depth_base).unwrap_or(0);
-        let after = self.pop_scope(st.clone(), depth_base);
+        // Only a normal exit's state is kept (after its locals drop); an
+        // error exit's is not, and copying it for nothing made a chain of
+        // `?` quadratic in the function's length. What dropping the locals
+        // would report, `finish_tokens` has reported.
         if kind != ExitKind::Question && !value.as_ref().is_some_and(|v| v.is_err) {
+            let depth_base = self.ctxs.last().map(|c| c.depth_base).unwrap_or(0);
+            let after = self.pop_scope(std::mem::replace(st, State::dead()), depth_base);
             if let Some(ctx) = self.ctxs.last_mut() {
                 ctx.returns.push(after);
             }

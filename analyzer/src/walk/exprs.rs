@@ -238,11 +238,16 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let v = self.expr(&t.expr, st);
                 self.mark(&v, Check::Checked);
                 let loc = self.loc(t.question_token.span);
-                let mut err = st.clone();
+                // The error path leaves with the state the failed call left
+                // (`ret` without the copy of the variables it would discard:
+                // a copy per `?` made a chain of them quadratic).
+                let here = st.region;
                 if let Some(o) = &v.outcome {
-                    err.region = o.err;
+                    st.region = o.err;
                 }
-                self.ret(None, ExitKind::Question, loc, &mut err);
+                self.exit(ExitKind::Question, loc, st, None);
+                self.finish_tokens(st);
+                st.region = here;
                 let mut out = v;
                 out.outcome = None;
                 out.test = None;
@@ -608,11 +613,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     if v.outcome.is_some() {
                         self.mark(&v, Check::UnusedVariable);
                     }
-                } else if self.cx.ix.statics.contains_key(name.as_str()) {
-                    if v.handle.is_some() || v.token.is_some() {
-                        let loc = loc(self);
-                        self.store(&v, Escape::StoredInStatic, loc, st);
-                    }
+                } else if self.cx.ix.statics.contains_key(name.as_str())
+                    && (v.handle.is_some() || v.token.is_some())
+                {
+                    let loc = loc(self);
+                    self.store(&v, Escape::StoredInStatic, loc, st);
                 }
             }
             syn::Expr::Path(_) => {}
@@ -644,11 +649,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                                 let loc = loc(self);
                                 self.store(&v, Escape::StoredInStatic, loc, st);
                             }
-                        } else if r == "self" || self.params.contains(&r) {
-                            if v.handle.is_some() || v.token.is_some() {
-                                let loc = loc(self);
-                                self.store(&v, Escape::StoredInField, loc, st);
-                            }
+                        } else if (r == "self" || self.params.contains(&r))
+                            && (v.handle.is_some() || v.token.is_some())
+                        {
+                            let loc = loc(self);
+                            self.store(&v, Escape::StoredInField, loc, st);
                         }
                     }
                     None => {}
@@ -696,6 +701,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     if let Some(t) = var.fact.token.as_mut() {
                         if t.stored.is_none() {
                             t.stored = Some((loc, how));
+                            self.stored_token = true;
                         }
                     }
                 }
