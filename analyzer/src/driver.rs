@@ -713,15 +713,20 @@ fn analyse_unit(
         .as_ref()
         .map(|d| std::fs::read_to_string(d.join("Cargo.toml")).unwrap_or_default());
     let edition = parse::Edition::of_manifest(manifest.as_deref());
-    let loaded = first_pass(unit, opts, filter, exclude, &mut res.diagnostics, read, edition);
+    let loaded = first_pass(
+        unit,
+        opts,
+        filter,
+        exclude,
+        &mut res.diagnostics,
+        read,
+        edition,
+    );
     let (files, items): (Vec<FileCx>, Vec<FileItems>) =
         loaded.into_iter().map(|l| (l.cx, l.items)).unzip();
     res.files_analyzed = files.len();
     res.report.files = files.len() + res.diagnostics.len();
-    let renames = manifest
-        .as_deref()
-        .map(cargo_renames)
-        .unwrap_or_default();
+    let renames = manifest.as_deref().map(cargo_renames).unwrap_or_default();
     let analysis = second_pass(&files, &items, &renames, opts, edition);
     drop(items);
     let events = analysis.events;

@@ -18,8 +18,10 @@ use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 /// analysed within the analysis threads' stack in an unoptimised build,
 /// and in a fraction of a second in an optimised one, except nested inline
 /// modules and `let` chains, which take seconds there and so set the limit.
-/// Real code stays far below: the deepest file of the benchmark corpus
-/// measures TODO; a 1,200-branch `else if x == i` chain about 2,400.
+/// Real code stays far below: over the 7,700 source files of this
+/// machine's cargo registry (235 crates) the deepest measures 229 (a
+/// parser's test file of odd expressions; syn's own `expr.rs` 168); a
+/// 1,200-branch `else if x == i` chain about 2,400.
 pub const MAX_NESTING: usize = 5_000;
 
 /// An upper bound on how deep syn (and every pass over the tree it builds)
@@ -60,6 +62,10 @@ pub fn nesting(tokens: &TokenStream) -> (usize, Option<Span>) {
         /// The previous token at this level was a punctuation character
         /// joined to the next (`=` `=` in `==`).
         after_joint: bool,
+        /// The previous tokens at this level were `#` (1) or `#!` (2): an
+        /// attribute (each doc comment line is one), which adds no depth of
+        /// its own.
+        after_hash: u8,
     }
     impl Level {
         fn new(tokens: TokenStream, base: usize) -> Level {
@@ -71,6 +77,7 @@ pub fn nesting(tokens: &TokenStream) -> (usize, Option<Span>) {
                 after_brace: false,
                 after_dot: false,
                 after_joint: false,
+                after_hash: 0,
             }
         }
         fn depth(&self) -> usize {
@@ -85,15 +92,20 @@ pub fn nesting(tokens: &TokenStream) -> (usize, Option<Span>) {
             stack.pop();
             continue;
         };
-        let (after_brace, after_dot, after_joint) =
-            (level.after_brace, level.after_dot, level.after_joint);
+        let (after_brace, after_dot, after_joint, after_hash) = (
+            level.after_brace,
+            level.after_dot,
+            level.after_joint,
+            level.after_hash,
+        );
         level.after_brace = false;
         level.after_dot = false;
         level.after_joint = false;
+        level.after_hash = 0;
         let mut count = 0;
         match &token {
             TokenTree::Group(g) => {
-                if g.delimiter() != Delimiter::Brace {
+                if g.delimiter() != Delimiter::Brace && after_hash == 0 {
                     count = 1;
                 }
                 level.open += count;
@@ -160,7 +172,10 @@ pub fn nesting(tokens: &TokenStream) -> (usize, Option<Span>) {
                             level.open = 0;
                             level.angles = 0;
                         }
+                        level.after_hash = u8::from(p.as_char() == '#');
                     }
+                    // `#![..]`: an inner attribute.
+                    '!' if after_hash == 1 => level.after_hash = 2,
                     // The `=` of `==`, `<=`, `+=`: one operator, counted once.
                     '=' if after_joint => {}
                     ':' | '$' => {}
@@ -733,6 +748,11 @@ mod tests {
             ),
             many("#[inline] pub fn f(a: &mut u8) -> Option<&u8> { g(|x| x + 1) } "),
             many("impl<T: Clone> A for B<T> where T: C<D> { fn f() {} } "),
+            format!(
+                "{}pub fn f() {{}}",
+                many("//! Crate docs, `code`, [links](x).\n")
+            ),
+            format!("{}pub fn f() {{}}", many("#[doc = \"x\"] #![allow(x)]\n")),
         ] {
             assert!(nest(&text) < 20, "{} for {}", nest(&text), &text[..80]);
         }

@@ -15,9 +15,13 @@ pub(super) fn render(diags: &[Diagnostic], cx: &EmitContext) -> String {
             Level::Warn => "warning",
             Level::Allow => "note",
         };
+        // Escaped as the human format does: a name or message from the
+        // tree cannot start a line of its own or drive the terminal.
         out.push_str(&format!(
             "{}: {level}[{}]: {}\n",
-            diag.location, diag.lint, diag.message
+            human::escape(&diag.location.to_string()),
+            diag.lint,
+            human::escape(&diag.message)
         ));
     }
     if let Some(run) = cx.summary {
@@ -46,5 +50,18 @@ mod tests {
             ]
         );
         assert_eq!(lines[5], "3 errors, 1 warning");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        let mut diags = testing::diagnostics();
+        diags.truncate(1);
+        diags[0].location.file = "src/a\n::error::x\u{1b}[2J.rs".into();
+        diags[0].message = "bad\r::add-mask::y".into();
+        let out = testing::with_context(|cx| render(&diags, cx));
+        assert!(
+            out.starts_with("src/a\\u{a}::error::x\\u{1b}[2J.rs:2:5: error[unchecked_impersonation]: bad\\u{d}::add-mask::y\n"),
+            "{out}"
+        );
     }
 }
