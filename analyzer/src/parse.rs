@@ -119,13 +119,13 @@ pub fn nesting(tokens: &TokenStream) -> (usize, Option<Span>) {
                 continue;
             }
             TokenTree::Ident(i) => {
-                let word = i.to_string();
-                let continues = matches!(word.as_str(), "as" | "else" | "in");
+                // Compared in place: `to_string` would allocate per identifier.
+                let continues = i == "as" || i == "else" || i == "in";
                 if after_brace && !continues {
                     level.open = 0;
                     level.angles = 0;
                 }
-                if KEYWORDS.contains(&word.as_str()) {
+                if KEYWORDS.iter().any(|k| i == k) {
                     count = 1;
                 }
             }
