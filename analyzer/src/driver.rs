@@ -10,8 +10,11 @@
 use crate::analyze::{analyze_crate, Analysis, CrateAnalysis};
 use crate::config::Config;
 use crate::diag::{builtin, sort_diagnostics, Diagnostic, Level, Location};
+use crate::expand::scope::Parent;
+use crate::expand::UnitKind;
 use crate::facts::CrateFacts;
-use crate::index::collect::{collect_file, collect_syntax};
+use crate::index::collect::{collect_expansion_syntax, collect_file, collect_syntax};
+use crate::index::expanded::expand_crate;
 use crate::index::file::{impersonated_markers, FileCx, UseMap};
 use crate::index::resolve::cargo_renames;
 use crate::index::text::ParsedFn;
@@ -362,13 +365,14 @@ fn first_pass_file(
     let src = read?;
     let ast = parse::parse_file_edition(&src, edition)?;
     let refs = referenced_files(path, &ast);
-    let cx = file_cx(src, &ast, unit);
+    let mut cx = file_cx(src, &ast, unit);
     // Most files hold no prefilter match: only the ones that do are searched for where.
     let hits = if filter.hits(&cx.src.text) {
         filter.match_starts(&cx.src.text)
     } else {
         Vec::new()
     };
+    cx.prefilter_hit = !hits.is_empty();
     let items = collect_file(&cx, &ast, extra, &hits);
     Ok((Loaded { cx, items }, refs))
 }
@@ -390,6 +394,10 @@ fn file_cx(src: SourceFile, ast: &syn::File, unit: &CrateUnit) -> FileCx {
         impersonated_markers,
         is_bin_root,
         item_ranges,
+        expansions: Vec::new(),
+        unit_kinds: Vec::new(),
+        macro_sites: Vec::new(),
+        prefilter_hit: false,
     }
 }
 
@@ -427,13 +435,39 @@ fn second_pass(
         .filter(|&id| fns[id].walked_in_any_case() || fns[id].com_hit)
         .collect();
     let mut wanted_files: BTreeSet<usize> = BTreeSet::new();
+    // Expanded units parsed whole: for a function a macro made whose text
+    // does not parse alone (as a file's function is read from its file).
+    let mut wanted_units: BTreeSet<(usize, u32)> = BTreeSet::new();
+    let mut unit_asts: BTreeMap<(usize, u32), syn::File> = BTreeMap::new();
+    let mut first_fn = Vec::with_capacity(items.len());
+    let mut n = 0;
+    for it in items {
+        first_fn.push(n);
+        n += it.fns.len();
+    }
     loop {
         for &id in &wanted_fns {
             let f = fns[id];
-            if alone[id].is_none() && asts[f.file].is_none() {
-                alone[id] = f.text.parse(&files[f.file].src.text).map(Box::new);
+            let cx = &files[f.file];
+            let whole = match f.text.unit {
+                Some(u) if cx.unit_kinds.get(u as usize) == Some(&UnitKind::Items) => {
+                    unit_asts.contains_key(&(f.file, u))
+                }
+                _ => asts[f.file].is_some(),
+            };
+            if alone[id].is_none() && !whole {
+                alone[id] = f.text.parse(cx.fn_text(&f.text)).map(Box::new);
                 if alone[id].is_none() {
-                    wanted_files.insert(f.file);
+                    match f.text.unit {
+                        Some(u) if cx.unit_kinds.get(u as usize) == Some(&UnitKind::Items) => {
+                            wanted_units.insert((f.file, u));
+                        }
+                        // A function whose expanded body does not parse
+                        // alone is read, unexpanded, from its file.
+                        _ => {
+                            wanted_files.insert(f.file);
+                        }
+                    }
                 }
             }
         }
@@ -443,17 +477,40 @@ fn second_pass(
                 asts[fi] = parse::parse_file_edition(&files[fi].src, edition).ok();
             }
         }
+        for &(fi, u) in &wanted_units {
+            if let Some(exp) = files[fi].expansions.get(u as usize) {
+                // It parsed when it was collected: it parses again.
+                if let Ok(ast) = syn::parse_str::<syn::File>(&exp.text) {
+                    unit_asts.entry((fi, u)).or_insert(ast);
+                }
+            }
+        }
         let syntax: Vec<Option<FileSyntax<'_>>> = asts
             .iter()
             .zip(files)
             .map(|(ast, f)| ast.as_ref().map(|ast| collect_syntax(f, ast, &extra)))
             .collect();
+        let mut from_units: HashMap<usize, index::text::FnSyntax<'_>> = HashMap::new();
+        for (&(fi, u), ast) in &unit_asts {
+            let Some(range) = items[fi].units.iter().find(|r| r.unit == u) else {
+                continue;
+            };
+            let exp = &files[fi].expansions[u as usize];
+            let found = collect_expansion_syntax(&files[fi], exp, u, ast, &extra);
+            if found.len() == range.count {
+                for (j, s) in found.into_iter().enumerate() {
+                    from_units.insert(first_fn[fi] + range.first + j, s);
+                }
+            }
+        }
         let fn_syntax = alone
             .iter()
             .zip(&fns)
-            .map(|(p, f)| {
+            .enumerate()
+            .map(|(id, (p, f))| {
                 p.as_ref()
-                    .and_then(|p| p.syntax(f.text.base(&files[f.file].src.text)))
+                    .and_then(|p| p.syntax(files[f.file].span_map(&f.text)))
+                    .or_else(|| from_units.get(&id).copied())
             })
             .collect();
         let bodies: Vec<&syn::Block> = alone.iter().flatten().filter_map(|p| p.body()).collect();
@@ -466,24 +523,106 @@ fn second_pass(
             extra.clone(),
         );
         let facts = CrateFacts::scan(&ix, items, &syntax);
-        let macros = MacroArgs::collect(asts.iter().flatten(), bodies);
+        let macros = MacroArgs::collect(asts.iter().flatten().chain(unit_asts.values()), bodies);
         match analyze_crate(&ix, &facts, &macros, opts.walk_all) {
             Analysis::Done(a) => return a,
             Analysis::NeedSyntax {
                 fns: more_fns,
                 files: more_files,
             } => {
-                let before = wanted_fns.len() + wanted_files.len();
+                let before = wanted_fns.len() + wanted_files.len() + wanted_units.len();
                 wanted_fns.extend(more_fns);
                 wanted_files.extend(more_files);
                 // Each round asks for syntax it was not given: more than before.
                 assert!(
-                    wanted_fns.len() + wanted_files.len() > before,
+                    wanted_fns.len() + wanted_files.len() + wanted_units.len() > before,
                     "the analysis needs syntax it was given"
                 );
             }
         }
     }
+}
+
+/// A finding in code a local macro's rules wrote points at the
+/// invocation (the macro's name there); it says so, and where the macro is
+/// defined (as rustc's "in this macro invocation").
+fn note_macro(d: &mut Diagnostic, sites: &[crate::expand::MacroSite]) {
+    let at = d.location.byte_start;
+    let Some(site) = sites
+        .iter()
+        .find(|s| s.name_bytes.start <= at && at < s.name_bytes.end)
+    else {
+        return;
+    };
+    d.notes.push(format!(
+        "in this macro invocation: the code reported is written by the rules of `{}!`",
+        site.name
+    ));
+    d.related.push(crate::diag::Related {
+        location: site.def.clone(),
+        message: format!("`{}!` is defined here", site.name),
+    });
+}
+
+/// How each file is declared in the crate (`mod x;` in its parent, with
+/// `#[macro_use]` or not), for the textual scope of macros: the files a
+/// declaration names, as `referenced_files` follows them, first declaration
+/// first; a crate root, or a file no declaration names, has none.
+fn module_parents(files: &[FileCx], items: &[FileItems]) -> Vec<Option<Parent>> {
+    let index: HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.src.path.as_path(), i))
+        .collect();
+    let mut parents: Vec<Option<Parent>> = vec![None; files.len()];
+    for (fi, (f, it)) in files.iter().zip(items).enumerate() {
+        let (dir, mod_dir) = module_dirs(&f.src.path);
+        let inline: Vec<&std::ops::Range<usize>> = it
+            .macros
+            .mods
+            .iter()
+            .filter_map(|m| m.inline.as_ref())
+            .collect();
+        for m in &it.macros.mods {
+            // `mod x;` at the top of the file (as `referenced_files` follows them).
+            if m.inline.is_some() || inline.iter().any(|r| r.contains(&m.at)) {
+                continue;
+            }
+            let candidates = match &m.path {
+                Some(p) => vec![dir.join(p)],
+                None => vec![
+                    mod_dir.join(format!("{}.rs", m.name)),
+                    mod_dir.join(&m.name).join("mod.rs"),
+                ],
+            };
+            for c in candidates {
+                let Some(&child) = index.get(c.as_path()) else {
+                    continue;
+                };
+                // A cycle of `#[path]` declarations: the first one stands.
+                let mut up = Some(fi);
+                let mut cycle = false;
+                for _ in 0..files.len() {
+                    match up {
+                        Some(u) if u == child => {
+                            cycle = true;
+                            break;
+                        }
+                        Some(u) => up = parents[u].map(|p| p.file),
+                        None => break,
+                    }
+                }
+                if parents[child].is_none() && !cycle {
+                    parents[child] = Some(Parent {
+                        file: fi,
+                        at: m.at,
+                        macro_use: m.macro_use,
+                    });
+                }
+            }
+        }
+    }
+    parents
 }
 
 /// The folder of a file, and the folder its `mod x;` items are looked up in
@@ -727,6 +866,48 @@ fn analyse_unit(
     res.files_analyzed = files.len();
     res.report.files = files.len() + res.diagnostics.len();
     let renames = manifest.as_deref().map(cargo_renames).unwrap_or_default();
+    let (mut files, mut items) = (files, items);
+    // The crate's own macros, where they can matter: a crate with no
+    // prefilter match anywhere (its macros' bodies included) can produce
+    // no finding, expanded or not (see `prefilter`).
+    if files.iter().any(|f| f.prefilter_hit) {
+        let parents = module_parents(&files, &items);
+        let hits = |text: &str| {
+            if filter.hits(text) {
+                filter.match_starts(text)
+            } else {
+                Vec::new()
+            }
+        };
+        let extra = extra_of(opts);
+        for (fi, i) in expand_crate(&mut files, &mut items, parents, &extra, &hits) {
+            let f = &files[fi];
+            let at = if i.at.is_empty() {
+                i.at.start..i.at.start + 1
+            } else {
+                i.at.clone()
+            };
+            let mut loc = crate::expand::text::location(&f.src.display, &f.src.text, at);
+            // One line is enough to point at an invocation.
+            if loc.end_line != loc.line {
+                loc.end_line = loc.line;
+                loc.end_column = loc.column + i.name.chars().count() as u32;
+                loc.byte_end = loc.byte_start + i.name.len();
+            }
+            res.diagnostics.push(Diagnostic {
+                lint: builtin::ANALYSIS_INCOMPLETE,
+                level: Level::Warn,
+                message: format!("`{}!` was not expanded: {}; the code it generates is not checked", i.name, i.why),
+                location: loc,
+                label: "not expanded".to_string(),
+                related: Vec::new(),
+                notes: vec![format!("imperlint expands the crate's own `macro_rules!` up to {} nested invocations and {} invocations per item", crate::expand::MAX_RECURSION, crate::expand::MAX_EXPANSIONS)],
+                help: Some("if the macro is generated or unusual, write the impersonation code it hides without it, or exclude the file with `[paths] exclude`".to_string()),
+                fix: None,
+            });
+        }
+    }
+    let files = files;
     let analysis = second_pass(&files, &items, &renames, opts, edition);
     drop(items);
     let events = analysis.events;
@@ -785,7 +966,12 @@ fn analyse_unit(
     };
     for f in &files {
         let display = f.src.display.clone();
-        let diags = by_file.remove(&display).unwrap_or_default();
+        let mut diags = by_file.remove(&display).unwrap_or_default();
+        if !f.macro_sites.is_empty() {
+            for d in &mut diags {
+                note_macro(d, &f.macro_sites);
+            }
+        }
         // Most files have no suppression at all: skip the scan for them.
         let (sups, mut invalid) = if f.src.text.contains("imperlint") {
             suppress::parse(&display, &f.src.text, &known)

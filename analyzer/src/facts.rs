@@ -17,7 +17,7 @@ use crate::diag::Location;
 use crate::event::{Event, LintFact};
 use crate::index::resolve::Target;
 use crate::index::syntax::mentions_flag;
-use crate::index::text::SpanBase;
+use crate::index::text::SpanMap;
 use crate::index::{CrateIndex, FileItems, FileSyntax};
 use std::collections::{BTreeSet, HashSet};
 use syn::visit::Visit;
@@ -153,7 +153,7 @@ fn scan_com_security(ix: &CrateIndex<'_>) -> (bool, Option<Location>) {
     struct V<'i, 'a> {
         ix: &'i CrateIndex<'a>,
         fi: usize,
-        base: SpanBase,
+        base: SpanMap<'a>,
         cloaking: bool,
         setup: Option<Location>,
     }
@@ -172,8 +172,8 @@ fn scan_com_security(ix: &CrateIndex<'_>) -> (bool, Option<Location>) {
                                 .last()
                                 .map(|s| s.ident.span())
                                 .unwrap_or_else(proc_macro2::Span::call_site);
-                            let file = &self.ix.files[self.fi].src.display;
-                            self.setup = Some(self.base.location(file, last));
+                            let file = &self.ix.files[self.fi].src;
+                            self.setup = Some(self.base.location(&file.display, &file.text, last));
                         }
                     }
                 }

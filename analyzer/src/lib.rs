@@ -10,7 +10,8 @@
 //! The engine's own rooms are `pub(crate)`, so the compiler keeps the
 //! layering one-way: the index (`index`), the lint-specific crate facts
 //! (`facts`), the walk of a function (`walk`), the crate's analysis
-//! (`analyze`), the prefilter, macro arguments, suppressions and progress.
+//! (`analyze`), the expansion of the crate's own macros (`expand`), the
+//! prefilter, macro arguments, suppressions and progress.
 
 pub(crate) mod analyze;
 pub mod baseline;
@@ -20,6 +21,7 @@ pub mod diag;
 pub mod driver;
 pub mod emit;
 pub mod event;
+pub(crate) mod expand;
 pub(crate) mod facts;
 pub(crate) mod index;
 pub mod lint;

@@ -9,51 +9,147 @@
 use super::file::{file_module, FileCx};
 use super::names::ident_hash;
 use super::syntax::{is_pipe_text, string_value, type_path};
-use super::text::{FnKind, FnSyntax, FnText, SpanBase};
+use super::text::{FnKind, FnSyntax, FnText, ParsedFn, SpanBase, SpanMap};
 use super::{Extra, FileItems, FileSyntax, FnDef, StaticDef, TypeDef};
 use crate::catalog::{self, Role};
+use crate::diag::Location;
+use crate::expand::{self, CallCx, Expansion, MacroCall, MacroDef, ModDecl};
 use crate::parse::location;
 use proc_macro2::Span;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
 use syn::visit::Visit;
 
-/// Collects a file's items (the first pass).
+/// Collects a file's items (the first pass), with what expansion needs
+/// of its macros ([`FileItems::macros`]).
 pub fn collect_file(file: &FileCx, ast: &syn::File, extra: &Extra, hits: &[usize]) -> FileItems {
-    collect(file, ast, extra, hits, false).0
+    let module: Arc<[String]> = file_module(&file.src.path).into();
+    let mut items = collect(file, Source::File, ast, &module, extra, hits, false).0;
+    items.own_fns = items.fns.len();
+    items
 }
 
 /// The syntax of a file whose [`FileItems`] are already known: the same
 /// walk over the items as [`collect_file`], so its functions come in the
 /// same order, without the facts.
 pub fn collect_syntax<'a>(file: &FileCx, ast: &'a syn::File, extra: &Extra) -> FileSyntax<'a> {
-    collect(file, ast, extra, &[], true).1
+    let module: Arc<[String]> = file_module(&file.src.path).into();
+    collect(file, Source::File, ast, &module, extra, &[], true).1
+}
+
+/// Collects the items of an expanded unit of `file` (its text parsed as
+/// `ast`; `hits`: the prefilter's matches in that text), as if they stood
+/// at the invocation, in `module`.
+pub fn collect_expansion(
+    file: &FileCx,
+    exp: &Expansion,
+    unit: u32,
+    ast: &syn::File,
+    module: &Arc<[String]>,
+    extra: &Extra,
+    hits: &[usize],
+) -> FileItems {
+    collect(
+        file,
+        Source::Expansion(exp, unit),
+        ast,
+        module,
+        extra,
+        hits,
+        false,
+    )
+    .0
+}
+
+/// The syntax of an expanded unit's functions, in the order
+/// [`collect_expansion`] found them.
+pub fn collect_expansion_syntax<'a>(
+    file: &FileCx,
+    exp: &'a Expansion,
+    unit: u32,
+    ast: &'a syn::File,
+    extra: &Extra,
+) -> Vec<FnSyntax<'a>> {
+    let module: Arc<[String]> = Arc::new([]);
+    collect(
+        file,
+        Source::Expansion(exp, unit),
+        ast,
+        &module,
+        extra,
+        &[],
+        true,
+    )
+    .1
+    .fns
+}
+
+/// Recomputes what a function's body says (mentions, calls, prefilter and
+/// COM hits, a `Drop` that closes a handle) from its expanded text
+/// (`unit` of its file, parsed as `parsed`; `hit`: the text holds a
+/// prefilter match).
+pub fn refresh_fn(def: &mut FnDef, parsed: &ParsedFn, text: &str, unit: u32, hit: bool) {
+    let Some(body) = parsed.body() else {
+        return;
+    };
+    let mut m = Mentions::default();
+    m.visit_block(body);
+    let (mentions, calls) = m.take();
+    def.mentions = mentions;
+    def.calls = calls;
+    def.text_hit = hit;
+    def.com_hit = catalog::APIS
+        .iter()
+        .any(|a| a.role == Role::ComSecurity && text.contains(a.name));
+    def.closes_handle = def.is_drop && names_any(body, catalog::HANDLE_CLOSERS);
+    def.text = FnText {
+        start: 0,
+        end: text.len(),
+        kind: def.text.kind,
+        unit: Some(unit),
+    };
+}
+
+/// Where the spans a collector reads are: the file's text, or an
+/// expansion's (mapped back to the file).
+#[derive(Clone, Copy)]
+enum Source<'x> {
+    File,
+    Expansion(&'x Expansion, u32),
 }
 
 fn collect<'a>(
     file: &FileCx,
+    source: Source<'a>,
     ast: &'a syn::File,
+    module: &Arc<[String]>,
     extra: &Extra,
     hits: &[usize],
     syntax_only: bool,
 ) -> (FileItems, FileSyntax<'a>) {
+    let text: &str = match source {
+        Source::File => &file.src.text,
+        Source::Expansion(e, _) => &e.text,
+    };
     let com_file = !syntax_only
         && catalog::APIS
             .iter()
-            .any(|a| a.role == Role::ComSecurity && file.src.text.contains(a.name));
+            .any(|a| a.role == Role::ComSecurity && text.contains(a.name));
     let mut c = Collector {
         file,
+        source,
         extra,
         hits,
         syntax_only,
         com_file,
+        in_fn: None,
         items: FileItems::default(),
         syntax: FileSyntax::default(),
         returns: HashMap::new(),
         mentions: Mentions::default(),
     };
-    let module: Arc<[String]> = file_module(&file.src.path).into();
-    c.collect_items(&ast.items, &module);
+    c.collect_items(&ast.items, module);
     (c.items, c.syntax)
 }
 
@@ -68,7 +164,12 @@ struct FnItem<'a> {
 
 struct Collector<'a, 'x> {
     file: &'x FileCx,
+    /// Where the spans are (the file, or an expansion of it).
+    source: Source<'a>,
     extra: &'x Extra,
+    /// Inside a function's body: the body's bytes (a macro defined there
+    /// is visible there only).
+    in_fn: Option<Range<usize>>,
     /// Only the syntax is wanted ([`collect_syntax`]): the functions' facts
     /// that cost a walk of their bodies are left out. Otherwise only the
     /// facts are.
@@ -181,6 +282,49 @@ impl<'a> Collector<'a, '_> {
         &self.file.src.display
     }
 
+    /// The place in the file of a span.
+    fn loc(&self, span: Span) -> Location {
+        match self.source {
+            Source::File => location(self.display(), span),
+            Source::Expansion(e, _) => {
+                let r = e.file_range(span.byte_range()).unwrap_or(0..0);
+                expand::text::location(self.display(), &self.file.src.text, r)
+            }
+        }
+    }
+
+    /// The bytes in the file of a span.
+    fn file_bytes(&self, span: Span) -> Range<usize> {
+        match self.source {
+            Source::File => span.byte_range(),
+            Source::Expansion(e, _) => e.file_range(span.byte_range()).unwrap_or(0..0),
+        }
+    }
+
+    /// The 1-based line in the file of a span's start.
+    fn file_line(&self, span: Span) -> u32 {
+        match self.source {
+            Source::File => span.start().line as u32,
+            Source::Expansion(..) => self.loc(span).line,
+        }
+    }
+
+    /// Whether what is collected is the file's own text (its macros are
+    /// recorded then).
+    fn records_macros(&self) -> bool {
+        matches!(self.source, Source::File) && !self.syntax_only
+    }
+
+    /// The first byte of an item: its first attribute's, or `first`'s.
+    fn item_start(attrs: &[syn::Attribute], first: Span) -> usize {
+        attrs
+            .iter()
+            .map(|a| a.pound_token.span.byte_range().start)
+            .chain(std::iter::once(first.byte_range().start))
+            .min()
+            .unwrap_or(0)
+    }
+
     /// Whether the bytes `start..end` of the file hold a prefilter match.
     fn hit_in(&self, start: usize, end: usize) -> bool {
         let i = self.hits.partition_point(|&h| h < start);
@@ -237,6 +381,9 @@ impl<'a> Collector<'a, '_> {
                         }
                     }
                     let is_drop_impl = trait_name.as_deref() == Some("Drop");
+                    if self.records_macros() {
+                        self.record_impl_calls(imp, module);
+                    }
                     for ii in &imp.items {
                         if let syn::ImplItem::Fn(m) = ii {
                             let is_drop = is_drop_impl && m.sig.ident == "drop";
@@ -298,7 +445,7 @@ impl<'a> Collector<'a, '_> {
                         .collect();
                     let not_send_marker = s.fields.iter().any(|f| type_not_send(&f.ty));
                     self.items.local_types.push(s.ident.to_string());
-                    let loc = location(self.display(), s.ident.span());
+                    let loc = self.loc(s.ident.span());
                     self.items.types.push(TypeDef {
                         name: s.ident.to_string(),
                         loc,
@@ -313,7 +460,7 @@ impl<'a> Collector<'a, '_> {
                         .flat_map(|v| v.fields.iter())
                         .any(|f| type_not_send(&f.ty));
                     self.items.local_types.push(e.ident.to_string());
-                    let loc = location(self.display(), e.ident.span());
+                    let loc = self.loc(e.ident.span());
                     self.items.types.push(TypeDef {
                         name: e.ident.to_string(),
                         loc,
@@ -377,13 +524,21 @@ impl<'a> Collector<'a, '_> {
                     }
                 }
                 syn::Item::Mod(m) => {
+                    if self.records_macros() {
+                        self.record_mod(m);
+                    }
                     if let Some((_, items)) = &m.content {
                         let mut inner = module.to_vec();
                         inner.push(m.ident.to_string());
                         self.collect_items(items, &inner.into());
                     }
                 }
-                syn::Item::Macro(m) => self.collect_macro_item(m),
+                syn::Item::Macro(m) => {
+                    if self.records_macros() {
+                        self.record_macro_item(m, module);
+                    }
+                    self.collect_macro_item(m);
+                }
                 _ => {}
             }
         }
@@ -391,10 +546,103 @@ impl<'a> Collector<'a, '_> {
 
     /// Items nested in function bodies (helper fns, statics).
     fn collect_nested(&mut self, block: &'a syn::Block, module: &Arc<[String]>) {
+        let body = block.brace_token.span.open().byte_range().end
+            ..block.brace_token.span.close().byte_range().start;
+        let outer = self.in_fn.replace(body);
         for s in &block.stmts {
             if let syn::Stmt::Item(i) = s {
                 self.collect_items(std::slice::from_ref(i), module);
             }
+        }
+        self.in_fn = outer;
+    }
+
+    /// A `mod` item, for the macros' textual scope.
+    fn record_mod(&mut self, m: &syn::ItemMod) {
+        let path = m.attrs.iter().find_map(|a| {
+            if !a.path().is_ident("path") {
+                return None;
+            }
+            match &a.meta {
+                syn::Meta::NameValue(nv) => string_value(&nv.value),
+                _ => None,
+            }
+        });
+        let inline = m
+            .content
+            .as_ref()
+            .map(|(b, _)| b.span.open().byte_range().end..b.span.close().byte_range().start);
+        self.items.macros.mods.push(ModDecl {
+            name: m.ident.to_string(),
+            at: Self::item_start(&m.attrs, m.mod_token.span),
+            macro_use: m.attrs.iter().any(|a| a.path().is_ident("macro_use")),
+            inline,
+            path,
+        });
+    }
+
+    /// A `macro_rules!` definition, or an invocation among items that may
+    /// name a local macro.
+    fn record_macro_item(&mut self, m: &syn::ItemMacro, module: &Arc<[String]>) {
+        let first = m
+            .mac
+            .path
+            .segments
+            .first()
+            .map_or(m.mac.bang_token.span, |s| s.ident.span());
+        let start = Self::item_start(&m.attrs, first);
+        let close = match &m.mac.delimiter {
+            syn::MacroDelimiter::Paren(d) => d.span,
+            syn::MacroDelimiter::Brace(d) => d.span,
+            syn::MacroDelimiter::Bracket(d) => d.span,
+        };
+        if let Some(name) = &m.ident {
+            if m.mac.path.is_ident("macro_rules") {
+                self.items.macros.defs.push(MacroDef {
+                    name: name.to_string(),
+                    at: start,
+                    name_bytes: name.span().byte_range(),
+                    body: close.open().byte_range().end..close.close().byte_range().start,
+                    exported: m.attrs.iter().any(|a| a.path().is_ident("macro_export")),
+                    in_fn: self.in_fn.clone(),
+                });
+            }
+            return;
+        }
+        let Some(call) = macro_call(&m.mac) else {
+            return;
+        };
+        let end = m
+            .semi_token
+            .map_or(close.close().byte_range().end, |s| s.span.byte_range().end);
+        self.items.macros.calls.push(MacroCall {
+            bytes: start..end,
+            cx: CallCx::Module(module.clone()),
+            ..call
+        });
+    }
+
+    /// The invocations among an `impl` block's items.
+    fn record_impl_calls(&mut self, imp: &syn::ItemImpl, module: &Arc<[String]>) {
+        let mut bytes: Option<Range<usize>> = None;
+        for ii in &imp.items {
+            let syn::ImplItem::Macro(m) = ii else {
+                continue;
+            };
+            let Some(call) = macro_call(&m.mac) else {
+                continue;
+            };
+            let bytes = bytes
+                .get_or_insert_with(|| {
+                    Self::item_start(&imp.attrs, imp.impl_token.span)
+                        ..imp.brace_token.span.close().byte_range().end
+                })
+                .clone();
+            self.items.macros.calls.push(MacroCall {
+                bytes: bytes.clone(),
+                cx: CallCx::Impl(module.clone(), bytes),
+                ..call
+            });
         }
     }
 
@@ -469,7 +717,7 @@ impl<'a> Collector<'a, '_> {
             let (mentions, _) = self.mentions.take();
             self.items.lazy_inits.push((name.to_string(), mentions));
         }
-        let loc = location(self.display(), name.span());
+        let loc = self.loc(name.span());
         self.items.statics.push(StaticDef {
             name: name.to_string(),
             loc,
@@ -495,11 +743,11 @@ impl<'a> Collector<'a, '_> {
             kind,
         } = item;
         if self.syntax_only {
-            self.syntax.fns.push(FnSyntax {
-                sig,
-                body,
-                base: SpanBase::default(),
-            });
+            let base = match self.source {
+                Source::File => SpanMap::File(SpanBase::default()),
+                Source::Expansion(exp, _) => SpanMap::Expansion { exp, start: 0 },
+            };
+            self.syntax.fns.push(FnSyntax { sig, body, base });
             return self.syntax.fns.len() - 1;
         }
         let name = sig.ident.to_string();
@@ -508,11 +756,11 @@ impl<'a> Collector<'a, '_> {
         let marked = !self.file.impersonated_markers.is_empty() && {
             let first_line = attrs
                 .iter()
-                .map(|a| a.pound_token.span.start().line)
-                .chain(std::iter::once(sig.fn_token.span.start().line))
+                .map(|a| self.file_line(a.pound_token.span))
+                .chain(std::iter::once(self.file_line(sig.fn_token.span)))
                 .min()
-                .unwrap_or(0) as u32;
-            let vis_line = sig.fn_token.span.start().line as u32;
+                .unwrap_or(0);
+            let vis_line = self.file_line(sig.fn_token.span);
             self.file.impersonated_markers.iter().any(|&l| {
                 (l < first_line && first_line - l <= 3) || (l < vis_line && l >= first_line)
             })
@@ -542,21 +790,32 @@ impl<'a> Collector<'a, '_> {
             start: first.byte_range().start,
             end: body.brace_token.span.close().byte_range().end,
             kind,
+            unit: match self.source {
+                Source::File => None,
+                Source::Expansion(_, u) => Some(u),
+            },
         };
         let text_hit = self.hit_in(text.start, text.end);
+        let src_text: &str = match self.source {
+            Source::File => &self.file.src.text,
+            Source::Expansion(e, _) => &e.text,
+        };
         let com_hit = self.com_file
-            && self
-                .file
-                .src
-                .text
-                .get(text.start..text.end)
-                .is_some_and(|t| {
-                    catalog::APIS
-                        .iter()
-                        .any(|a| a.role == Role::ComSecurity && t.contains(a.name))
-                });
+            && src_text.get(text.start..text.end).is_some_and(|t| {
+                catalog::APIS
+                    .iter()
+                    .any(|a| a.role == Role::ComSecurity && t.contains(a.name))
+            });
         self.mentions.visit_block(body);
         let (mentions, calls) = self.mentions.take();
+        let invoked = std::mem::take(&mut self.mentions.macros);
+        if self.records_macros() {
+            let k = self.items.fns.len() as u32;
+            self.items
+                .macros
+                .fn_calls
+                .extend(invoked.into_iter().map(|h| (k, h)));
+        }
         let closes_handle = is_drop && names_any(body, catalog::HANDLE_CLOSERS);
         let ret = match &sig.output {
             syn::ReturnType::Type(_, t) => type_idents(t),
@@ -577,7 +836,7 @@ impl<'a> Collector<'a, '_> {
             is_drop,
             is_main,
             impersonated: marked || configured,
-            name_bytes: sig.ident.span().byte_range(),
+            name_bytes: self.file_bytes(sig.ident.span()),
             module: module.clone(),
             has_receiver: sig.receiver().is_some(),
             self_by_value: matches!(sig.receiver(), Some(r) if r.reference.is_none() && matches!(&*r.ty, syn::Type::Path(_))),
@@ -642,6 +901,26 @@ fn names_any(block: &syn::Block, names: &[&str]) -> bool {
 struct Mentions {
     all: Vec<u64>,
     calls: Vec<u64>,
+    /// The name hashes of the macros invoked by a plain name or a
+    /// `crate::` path (local macros among them are expanded).
+    macros: Vec<u64>,
+}
+
+/// An invocation whose path may name a local macro (`name!`,
+/// `crate::name!`), without its place.
+fn macro_call(mac: &syn::Macro) -> Option<MacroCall> {
+    let segs = &mac.path.segments;
+    let by_path = match segs.len() {
+        1 if mac.path.leading_colon.is_none() => false,
+        2 if segs[0].ident == "crate" => true,
+        _ => return None,
+    };
+    Some(MacroCall {
+        name: segs.last()?.ident.to_string(),
+        by_path,
+        bytes: 0..0,
+        cx: CallCx::Module(Arc::new([])),
+    })
 }
 
 /// Sorted, without duplicates, in an allocation of its own size; `v` is
@@ -686,6 +965,15 @@ impl<'ast> Visit<'ast> for Mentions {
         syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        let segs = &m.path.segments;
+        let local_path = match segs.len() {
+            1 => m.path.leading_colon.is_none(),
+            2 => segs[0].ident == "crate",
+            _ => false,
+        };
+        if let (true, Some(last)) = (local_path, segs.last()) {
+            self.macros.push(ident_hash(&last.ident));
+        }
         // Macro bodies are tokens: their identifiers count too.
         each_ident(m.tokens.clone(), &mut |i| {
             let h = ident_hash(i);

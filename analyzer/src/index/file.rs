@@ -19,6 +19,40 @@ pub struct FileCx {
     /// 1-based line ranges of every item, impl item and trait item, for
     /// suppressions (only filled when the file mentions `imperlint`).
     pub item_ranges: Vec<(u32, u32)>,
+    /// The texts of the file's expanded units (see `expand`): functions a
+    /// local macro made, or whose body invokes one, are parsed from them.
+    pub expansions: Vec<crate::expand::Expansion>,
+    /// What kind of text each expansion is (items, or one function).
+    pub unit_kinds: Vec<crate::expand::UnitKind>,
+    /// The invocations expanded in the file (for the notes of findings
+    /// inside them).
+    pub macro_sites: Vec<crate::expand::MacroSite>,
+    /// The file's text holds a prefilter pattern.
+    pub prefilter_hit: bool,
+}
+
+impl FileCx {
+    /// The text a function's [`FnText`](super::text::FnText) is in.
+    pub fn fn_text(&self, t: &super::text::FnText) -> &str {
+        match t.unit {
+            Some(u) => self
+                .expansions
+                .get(u as usize)
+                .map_or("", |e| e.text.as_str()),
+            None => &self.src.text,
+        }
+    }
+
+    /// How the spans of a function's text, parsed alone, map to the file.
+    pub fn span_map(&self, t: &super::text::FnText) -> super::text::SpanMap<'_> {
+        match t.unit.and_then(|u| self.expansions.get(u as usize)) {
+            Some(exp) => super::text::SpanMap::Expansion {
+                exp,
+                start: t.start,
+            },
+            None => super::text::SpanMap::File(t.base(&self.src.text)),
+        }
+    }
 }
 
 /// Names imported into a file.

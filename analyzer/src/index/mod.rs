@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 pub mod collect;
+pub mod expanded;
 pub mod file;
 pub mod names;
 pub mod resolve;
@@ -193,6 +194,25 @@ pub struct FileItems {
     hit_items: Vec<String>,
     /// New names of begin, end and token-saving APIs (`RevertToSelf as revert`).
     lifecycle_aliases: Vec<String>,
+    /// The file's macro definitions, `mod` items and invocations that may
+    /// name a local macro (see `expand`).
+    pub macros: crate::expand::FileMacros,
+    /// How many of `fns` the file's own text holds (the first ones; those
+    /// after are made by macros, parsed from their expansion's text).
+    pub own_fns: usize,
+    /// The expanded units of the file whose text is parsed as items, and
+    /// the functions in `fns` collected from each (in collection order).
+    pub units: Vec<UnitFns>,
+}
+
+/// The functions collected from an expanded unit parsed as items.
+#[derive(Clone, Debug)]
+pub struct UnitFns {
+    /// The unit (index in the file's expansions).
+    pub unit: u32,
+    /// Its functions: `fns[first..first + count]`.
+    pub first: usize,
+    pub count: usize,
 }
 
 impl FileItems {
@@ -202,6 +222,29 @@ impl FileItems {
         for f in &mut self.fns {
             f.file = fi;
         }
+    }
+
+    /// Adds the items collected from expanded unit `unit` of this file.
+    pub fn absorb(&mut self, unit: u32, other: FileItems) {
+        let first = self.fns.len();
+        self.units.push(UnitFns {
+            unit,
+            first,
+            count: other.fns.len(),
+        });
+        self.fns.extend(other.fns);
+        self.types.extend(other.types);
+        self.drops
+            .extend(other.drops.into_iter().map(|(t, k)| (t, k + first)));
+        self.asserted_not_send.extend(other.asserted_not_send);
+        self.statics.extend(other.statics);
+        self.pipe_consts.extend(other.pipe_consts);
+        self.extern_fns.extend(other.extern_fns);
+        self.local_types.extend(other.local_types);
+        self.local_methods.extend(other.local_methods);
+        self.lazy_inits.extend(other.lazy_inits);
+        self.hit_items.extend(other.hit_items);
+        self.lifecycle_aliases.extend(other.lifecycle_aliases);
     }
 }
 
@@ -258,13 +301,19 @@ impl<'a> CrateIndex<'a> {
         for (fi, it) in items.iter().enumerate() {
             let base = ix.fns.len();
             let fs = syntax.get(fi).and_then(Option::as_ref);
-            let aligned = fs.is_some_and(|s| s.fns.len() == it.fns.len());
+            // The file's syntax holds its own functions; a function whose
+            // body was expanded prefers its expanded text's.
+            let aligned = fs.is_some_and(|s| s.fns.len() == it.own_fns);
             for (k, f) in it.fns.iter().enumerate() {
                 let id = ix.fns.len();
                 ix.fns.push(f);
                 let alone = fn_syntax.get_mut(id).and_then(Option::take);
-                ix.syntax
-                    .push(fs.filter(|_| aligned).map(|s| s.fns[k]).or(alone));
+                let own = fs.filter(|_| aligned && k < it.own_fns).map(|s| s.fns[k]);
+                ix.syntax.push(if f.text.unit.is_some() {
+                    alone.or(own)
+                } else {
+                    own.or(alone)
+                });
             }
             for t in &it.types {
                 ix.types.insert(&t.name, t);

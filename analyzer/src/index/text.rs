@@ -4,16 +4,21 @@
 //! file. It does not collect items (that is `collect`).
 
 use crate::diag::Location;
+use crate::expand::Expansion;
 use crate::parse::location;
 use proc_macro2::Span;
 
 /// Where a function's text (attributes to closing brace) is in its file,
-/// and what kind of item it is.
+/// or in one of its file's expansions (a function a macro made, or whose
+/// body invokes a local macro), and what kind of item it is.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FnText {
     pub start: usize,
     pub end: usize,
     pub kind: FnKind,
+    /// The expansion of its file (index in `FileCx::expansions`) whose
+    /// text holds it; `None`: the file's text.
+    pub unit: Option<u32>,
 }
 
 impl FnText {
@@ -118,8 +123,8 @@ impl ParsedFn {
         }
     }
 
-    /// Its syntax, with the base that places its spans in the file.
-    pub fn syntax(&self, base: SpanBase) -> Option<FnSyntax<'_>> {
+    /// Its syntax, with the map that places its spans in the file.
+    pub fn syntax<'a>(&'a self, base: SpanMap<'a>) -> Option<FnSyntax<'a>> {
         let sig = match self {
             ParsedFn::Free(f) => &f.sig,
             ParsedFn::Impl(f) => &f.sig,
@@ -138,6 +143,68 @@ impl ParsedFn {
 pub struct FnSyntax<'a> {
     pub sig: &'a syn::Signature,
     pub body: &'a syn::Block,
-    /// Places its spans in the file (zero when its whole file was parsed).
-    pub base: SpanBase,
+    /// Places its spans in the file (a zero base when its whole file was parsed).
+    pub base: SpanMap<'a>,
+}
+
+/// How the spans of a text the analysis parsed map to places in its file:
+/// shifted (a function cut out of its file), or through an expansion's
+/// pieces (expanded code: its own place for a token the invocation wrote,
+/// the macro's name at the invocation for one the macro's rules wrote).
+#[derive(Clone, Copy, Debug)]
+pub enum SpanMap<'a> {
+    File(SpanBase),
+    /// The text parsed starts at byte `start` of `exp`'s text.
+    Expansion {
+        exp: &'a Expansion,
+        start: usize,
+    },
+}
+
+impl Default for SpanMap<'_> {
+    fn default() -> Self {
+        SpanMap::File(SpanBase::default())
+    }
+}
+
+impl SpanMap<'_> {
+    /// The place in the file (`display`, whose text is `text`) of a span.
+    pub fn location(&self, display: &str, text: &str, span: Span) -> Location {
+        match self {
+            SpanMap::File(b) => b.location(display, span),
+            SpanMap::Expansion { exp, start } => {
+                let r = span.byte_range();
+                let r = exp
+                    .file_range(r.start + start..r.end + start)
+                    .unwrap_or(0..0);
+                crate::expand::text::location(display, text, r)
+            }
+        }
+    }
+
+    /// The bytes in the file of a span (for expanded code: from where its
+    /// first token maps to where its last one does).
+    pub fn byte_range(&self, span: Span) -> std::ops::Range<usize> {
+        match self {
+            SpanMap::File(b) => b.byte_range(span),
+            SpanMap::Expansion { exp, start } => {
+                let r = span.byte_range();
+                exp.file_range(r.start + start..r.end + start)
+                    .unwrap_or(0..0)
+            }
+        }
+    }
+
+    /// The bytes in the file that hold exactly a span's code, as written
+    /// there: `None` for code a macro's rules wrote (no text of the file
+    /// is its own, and no fix may edit the invocation for it).
+    pub fn exact_range(&self, span: Span) -> Option<std::ops::Range<usize>> {
+        match self {
+            SpanMap::File(b) => Some(b.byte_range(span)),
+            SpanMap::Expansion { exp, start } => {
+                let r = span.byte_range();
+                exp.exact_file_range(r.start + start..r.end + start)
+            }
+        }
+    }
 }

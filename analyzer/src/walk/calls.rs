@@ -4,11 +4,11 @@
 use super::*;
 
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
+    /// The file's text of a span's code (empty for code a macro's rules wrote).
     pub(super) fn text_of(&self, span: Span) -> String {
-        self.cx.ix.files[self.fi]
-            .src
-            .text
-            .get(self.base.byte_range(span))
+        self.base
+            .exact_range(span)
+            .and_then(|r| self.cx.ix.files[self.fi].src.text.get(r))
             .unwrap_or("")
             .to_string()
     }
@@ -251,13 +251,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     pub(super) fn begin(
         &mut self,
         name: &str,
-        loc: Location,
+        (loc, key): (Location, usize),
         st: &mut State,
         kind: ResultKind,
         restore: Option<Region>,
     ) -> Fact {
         let before = st.region;
-        let key = loc.byte_start;
         // The current token counts as saved while a variable holding it is still open.
         let saved = restore.is_some()
             || st.vars.iter().any(|v| {
@@ -288,11 +287,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     pub(super) fn end(
         &mut self,
         name: &str,
-        loc: Location,
+        (loc, key): (Location, usize),
         st: &mut State,
         kind: ResultKind,
     ) -> Fact {
-        let key = loc.byte_start;
         let in_drop = self.cx.ix.fns[self.fid].is_drop;
         let ev = self.event(
             EventKind::End {
@@ -410,6 +408,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         };
         let name = last_seg.ident.to_string();
         let loc = self.loc(last_seg.ident.span());
+        let key = Self::call_key(last_seg.ident.span());
         // A call through a local variable: a closure or a closure parameter.
         if path.segments.len() == 1 && fp.qself.is_none() {
             if let Some(var) = st.var(&name).cloned() {
@@ -492,14 +491,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             };
         }
         match target {
-            Target::Local(ids) => self.local_call(&ids, &name, loc, vals, callables, st),
+            Target::Local(ids) => self.local_call(&ids, &name, (loc, key), vals, callables, st),
             Target::Api(api) => {
                 let full = self.cx.ix.full_path(self.fi, path);
                 self.api_call(
                     api,
                     c.args.iter().collect(),
                     &full,
-                    loc,
+                    (loc, key),
                     vals,
                     callables,
                     st,
@@ -509,11 +508,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             Target::ExtraBegin(n) => {
                 self.run_in_place(callables, st);
-                self.begin(&n, loc, st, ResultKind::Result, None)
+                self.begin(&n, (loc, key), st, ResultKind::Result, None)
             }
             Target::ExtraEnd(n) => {
                 self.run_in_place(callables, st);
-                self.end(&n, loc, st, ResultKind::Result)
+                self.end(&n, (loc, key), st, ResultKind::Result)
             }
             Target::Unknown => {
                 self.run_in_place(callables, st);
@@ -636,7 +635,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         &mut self,
         ids: &[usize],
         name: &str,
-        loc: Location,
+        (loc, key): (Location, usize),
         vals: Vec<Fact>,
         callables: Vec<(usize, Callable<'a>)>,
         st: &mut State,
@@ -690,7 +689,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             Effect::Begins => {
                 let mut v = self.begin(
                     &display,
-                    loc,
+                    (loc, key),
                     st,
                     sum.ret_kind.unwrap_or(ResultKind::Unit),
                     None,
@@ -702,7 +701,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 }
                 v
             }
-            Effect::Ends => self.end(&display, loc, st, sum.ret_kind.unwrap_or(ResultKind::Unit)),
+            Effect::Ends => self.end(
+                &display,
+                (loc, key),
+                st,
+                sum.ret_kind.unwrap_or(ResultKind::Unit),
+            ),
             Effect::None => {
                 let _ = name;
                 out
@@ -716,7 +720,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         api: &'static Api,
         args: Vec<&'a syn::Expr>,
         full: &[String],
-        loc: Location,
+        (loc, key): (Location, usize),
         vals: Vec<Fact>,
         callables: Vec<(usize, Callable<'a>)>,
         st: &mut State,
@@ -740,19 +744,19 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if let Some(tok) = arg(api.args.token) {
                     let var = first_var(tok).and_then(|n| st.var(&n).cloned());
                     if let Some(saved) = var.as_ref().and_then(|v| v.fact.saved) {
-                        return self.begin(api.name, loc, st, api.result, Some(saved));
+                        return self.begin(api.name, (loc, key), st, api.result, Some(saved));
                     }
                     if api.name.starts_with("Ps")
                         && (is_null_expr(tok) || var.is_some_and(|v| v.fact.null))
                     {
-                        return self.end(api.name, loc, st, api.result);
+                        return self.end(api.name, (loc, key), st, api.result);
                     }
                 }
-                return self.begin(api.name, loc, st, api.result, None);
+                return self.begin(api.name, (loc, key), st, api.result, None);
             }
             Role::End => {
                 self.run_in_place(callables, st);
-                return self.end(api.name, loc, st, api.result);
+                return self.end(api.name, (loc, key), st, api.result);
             }
             Role::SetToken => {
                 if let Some(t) = arg(api.args.thread) {
@@ -776,12 +780,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let var = first_var(tok).and_then(|n| st.var(&n).cloned());
                 let null = is_null_expr(tok) || var.as_ref().is_some_and(|v| v.fact.null);
                 if let Some(saved) = var.as_ref().and_then(|v| v.fact.saved) {
-                    return self.begin(api.name, loc, st, api.result, Some(saved));
+                    return self.begin(api.name, (loc, key), st, api.result, Some(saved));
                 }
                 return if null {
-                    self.end(api.name, loc, st, api.result)
+                    self.end(api.name, (loc, key), st, api.result)
                 } else {
-                    self.begin(api.name, loc, st, api.result, None)
+                    self.begin(api.name, (loc, key), st, api.result, None)
                 };
             }
             Role::SaveToken => {

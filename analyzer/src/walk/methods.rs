@@ -7,6 +7,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     pub(super) fn method_call(&mut self, m: &'a syn::ExprMethodCall, st: &mut State) -> Fact {
         let name = m.method.to_string();
         let loc = self.loc(m.method.span());
+        let key = Self::call_key(m.method.span());
         let mut recv = self.expr(&m.receiver, st);
         if let syn::Expr::Path(p) = strip(&m.receiver) {
             if p.path.is_ident("self") {
@@ -113,7 +114,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 .is_some_and(|t| !facts::is_com_interface(self.cx.ix, t))
                 || recv_last.is_none())
         {
-            let mut v = self.local_call(&locals, &name, loc, vals, callables, st);
+            let mut v = self.local_call(&locals, &name, (loc, key), vals, callables, st);
             if v.ty.is_none() {
                 v.ty = None;
             }
@@ -153,7 +154,17 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             let full = recv_ty.clone().unwrap_or_default();
             let written = written_method(recv_last.as_deref(), &name);
-            let mut v = self.api_call(api, args, &full, loc, vals, callables, st, None, written);
+            let mut v = self.api_call(
+                api,
+                args,
+                &full,
+                (loc, key),
+                vals,
+                callables,
+                st,
+                None,
+                written,
+            );
             if api.role == Role::HandleOpen && st.region.imp == Imp::No {
                 v.handle = None;
             }

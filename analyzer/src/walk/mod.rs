@@ -374,8 +374,9 @@ pub struct Walker<'c, 'i, 'a> {
     cx: &'c Cx<'i, 'a>,
     fid: usize,
     fi: usize,
-    /// Places the function's spans in its file (it may have been parsed alone).
-    base: crate::index::text::SpanBase,
+    /// Places the function's spans in its file (it may have been parsed
+    /// alone, or from a macro's expansion).
+    base: crate::index::text::SpanMap<'a>,
     file: String,
     emit: bool,
     pub events: Vec<Event>,
@@ -789,7 +790,15 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     fn loc(&self, span: Span) -> Location {
-        self.base.location(&self.file, span)
+        let text = &self.cx.ix.files[self.fi].src.text;
+        self.base.location(&self.file, text, span)
+    }
+
+    /// What tells a begin or end call from the others of this walk: where
+    /// it is in the text parsed (places in the file do not: every call a
+    /// macro's rules wrote is at the invocation).
+    fn call_key(span: Span) -> usize {
+        span.byte_range().start
     }
 
     fn origin(&mut self, loc: Location, by: &str, local: bool, via: Option<CallerNote>) -> u32 {
