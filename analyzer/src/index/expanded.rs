@@ -98,7 +98,10 @@ pub fn expand_crate(
             files[f].unit_kinds.push(unit.kind);
             files[f].macro_sites.extend(unit.sites);
             match collected {
-                Collected::Items(new) => items[f].absorb(u, *new),
+                Collected::Items(new) => {
+                    items[f].absorb(u, *new);
+                    items[f].set_file(f);
+                }
                 Collected::Fn(k, def) => {
                     let mut def = *def;
                     def.text.unit = Some(u);
