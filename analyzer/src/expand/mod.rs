@@ -164,8 +164,10 @@ pub struct FileRef<'f> {
     pub display: &'f str,
     pub text: &'f str,
     pub macros: &'f FileMacros,
-    /// Names the file imports from the crate's root (`use crate::name;`).
-    pub crate_imports: Vec<String>,
+    /// Names the file imports from this crate (`use crate::name;`,
+    /// `use crate::macros::name as alias;`): the name used, and the name
+    /// imported.
+    pub crate_imports: Vec<(String, String)>,
 }
 
 impl<'f> CrateMacros<'f> {
@@ -180,13 +182,22 @@ impl<'f> CrateMacros<'f> {
         Some(CrateMacros { scopes, files })
     }
 
-    /// The hashes of the names of the crate's macros.
+    /// The hashes of the names an invocation of one of the crate's macros
+    /// may use: theirs, and the aliases `use` gives them.
     pub fn name_hashes(&self) -> Vec<u64> {
+        let aliases = self.files.iter().flat_map(|f| {
+            f.crate_imports
+                .iter()
+                .filter(|(_, target)| self.scopes.defines(target))
+                .map(|(alias, _)| alias)
+        });
         let mut v: Vec<u64> = self
             .scopes
             .defs
             .iter()
-            .map(|d| crate::index::names::name_hash(&d.name))
+            .map(|d| &d.name)
+            .chain(aliases)
+            .map(|n| crate::index::names::name_hash(n))
             .collect();
         v.sort_unstable();
         v.dedup();
@@ -200,19 +211,29 @@ impl<'f> CrateMacros<'f> {
     }
 
     fn resolve(&self, file: usize, name: &str, by_path: bool, at: usize) -> Option<usize> {
-        if !self.scopes.defines(name) {
+        let imported = || {
+            self.files[file]
+                .crate_imports
+                .iter()
+                .any(|(alias, _)| alias == name)
+        };
+        if !self.scopes.defines(name) && !imported() {
             return None;
         }
         if by_path {
             return self.scopes.exported(name);
         }
+        // Textual scope first; then a `use` of the crate's macro (exported
+        // at the root, or re-exported by `pub(crate) use name;` where it is
+        // defined).
         self.scopes.textual(name, file, at).or_else(|| {
-            self.files[file]
+            let (_, target) = self.files[file]
                 .crate_imports
                 .iter()
-                .any(|n| n == name)
-                .then(|| self.scopes.exported(name))
-                .flatten()
+                .find(|(alias, _)| alias == name)?;
+            self.scopes
+                .exported(target)
+                .or_else(|| self.scopes.last(target))
         })
     }
 

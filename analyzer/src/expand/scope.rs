@@ -202,6 +202,17 @@ impl Scopes {
             .map(|(i, _)| i)
     }
 
+    /// The last definition named `name`, wherever it is (one a `use`
+    /// re-exports).
+    pub(crate) fn last(&self, name: &str) -> Option<usize> {
+        self.defs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.name == name)
+            .max_by(|a, b| a.1.place.cmp(&b.1.place))
+            .map(|(i, _)| i)
+    }
+
     /// Whether the crate defines a macro named `name` at all.
     pub(crate) fn defines(&self, name: &str) -> bool {
         self.defs.iter().any(|d| d.name == name)

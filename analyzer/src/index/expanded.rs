@@ -55,8 +55,10 @@ pub fn expand_crate(
                 .uses
                 .names
                 .iter()
-                .filter(|(_, p)| p.len() == 2 && p[0] == "crate")
-                .map(|(n, _)| n.clone())
+                .filter(|(_, p)| {
+                    p.len() >= 2 && matches!(p[0].as_str(), "crate" | "self" | "super")
+                })
+                .filter_map(|(n, p)| Some((n.clone(), p.last()?.clone())))
                 .collect(),
         })
         .collect();
