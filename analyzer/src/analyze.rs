@@ -350,6 +350,65 @@ pub fn analyze_crate(
     Analysis::Done(CrateAnalysis { events, incomplete })
 }
 
+/// What a macro invocation's code must name for its expansion to be able
+/// to change a result, beyond a prefilter pattern (see `expand`): a
+/// finding needs code that runs impersonated, and that is code of a
+/// function that may begin or end impersonation, of one declared
+/// impersonated, or of one such functions call (transitively). Their
+/// names, their `impl` types (a guard's, for its `Drop`), the names they
+/// call (functions, methods, functions passed by name), the new names of
+/// begin and end APIs, constants holding pipe paths and the configured
+/// wrappers, guards and entry points are [`Interest::names`]; whether
+/// each function is among them is [`Interest::walked`].
+pub(crate) struct Interest {
+    pub names: NameSet,
+    /// By function id: the function may run impersonated.
+    pub walked: Vec<bool>,
+}
+
+pub(crate) fn interest(ix: &CrateIndex<'_>) -> Interest {
+    let relevant = lifecycle_relevant(ix);
+    let n = ix.fns.len();
+    let mut walked = vec![false; n];
+    let mut work: Vec<usize> = (0..n)
+        .filter(|&id| relevant[id] || ix.fns[id].impersonated)
+        .collect();
+    for &id in &work {
+        walked[id] = true;
+    }
+    let mut names: NameSet = ix.lifecycle_aliases.clone();
+    names.extend(ix.pipe_consts.iter().map(|c| name_hash(c)));
+    let extra = &ix.extra;
+    let configured = extra
+        .begin
+        .iter()
+        .chain(&extra.end)
+        .chain(&extra.guards)
+        .chain(&extra.entry_points);
+    names.extend(
+        configured
+            .flat_map(|e| e.rsplit("::").next())
+            .map(name_hash),
+    );
+    while let Some(id) = work.pop() {
+        let f = ix.fns[id];
+        names.insert(name_hash(&f.name));
+        if let Some(t) = &f.self_ty {
+            names.insert(name_hash(t));
+        }
+        names.extend(f.calls.iter().copied());
+        for h in f.calls.iter() {
+            for &callee in ix.fns_by_hash.get(h).into_iter().flatten() {
+                if !walked[callee] {
+                    walked[callee] = true;
+                    work.push(callee);
+                }
+            }
+        }
+    }
+    Interest { names, walked }
+}
+
 /// Which functions may begin, end, save or restore impersonation, directly
 /// or through functions they call (by the names in call position): a
 /// worklist over names.

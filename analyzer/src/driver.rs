@@ -7,14 +7,14 @@
 //! crate's analysis becomes an `internal_error` for that crate while every
 //! other crate's results are kept.
 
-use crate::analyze::{analyze_crate, Analysis, CrateAnalysis};
+use crate::analyze::{self, analyze_crate, Analysis, CrateAnalysis};
 use crate::config::Config;
 use crate::diag::{builtin, sort_diagnostics, Diagnostic, Level, Location};
 use crate::expand::scope::Parent;
 use crate::expand::UnitKind;
 use crate::facts::CrateFacts;
 use crate::index::collect::{collect_expansion_syntax, collect_file, collect_syntax};
-use crate::index::expanded::expand_crate;
+use crate::index::expanded::{expand_crate, Done, Wanted};
 use crate::index::file::{impersonated_markers, FileCx, UseMap};
 use crate::index::resolve::cargo_renames;
 use crate::index::text::ParsedFn;
@@ -398,6 +398,7 @@ fn file_cx(src: SourceFile, ast: &syn::File, unit: &CrateUnit) -> FileCx {
         unit_kinds: Vec::new(),
         macro_sites: Vec::new(),
         prefilter_hit: false,
+        lines: Default::default(),
     }
 }
 
@@ -540,6 +541,40 @@ fn second_pass(
                 );
             }
         }
+    }
+}
+
+/// The warning for an invocation that was not expanded.
+fn not_expanded(f: &FileCx, i: &crate::expand::Incomplete) -> Diagnostic {
+    let at = if i.at.is_empty() {
+        i.at.start..i.at.start + 1
+    } else {
+        i.at.clone()
+    };
+    let mut loc = f.location_of(at);
+    // One line is enough to point at an invocation.
+    if loc.end_line != loc.line {
+        loc.end_line = loc.line;
+        loc.end_column = loc.column + i.name.chars().count() as u32;
+        loc.byte_end = loc.byte_start + i.name.len();
+    }
+    Diagnostic {
+        lint: builtin::ANALYSIS_INCOMPLETE,
+        level: Level::Warn,
+        message: format!(
+            "`{}!` was not expanded: {}; the code it generates is not checked",
+            i.name, i.why
+        ),
+        location: loc,
+        label: "not expanded".to_string(),
+        related: Vec::new(),
+        notes: vec![format!(
+            "imperlint expands the crate's own `macro_rules!` up to {} nested invocations and {} invocations per item",
+            crate::expand::MAX_RECURSION,
+            crate::expand::MAX_EXPANSIONS
+        )],
+        help: Some("if the macro is generated or unusual, write the impersonation code it hides without it, or exclude the file with `[paths] exclude`".to_string()),
+        fix: None,
     }
 }
 
@@ -869,8 +904,10 @@ fn analyse_unit(
     let (mut files, mut items) = (files, items);
     // The crate's own macros, where they can matter: a crate with no
     // prefilter match anywhere (its macros' bodies included) can produce
-    // no finding, expanded or not (see `prefilter`).
-    if files.iter().any(|f| f.prefilter_hit) {
+    // no finding, expanded or not (see `prefilter`); in the others, the
+    // invocations whose code can name what the analysis walks, round by
+    // round while expansions make more of them matter.
+    if files.iter().any(|f| f.prefilter_hit) && items.iter().any(|it| !it.macros.defs.is_empty()) {
         let parents = module_parents(&files, &items);
         let hits = |text: &str| {
             if filter.hits(text) {
@@ -880,31 +917,45 @@ fn analyse_unit(
             }
         };
         let extra = extra_of(opts);
-        for (fi, i) in expand_crate(&mut files, &mut items, parents, &extra, &hits) {
-            let f = &files[fi];
-            let at = if i.at.is_empty() {
-                i.at.start..i.at.start + 1
-            } else {
-                i.at.clone()
+        let mut done = Done::default();
+        loop {
+            let interest = {
+                let ix = CrateIndex::build(
+                    &files,
+                    &items,
+                    &[],
+                    Vec::new(),
+                    renames.clone(),
+                    extra.clone(),
+                );
+                analyze::interest(&ix)
             };
-            let mut loc = crate::expand::text::location(&f.src.display, &f.src.text, at);
-            // One line is enough to point at an invocation.
-            if loc.end_line != loc.line {
-                loc.end_line = loc.line;
-                loc.end_column = loc.column + i.name.chars().count() as u32;
-                loc.byte_end = loc.byte_start + i.name.len();
+            let mut first_fn = Vec::with_capacity(items.len());
+            let mut n = 0;
+            for it in &items {
+                first_fn.push(n);
+                n += it.fns.len();
             }
-            res.diagnostics.push(Diagnostic {
-                lint: builtin::ANALYSIS_INCOMPLETE,
-                level: Level::Warn,
-                message: format!("`{}!` was not expanded: {}; the code it generates is not checked", i.name, i.why),
-                location: loc,
-                label: "not expanded".to_string(),
-                related: Vec::new(),
-                notes: vec![format!("imperlint expands the crate's own `macro_rules!` up to {} nested invocations and {} invocations per item", crate::expand::MAX_RECURSION, crate::expand::MAX_EXPANSIONS)],
-                help: Some("if the macro is generated or unusual, write the impersonation code it hides without it, or exclude the file with `[paths] exclude`".to_string()),
-                fix: None,
-            });
+            let walked = |f: usize, k: usize| interest.walked[first_fn[f] + k];
+            let wanted = Wanted {
+                names: &interest.names,
+                walked: &walked,
+            };
+            let (incomplete, expanded) = expand_crate(
+                &mut files,
+                &mut items,
+                parents.clone(),
+                &extra,
+                &hits,
+                &wanted,
+                &mut done,
+            );
+            for (fi, i) in incomplete {
+                res.diagnostics.push(not_expanded(&files[fi], &i));
+            }
+            if !expanded {
+                break;
+            }
         }
     }
     let files = files;

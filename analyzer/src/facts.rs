@@ -172,8 +172,8 @@ fn scan_com_security(ix: &CrateIndex<'_>) -> (bool, Option<Location>) {
                                 .last()
                                 .map(|s| s.ident.span())
                                 .unwrap_or_else(proc_macro2::Span::call_site);
-                            let file = &self.ix.files[self.fi].src;
-                            self.setup = Some(self.base.location(&file.display, &file.text, last));
+                            let file = &self.ix.files[self.fi];
+                            self.setup = Some(self.base.location(file, last));
                         }
                     }
                 }

@@ -157,6 +157,11 @@ pub struct Unit {
 pub struct CrateMacros<'f> {
     pub(crate) scopes: Scopes,
     files: Vec<FileRef<'f>>,
+    /// By definition: what the code it can write may name.
+    vocab: Vec<Vocab>,
+    /// The names an invocation of a local macro may use: the macros', and
+    /// the aliases `use` gives them.
+    names: std::collections::HashSet<String>,
 }
 
 /// What expansion reads of a file.
@@ -170,38 +175,196 @@ pub struct FileRef<'f> {
     pub crate_imports: Vec<(String, String)>,
 }
 
+/// What the code a definition can write may name: the identifiers of its
+/// rules and of the rules of the crate's macros they invoke (as name
+/// hashes, sorted), and whether any of those rules holds a prefilter
+/// pattern.
+#[derive(Clone, Debug, Default)]
+struct Vocab {
+    idents: Vec<u64>,
+    hit: bool,
+}
+
+/// The [`name_hash`](crate::index::names::name_hash)es of the words of a
+/// text that look like identifiers (comments and strings included: more
+/// words than the code's is fine here).
+pub fn idents(text: &str) -> impl Iterator<Item = u64> + '_ {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            if b[i].is_ascii_alphabetic() || b[i] == b'_' {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                return Some(crate::index::names::name_hash(&text[start..i]));
+            }
+            i += 1;
+        }
+        None
+    })
+}
+
 impl<'f> CrateMacros<'f> {
     /// `None` when the crate defines no macro (most crates: nothing to do).
-    pub fn new(files: Vec<FileRef<'f>>, parents: Vec<Option<scope::Parent>>) -> Option<Self> {
+    /// `hit` says whether a text holds a prefilter pattern.
+    pub fn new(
+        files: Vec<FileRef<'f>>,
+        parents: Vec<Option<scope::Parent>>,
+        hit: &dyn Fn(&str) -> bool,
+    ) -> Option<Self> {
         if files.iter().all(|f| f.macros.defs.is_empty()) {
             return None;
         }
         let macros: Vec<&FileMacros> = files.iter().map(|f| f.macros).collect();
         let lens: Vec<usize> = files.iter().map(|f| f.text.len()).collect();
         let scopes = Scopes::new(&macros, &lens, parents);
-        Some(CrateMacros { scopes, files })
+        let mut names: std::collections::HashSet<String> =
+            scopes.defs.iter().map(|d| d.name.clone()).collect();
+        for f in &files {
+            for (alias, target) in &f.crate_imports {
+                if scopes.defines(target) {
+                    names.insert(alias.clone());
+                }
+            }
+        }
+        let vocab = Self::vocabularies(&scopes, &files, hit);
+        Some(CrateMacros {
+            scopes,
+            files,
+            vocab,
+            names,
+        })
+    }
+
+    /// Each definition's [`Vocab`], through the macros its rules invoke.
+    fn vocabularies(
+        scopes: &Scopes,
+        files: &[FileRef<'_>],
+        hit: &dyn Fn(&str) -> bool,
+    ) -> Vec<Vocab> {
+        let own: Vec<Vocab> = scopes
+            .defs
+            .iter()
+            .map(|d| {
+                let f = &files[d.file];
+                let body = f
+                    .text
+                    .get(f.macros.defs[d.index].body.clone())
+                    .unwrap_or("");
+                let mut idents: Vec<u64> = idents(body).collect();
+                idents.sort_unstable();
+                idents.dedup();
+                Vocab {
+                    idents,
+                    hit: hit(body),
+                }
+            })
+            .collect();
+        let by_name: Vec<u64> = scopes
+            .defs
+            .iter()
+            .map(|d| crate::index::names::name_hash(&d.name))
+            .collect();
+        (0..own.len())
+            .map(|d| {
+                let mut seen = vec![false; own.len()];
+                seen[d] = true;
+                let mut work = vec![d];
+                let mut out = Vocab::default();
+                while let Some(x) = work.pop() {
+                    out.hit |= own[x].hit;
+                    out.idents.extend(&own[x].idents);
+                    for (y, h) in by_name.iter().enumerate() {
+                        if !seen[y] && own[x].idents.binary_search(h).is_ok() {
+                            seen[y] = true;
+                            work.push(y);
+                        }
+                    }
+                }
+                out.idents.sort_unstable();
+                out.idents.dedup();
+                out
+            })
+            .collect()
+    }
+
+    /// Whether the code an item invocation of `file` can generate may
+    /// name a prefilter pattern (`hit`) or one of `names`: only then can
+    /// its expansion change a result (see `analyze::interest`).
+    pub fn call_matters(
+        &self,
+        file: usize,
+        call: &MacroCall,
+        names: &crate::index::names::NameSet,
+        hit: &dyn Fn(&str) -> bool,
+    ) -> bool {
+        let Some(def) = self.resolve(file, &call.name, call.by_path, call.bytes.start) else {
+            return false;
+        };
+        let v = &self.vocab[def];
+        let args = self.files[file].text.get(call.bytes.clone()).unwrap_or("");
+        v.hit
+            || v.idents.iter().any(|h| names.contains(h))
+            || hit(args)
+            || idents(args).any(|h| names.contains(&h))
+    }
+
+    /// Whether the crate's macros named by `invoked` (name hashes) can
+    /// write a prefilter pattern or one of `names`.
+    pub fn macros_matter(
+        &self,
+        invoked: impl Iterator<Item = u64>,
+        names: &crate::index::names::NameSet,
+    ) -> bool {
+        let invoked: Vec<u64> = invoked.collect();
+        self.scopes.defs.iter().zip(&self.vocab).any(|(d, v)| {
+            invoked.contains(&crate::index::names::name_hash(&d.name))
+                && (v.hit || v.idents.iter().any(|h| names.contains(h)))
+        })
     }
 
     /// The hashes of the names an invocation of one of the crate's macros
     /// may use: theirs, and the aliases `use` gives them.
     pub fn name_hashes(&self) -> Vec<u64> {
-        let aliases = self.files.iter().flat_map(|f| {
-            f.crate_imports
-                .iter()
-                .filter(|(_, target)| self.scopes.defines(target))
-                .map(|(alias, _)| alias)
-        });
         let mut v: Vec<u64> = self
-            .scopes
-            .defs
+            .names
             .iter()
-            .map(|d| &d.name)
-            .chain(aliases)
             .map(|n| crate::index::names::name_hash(n))
             .collect();
         v.sort_unstable();
         v.dedup();
         v
+    }
+
+    /// Whether `tokens` may invoke one of the crate's macros (a name of
+    /// one, or an alias of one, followed by `!`).
+    fn invokes_local(&self, tokens: &TokenStream) -> bool {
+        let mut prev_ident: Option<String> = None;
+        for tt in tokens.clone() {
+            match tt {
+                proc_macro2::TokenTree::Ident(i) => prev_ident = Some(i.to_string()),
+                proc_macro2::TokenTree::Punct(p) => {
+                    if p.as_char() == '!' {
+                        if let Some(name) = &prev_ident {
+                            if self.names.contains(name) {
+                                return true;
+                            }
+                        }
+                    }
+                    prev_ident = None;
+                }
+                proc_macro2::TokenTree::Group(g) => {
+                    if self.invokes_local(&g.stream()) {
+                        return true;
+                    }
+                    prev_ident = None;
+                }
+                proc_macro2::TokenTree::Literal(_) => prev_ident = None,
+            }
+        }
+        false
     }
 
     /// Whether an item invocation of `file` names a local macro.
@@ -512,6 +675,11 @@ impl<'e, 'c, 'f> Nested<'e, 'c, 'f> {
         if crate::parse::nesting(&out).0 > crate::parse::MAX_NESTING {
             self.fail(at, &name, "its expansion nests too deeply".to_string());
             return None;
+        }
+        // Most expansions invoke no local macro: their tokens stand as they
+        // are (the unit's text is parsed once, whole, when it is collected).
+        if pos != Position::Expr && !self.ex.cx.invokes_local(&out) {
+            return Some(out);
         }
         let parsed = self.deeper(|n| n.reparse(out, pos, call));
         if parsed.is_none() && self.failed.is_none() {

@@ -26,6 +26,7 @@ fn file(text: &str) -> (FileCx, FileItems) {
         unit_kinds: Vec::new(),
         macro_sites: Vec::new(),
         prefilter_hit: false,
+        lines: Default::default(),
     };
     let items = collect_file(&cx, &ast, &Extra::default(), &[]);
     (cx, items)
@@ -38,7 +39,8 @@ fn crate_of<'f>(cx: &'f FileCx, items: &'f FileItems) -> CrateMacros<'f> {
         macros: &items.macros,
         crate_imports: Vec::new(),
     }];
-    CrateMacros::new(refs, vec![None]).expect("the file defines macros")
+    CrateMacros::new(refs, vec![None], &|t: &str| t.contains("RevertToSelf"))
+        .expect("the file defines macros")
 }
 
 /// Expands the file's item invocations, in order.
@@ -180,4 +182,34 @@ fn macros_of_other_crates_are_left_alone() {
     assert_eq!(units.len(), 2);
     assert!(matches!(units[0], Ok(None)));
     assert!(matches!(units[1], Ok(Some(_))));
+}
+
+#[test]
+fn only_invocations_whose_code_can_matter_are_wanted() {
+    // `guard!`'s rules name an end API (a prefilter pattern, here
+    // `RevertToSelf`); `record!`'s name nothing the analysis follows
+    // unless the names of interest include what it writes; `handler!`'s
+    // call `begin_client`, a function that may begin impersonation.
+    let text = "macro_rules! guard { ($n:ident) => { struct $n; impl Drop for $n { fn drop(&mut self) { RevertToSelf(); } } }; }\nmacro_rules! record { ($n:ident { $($f:ident: $t:ty),* }) => { struct $n { $($f: $t),* } }; }\nmacro_rules! handler { ($n:ident) => { fn $n(p: u32) { begin_client(p); } }; }\nguard!(Client);\nrecord!(Row { id: u32, owner: Sid });\nhandler!(serve);\n";
+    let (cx, items) = file(text);
+    let macros = crate_of(&cx, &items);
+    let hit = |t: &str| t.contains("RevertToSelf");
+    let names_of = |words: &[&str]| -> crate::index::names::NameSet {
+        words
+            .iter()
+            .map(|w| crate::index::names::name_hash(w))
+            .collect()
+    };
+    let wanted = |names: &crate::index::names::NameSet| -> Vec<bool> {
+        items
+            .macros
+            .calls
+            .iter()
+            .map(|c| macros.call_matters(0, c, names, &hit))
+            .collect()
+    };
+    assert_eq!(wanted(&names_of(&[])), [true, false, false]);
+    assert_eq!(wanted(&names_of(&["begin_client"])), [true, false, true]);
+    // Code the analysis walks names `Row`: the invocation that writes it matters.
+    assert_eq!(wanted(&names_of(&["Row"])), [true, true, false]);
 }

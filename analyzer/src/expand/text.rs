@@ -10,29 +10,51 @@ use crate::diag::Location;
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::ops::Range;
 
-/// The place of bytes `r` of a file's `text` (lines and columns counted:
-/// for the few places that need it).
+/// The place of bytes `r` of a file's `text` (lines counted from the
+/// start: for the few places that need it; [`Lines`] for many).
 pub fn location(display: &str, text: &str, r: Range<usize>) -> Location {
-    let at = |byte: usize| -> (u32, u32) {
-        let before = text.get(..byte.min(text.len())).unwrap_or("");
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let line = before.bytes().filter(|&b| b == b'\n').count() as u32;
-        (line + 1, before[line_start..].chars().count() as u32 + 1)
-    };
-    let (line, column) = at(r.start);
-    // Most places are on one line: the end is counted from the start.
-    let (end_line, end_column) = match text.get(r.clone()) {
-        Some(t) if !t.contains('\n') => (line, column + t.chars().count() as u32),
-        _ => at(r.end),
-    };
-    Location {
-        file: display.to_string(),
-        line,
-        column,
-        end_line,
-        end_column,
-        byte_start: r.start,
-        byte_end: r.end,
+    Lines::new(text).location(display, text, r)
+}
+
+/// Where each line of a text starts, to place many byte ranges.
+#[derive(Debug, Default)]
+pub struct Lines(Box<[u32]>);
+
+impl Lines {
+    pub fn new(text: &str) -> Lines {
+        let starts: Vec<u32> = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i as u32 + 1),
+            )
+            .collect();
+        Lines(starts.into())
+    }
+
+    /// The 1-based line and column (in characters) of byte `byte`.
+    fn at(&self, text: &str, byte: usize) -> (u32, u32) {
+        let byte = byte.min(text.len());
+        let line = self.0.partition_point(|&s| s as usize <= byte).max(1) - 1;
+        let start = self.0[line] as usize;
+        let column = text.get(start..byte).map_or(0, |t| t.chars().count());
+        (line as u32 + 1, column as u32 + 1)
+    }
+
+    /// The place of bytes `r` of `text` (the text these lines are of).
+    pub fn location(&self, display: &str, text: &str, r: Range<usize>) -> Location {
+        let (line, column) = self.at(text, r.start);
+        let (end_line, end_column) = self.at(text, r.end);
+        Location {
+            file: display.to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            byte_start: r.start,
+            byte_end: r.end,
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use super::text::{FnKind, FnSyntax, FnText, ParsedFn, SpanBase, SpanMap};
 use super::{Extra, FileItems, FileSyntax, FnDef, StaticDef, TypeDef};
 use crate::catalog::{self, Role};
 use crate::diag::Location;
-use crate::expand::{self, CallCx, Expansion, MacroCall, MacroDef, ModDecl};
+use crate::expand::{CallCx, Expansion, MacroCall, MacroDef, ModDecl};
 use crate::parse::location;
 use proc_macro2::Span;
 use std::collections::HashMap;
@@ -286,10 +286,9 @@ impl<'a> Collector<'a, '_> {
     fn loc(&self, span: Span) -> Location {
         match self.source {
             Source::File => location(self.display(), span),
-            Source::Expansion(e, _) => {
-                let r = e.file_range(span.byte_range()).unwrap_or(0..0);
-                expand::text::location(self.display(), &self.file.src.text, r)
-            }
+            Source::Expansion(e, _) => self
+                .file
+                .location_of(e.file_range(span.byte_range()).unwrap_or(0..0)),
         }
     }
 

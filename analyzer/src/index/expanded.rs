@@ -6,9 +6,16 @@
 //! ([`FileItems::absorb`]), a function whose body invoked a local macro is
 //! collected again from its expanded text ([`collect::refresh_fn`]) — and
 //! their texts and invocation sites are kept with the file ([`FileCx`]).
+//!
+//! Only invocations whose expansion can change a result are expanded
+//! ([`Wanted`]): most crates' macros generate code the analysis never
+//! walks (bindings, trait impls, constants). The driver calls
+//! [`expand_crate`] again while expansions add functions that make more
+//! invocations matter.
 
 use super::collect::{self, collect_expansion};
 use super::file::FileCx;
+use super::names::NameSet;
 use super::text::ParsedFn;
 use super::{Extra, FileItems, FnDef};
 use crate::expand::scope::Parent;
@@ -30,19 +37,39 @@ enum Collected {
     Fn(usize, Box<FnDef>),
 }
 
-/// Expands the crate's local macros and collects what they generate.
-/// `parents[f]` says how file `f` is declared (`mod x;`); `hits` finds the
-/// prefilter's matches in a text. Returns the invocations that could not
-/// be expanded: the file, where, and why.
+/// Which units an expansion round expands: those whose code can name
+/// what the analysis may walk (see `analyze::interest`).
+pub struct Wanted<'w> {
+    /// The names code the analysis may walk uses.
+    pub names: &'w NameSet,
+    /// Whether function `k` of file `f` (`walked(f, k)`) may be walked.
+    pub walked: &'w (dyn Fn(usize, usize) -> bool + Sync),
+}
+
+/// The units already expanded (or given up on), by file: item invocations
+/// and `impl` blocks by their first byte, functions by index.
+#[derive(Default)]
+pub struct Done {
+    calls: BTreeSet<(usize, usize)>,
+    fns: BTreeSet<(usize, usize)>,
+}
+
+/// Expands the crate's local macros whose expansion is [`Wanted`] and not
+/// [`Done`], and collects what they generate. `parents[f]` says how file
+/// `f` is declared (`mod x;`); `hits` finds the prefilter's matches in a
+/// text. Returns the invocations that could not be expanded (the file,
+/// where, and why) and whether anything was expanded.
 pub fn expand_crate(
     files: &mut [FileCx],
     items: &mut [FileItems],
     parents: Vec<Option<Parent>>,
     extra: &Extra,
     hits: &(dyn Fn(&str) -> Vec<usize> + Sync),
-) -> Vec<(usize, Incomplete)> {
+    wanted: &Wanted<'_>,
+    done: &mut Done,
+) -> (Vec<(usize, Incomplete)>, bool) {
     if items.iter().all(|it| it.macros.defs.is_empty()) {
-        return Vec::new();
+        return (Vec::new(), false);
     }
     let refs: Vec<FileRef<'_>> = files
         .iter()
@@ -62,32 +89,64 @@ pub fn expand_crate(
                 .collect(),
         })
         .collect();
-    let Some(cx) = CrateMacros::new(refs, parents) else {
-        return Vec::new();
+    let hit = |text: &str| !hits(text).is_empty();
+    let Some(cx) = CrateMacros::new(refs, parents, &hit) else {
+        return (Vec::new(), false);
     };
     let names = cx.name_hashes();
     // Per file: the units to expand.
-    let work: Vec<usize> = (0..items.len())
-        .filter(|&f| {
-            let m = &items[f].macros;
-            m.calls.iter().any(|c| cx.resolves(f, c))
-                || m.fn_calls
-                    .iter()
-                    .any(|(_, h)| names.binary_search(h).is_ok())
-        })
-        .collect();
+    let mut work: Vec<(usize, Units)> = Vec::new();
+    for (f, it) in items.iter().enumerate() {
+        let m = &it.macros;
+        let mut units = Units::default();
+        for (i, c) in m.calls.iter().enumerate() {
+            let key = (f, c.bytes.start);
+            if done.calls.contains(&key) || !cx.resolves(f, c) {
+                continue;
+            }
+            if marked_before(&files[f], c.bytes.start) || cx.call_matters(f, c, wanted.names, &hit)
+            {
+                done.calls.insert(key);
+                units.calls.push(i);
+            }
+        }
+        let mut fns: Vec<usize> = m
+            .fn_calls
+            .iter()
+            .filter(|(_, h)| names.binary_search(h).is_ok())
+            .map(|&(k, _)| k as usize)
+            .collect();
+        fns.dedup();
+        for k in fns {
+            if done.fns.contains(&(f, k)) {
+                continue;
+            }
+            let invoked = m
+                .fn_calls
+                .iter()
+                .filter(|(j, _)| *j as usize == k)
+                .map(|&(_, h)| h);
+            if (wanted.walked)(f, k) || cx.macros_matter(invoked, wanted.names) {
+                done.fns.insert((f, k));
+                units.fns.push(k);
+            }
+        }
+        if !units.calls.is_empty() || !units.fns.is_empty() {
+            work.push((f, units));
+        }
+    }
     if work.is_empty() {
-        return Vec::new();
+        return (Vec::new(), false);
     }
     let results: Vec<(usize, FileResult)> = {
         let files: &[FileCx] = files;
         let items: &[FileItems] = items;
         work.par_iter()
             .with_max_len(1)
-            .map(|&f| {
-                let r = expand_file(&cx, f, &files[f], &items[f], &names, extra, hits);
+            .map(|(f, units)| {
+                let r = expand_file(&cx, *f, &files[*f], &items[*f], units, extra, hits);
                 proc_macro2::extra::invalidate_current_thread_spans();
-                (f, r)
+                (*f, r)
             })
             .collect()
     };
@@ -114,7 +173,28 @@ pub fn expand_crate(
         }
         incomplete.extend(r.incomplete.into_iter().map(|i| (f, i)));
     }
-    incomplete
+    (incomplete, true)
+}
+
+/// The units of one file an expansion round expands: item invocations
+/// (index in the file's calls) and functions (index in its functions).
+#[derive(Default)]
+struct Units {
+    calls: Vec<usize>,
+    fns: Vec<usize>,
+}
+
+/// Whether an `imperlint: impersonated` marker stands on one of the three
+/// lines before byte `at` (the functions an invocation there makes are
+/// declared impersonated).
+fn marked_before(file: &FileCx, at: usize) -> bool {
+    if file.impersonated_markers.is_empty() {
+        return false;
+    }
+    let line = file.location_of(at..at).line;
+    file.impersonated_markers
+        .iter()
+        .any(|&l| l < line && line - l <= 3)
 }
 
 /// Expands file `f`'s units: item invocations, `impl` blocks with
@@ -125,7 +205,7 @@ fn expand_file(
     f: usize,
     file: &FileCx,
     items: &FileItems,
-    names: &[u64],
+    units: &Units,
     extra: &Extra,
     hits: &(dyn Fn(&str) -> Vec<usize> + Sync),
 ) -> FileResult {
@@ -135,10 +215,7 @@ fn expand_file(
         incomplete: Vec::new(),
     };
     let mut impls: BTreeSet<(usize, usize)> = BTreeSet::new();
-    for call in &items.macros.calls {
-        if !cx.resolves(f, call) {
-            continue;
-        }
+    for call in units.calls.iter().map(|&i| &items.macros.calls[i]) {
         let (module, unit) = match &call.cx {
             CallCx::Module(m) => (m.clone(), ex.items(call)),
             CallCx::Impl(m, bytes) => {
@@ -150,7 +227,7 @@ fn expand_file(
         };
         match unit {
             Ok(Some(unit)) => {
-                let u = out.units.len() as u32;
+                let u = (file.expansions.len() + out.units.len()) as u32;
                 match collect_items(file, &unit, u, &module, extra, hits) {
                     Ok(new) => out.units.push((unit, Collected::Items(Box::new(new)))),
                     Err(why) => out.incomplete.push(Incomplete {
@@ -164,15 +241,7 @@ fn expand_file(
             Err(i) => out.incomplete.push(i),
         }
     }
-    let mut fns: Vec<usize> = items
-        .macros
-        .fn_calls
-        .iter()
-        .filter(|(_, h)| names.binary_search(h).is_ok())
-        .map(|&(k, _)| k as usize)
-        .collect();
-    fns.dedup();
-    for k in fns {
+    for &k in &units.fns {
         let Some(def) = items.fns.get(k) else {
             continue;
         };
@@ -183,7 +252,7 @@ fn expand_file(
             .unwrap_or("");
         match ex.function(text, def.text.start, def.text.kind) {
             Ok(Some(unit)) => {
-                let u = out.units.len() as u32;
+                let u = (file.expansions.len() + out.units.len()) as u32;
                 match refresh(def, &unit, u, hits) {
                     Some(new) => out.units.push((unit, Collected::Fn(k, Box::new(new)))),
                     None => out.incomplete.push(Incomplete {

@@ -29,6 +29,8 @@ pub struct FileCx {
     pub macro_sites: Vec<crate::expand::MacroSite>,
     /// The file's text holds a prefilter pattern.
     pub prefilter_hit: bool,
+    /// Where its lines start, counted when expanded code is first placed.
+    pub lines: std::sync::OnceLock<crate::expand::text::Lines>,
 }
 
 impl FileCx {
@@ -41,6 +43,13 @@ impl FileCx {
                 .map_or("", |e| e.text.as_str()),
             None => &self.src.text,
         }
+    }
+
+    /// The place of bytes `r` of the file.
+    pub fn location_of(&self, r: std::ops::Range<usize>) -> crate::diag::Location {
+        self.lines
+            .get_or_init(|| crate::expand::text::Lines::new(&self.src.text))
+            .location(&self.src.display, &self.src.text, r)
     }
 
     /// How the spans of a function's text, parsed alone, map to the file.

@@ -168,16 +168,16 @@ impl Default for SpanMap<'_> {
 }
 
 impl SpanMap<'_> {
-    /// The place in the file (`display`, whose text is `text`) of a span.
-    pub fn location(&self, display: &str, text: &str, span: Span) -> Location {
+    /// The place in `file` of a span.
+    pub fn location(&self, file: &super::file::FileCx, span: Span) -> Location {
         match self {
-            SpanMap::File(b) => b.location(display, span),
+            SpanMap::File(b) => b.location(&file.src.display, span),
             SpanMap::Expansion { exp, start } => {
                 let r = span.byte_range();
                 let r = exp
                     .file_range(r.start + start..r.end + start)
                     .unwrap_or(0..0);
-                crate::expand::text::location(display, text, r)
+                file.location_of(r)
             }
         }
     }

@@ -377,7 +377,6 @@ pub struct Walker<'c, 'i, 'a> {
     /// Places the function's spans in its file (it may have been parsed
     /// alone, or from a macro's expansion).
     base: crate::index::text::SpanMap<'a>,
-    file: String,
     emit: bool,
     pub events: Vec<Event>,
     pub call_sites: Vec<CallSite>,
@@ -760,7 +759,6 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             fid,
             fi: f.file,
             base: cx.ix.syntax[fid].map(|s| s.base).unwrap_or_default(),
-            file: cx.ix.files[f.file].src.display.clone(),
             emit,
             events: Vec::new(),
             call_sites: Vec::new(),
@@ -790,8 +788,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     fn loc(&self, span: Span) -> Location {
-        let text = &self.cx.ix.files[self.fi].src.text;
-        self.base.location(&self.file, text, span)
+        self.base.location(&self.cx.ix.files[self.fi], span)
     }
 
     /// What tells a begin or end call from the others of this walk: where
