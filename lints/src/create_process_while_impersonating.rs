@@ -98,14 +98,15 @@ declare_lint! {
     /// revert, so that nobody reading the code expects otherwise.
     ///
     /// ### Known problems
-    /// Processes started by other crates' functions, through function
-    /// pointers or trait objects, or inside macros other than the common
-    /// expression macros imperlint re-parses are not seen. A `Command` is
-    /// recognised from its construction in the same function; a `Command`
-    /// received as a parameter is matched by method name only when the
-    /// analyzer can tell its type. The lint cannot tell a child that is meant
-    /// to run as the service from one that is not: start such a child after
-    /// the revert, or suppress the finding with a reason.
+    /// Processes started by other crates' functions, through function pointers
+    /// or trait objects, or inside other crates' macros beyond the common
+    /// expression macros imperlint re-parses (the crate's own `macro_rules!`
+    /// are expanded) are not seen. A `Command` is recognised from its
+    /// construction in the same function; a `Command` received as a parameter
+    /// is matched by method name only when the analyzer can tell its type. The
+    /// lint cannot tell a child that is meant to run as the service from one
+    /// that is not: start such a child after the revert, or suppress the
+    /// finding with a reason.
     ///
     /// ### References
     /// - Keith Brown, [Understanding Impersonation](https://www.informit.com/articles/article.aspx?p=350385) (*The .NET Developer's Guide to Windows Security*): new processes get a copy of the parent's process token, even when impersonating.

@@ -72,15 +72,15 @@ declare_lint! {
     /// ```
     ///
     /// ### Known problems
-    /// Handles are followed through local variables, fields, returns and
-    /// spawns in the function that opens them; a handle passed to a helper
-    /// that stores it, wrapped in a user type, or opened by another crate's
-    /// function is not followed. Handles opened through function pointers,
-    /// trait objects or macros other than the common expression macros
-    /// imperlint re-parses are not seen. Opening a file as the client and
-    /// serving that same client from the handle is a legitimate design when
-    /// the handle cannot reach anyone else; suppress such findings with a
-    /// reason.
+    /// Handles are followed through local variables, fields, returns and spawns
+    /// in the function that opens them; a handle passed to a helper that stores
+    /// it, wrapped in a user type, or opened by another crate's function is not
+    /// followed. Handles opened through function pointers, trait objects or
+    /// other crates' macros beyond the common expression macros imperlint
+    /// re-parses (the crate's own `macro_rules!` are expanded) are not seen.
+    /// Opening a file as the client and serving that same client from the
+    /// handle is a legitimate design when the handle cannot reach anyone else;
+    /// suppress such findings with a reason.
     ///
     /// ### References
     /// - Keith Brown, [Understanding Impersonation](https://www.informit.com/articles/article.aspx?p=350385) (*The .NET Developer's Guide to Windows Security*): handles are insensitive to security context changes; close them aggressively when impersonating.

@@ -105,13 +105,13 @@ declare_lint! {
     ///
     /// ### Known problems
     /// Only the predefined keys themselves are recognised: a key opened from
-    /// `HKEY_CURRENT_USER` before impersonating and used inside the region,
-    /// or a predefined handle passed in as a parameter, is not seen. A process
+    /// `HKEY_CURRENT_USER` before impersonating and used inside the region, or
+    /// a predefined handle passed in as a parameter, is not seen. A process
     /// that calls `RegDisablePredefinedCache` at start-up makes
-    /// `HKEY_CURRENT_USER` follow the thread token; the lint does not know
-    /// that and needs a suppression with a reason there. Uses inside macros
-    /// other than the common expression macros imperlint re-parses are not
-    /// seen.
+    /// `HKEY_CURRENT_USER` follow the thread token; the lint does not know that
+    /// and needs a suppression with a reason there. Uses inside other crates'
+    /// macros beyond the common expression macros imperlint re-parses (the
+    /// crate's own `macro_rules!` are expanded) are not seen.
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): `HKEY_CURRENT_USER` and `HKEY_CLASSES_ROOT` do not work when impersonating.

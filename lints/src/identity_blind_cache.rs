@@ -94,9 +94,10 @@ declare_lint! {
     /// a `static Mutex<HashMap<Sid, _>>` keyed by the client's SID is reported
     /// too and needs a suppression with a reason. Caches reached through
     /// references passed in as parameters, trait objects, other crates'
-    /// functions, or macros other than the common expression macros imperlint
-    /// re-parses are not seen; a value computed while impersonating and stored
-    /// after the revert is not seen either.
+    /// functions, or other crates' macros beyond the common expression macros
+    /// imperlint re-parses (the crate's own `macro_rules!` are expanded) are
+    /// not seen; a value computed while impersonating and stored after the
+    /// revert is not seen either.
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): a cache must be impersonation-aware, so that a value computed for user X is not used for user Y.

@@ -86,14 +86,16 @@ declare_lint! {
     /// ```
     ///
     /// ### Known problems
-    /// `.await`s inside macros that imperlint does not re-parse
+    /// `.await`s inside other crates' macros that imperlint does not re-parse
     /// (`tokio::select!`, `futures::join!` and other macros with their own
-    /// syntax) are not seen. Futures polled by hand (`poll`, `block_on` on
-    /// another executor) are not suspension points to the analysis. The lint
-    /// does not know which executor runs the task and reports single-threaded
-    /// ones too, on purpose: other tasks still run on the impersonating
-    /// thread. Exits from async code whose impersonation was inherited from a
-    /// caller, or is held by a guard, are left alone.
+    /// syntax) are not seen; an `.await` a macro of the crate writes is
+    /// expanded and reported at the invocation, with a note at the macro.
+    /// Futures polled by hand (`poll`, `block_on` on another executor) are not
+    /// suspension points to the analysis. The lint does not know which executor
+    /// runs the task and reports single-threaded ones too, on purpose: other
+    /// tasks still run on the impersonating thread. Exits from async code whose
+    /// impersonation was inherited from a caller, or is held by a guard, are
+    /// left alone.
     ///
     /// ### References
     /// - Keith Brown, [Understanding Impersonation](https://www.informit.com/articles/article.aspx?p=350385) (*The .NET Developer's Guide to Windows Security*): impersonation is per thread; asynchronous work on a worker thread must carry the token itself.

@@ -91,13 +91,14 @@ declare_lint! {
     /// Panics are not counted as exits: a panic that unwinds out of an
     /// unguarded region (and is caught by `catch_unwind` or a thread pool)
     /// leaves the thread impersonating without a report. A revert made through
-    /// a function pointer, a trait object, or a macro other than the common
-    /// expression macros imperlint re-parses is not seen, so the exit after it
-    /// is reported anyway. Guard types and begin/end wrappers from other crates
+    /// a function pointer, a trait object, or another crate's macro beyond the
+    /// common expression macros imperlint re-parses (the crate's own
+    /// `macro_rules!` are expanded) is not seen, so the exit after it is
+    /// reported anyway. Guard types and begin/end wrappers from other crates
     /// are only known when the configuration names them. Exits from `async`
-    /// code are reported by `impersonation_across_await` instead, and `main`
-    /// is exempt on purpose: a small tool that impersonates until it exits
-    /// leaks nothing.
+    /// code are reported by `impersonation_across_await` instead, and `main` is
+    /// exempt on purpose: a small tool that impersonates until it exits leaks
+    /// nothing.
     ///
     /// ### References
     /// - Microsoft Learn, [`RevertToSelf`](https://learn.microsoft.com/en-us/windows/win32/api/securitybaseapi/nf-securitybaseapi-reverttoself): a process should call it after finishing any impersonation.

@@ -99,10 +99,11 @@ declare_lint! {
     /// function. A function's entry state joins all its callers in the crate,
     /// so a helper called from one impersonated and one plain path is reported
     /// for the impersonated one. Begins through function pointers, trait
-    /// objects or macros other than the common expression macros imperlint
-    /// re-parses are not seen, and callers in other crates are unknown unless
-    /// the configuration or an `// imperlint: impersonated` comment declares
-    /// the function impersonated.
+    /// objects or other crates' macros beyond the common expression macros
+    /// imperlint re-parses (the crate's own `macro_rules!` are expanded) are
+    /// not seen, and callers in other crates are unknown unless the
+    /// configuration or an `// imperlint: impersonated` comment declares the
+    /// function impersonated.
     ///
     /// ### References
     /// - Microsoft Learn, [`PsImpersonateClient`](https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/ntifs/nf-ntifs-psimpersonateclient): save the current token with `PsReferenceImpersonationToken` before impersonating again, and restore it afterwards.

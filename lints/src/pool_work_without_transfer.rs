@@ -101,11 +101,11 @@ declare_lint! {
     /// reported. The fix writes `WT_TRANSFER_IMPERSONATION` bare when the
     /// file imports it (or a glob of its module), else by its full path in
     /// the binding crate the call uses. Pools reached through function
-    /// pointers, trait objects,
-    /// libraries that queue work internally, or macros other than the common
-    /// expression macros imperlint re-parses are not seen. A task that
-    /// impersonates a token it was given is still reported where it is
-    /// submitted from inside a region.
+    /// pointers, trait objects, libraries that queue work internally, or
+    /// other crates' macros beyond the common expression macros imperlint
+    /// re-parses (the crate's own `macro_rules!` are expanded) are not seen.
+    /// A task that impersonates a token it was given is still reported where
+    /// it is submitted from inside a region.
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): a work item runs as the process unless `WT_TRANSFER_IMPERSONATION` is passed.

@@ -91,10 +91,11 @@ declare_lint! {
     /// Variable names computed at run time are not followed, and neither are
     /// lookups inside other crates' functions unless the catalog lists them
     /// (`dirs`, `directories`, `home` are listed). A token argument is judged
-    /// null from its syntax (`None`, `0`, `null_mut()`, `HANDLE::default()`);
-    /// a null token held in a variable is taken as a real token. Calls through
-    /// function pointers, trait objects or macros other than the common
-    /// expression macros imperlint re-parses are not seen.
+    /// null from its syntax (`None`, `0`, `null_mut()`, `HANDLE::default()`); a
+    /// null token held in a variable is taken as a real token. Calls through
+    /// function pointers, trait objects or other crates' macros beyond the
+    /// common expression macros imperlint re-parses (the crate's own
+    /// `macro_rules!` are expanded) are not seen.
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): with a NULL token, `SHGetKnownFolderPath` assumes you are not impersonating.

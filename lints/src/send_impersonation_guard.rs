@@ -84,13 +84,13 @@ declare_lint! {
     ///
     /// ### Known problems
     /// `Send` is decided from the field types as written, without type
-    /// inference: a field whose type is an alias, a generic parameter or a
-    /// type from another crate is assumed to be `Send`, so a guard made
-    /// `!Send` only through such a field is reported (suppress it with a
-    /// reason, or use `PhantomData<*const ()>`). Guards whose `Drop` reverts
-    /// through a function pointer, a trait object or a macro other than the
-    /// common expression macros imperlint re-parses are not recognised as
-    /// guards.
+    /// inference: a field whose type is an alias, a generic parameter or a type
+    /// from another crate is assumed to be `Send`, so a guard made `!Send` only
+    /// through such a field is reported (suppress it with a reason, or use
+    /// `PhantomData<*const ()>`). Guards whose `Drop` reverts through a
+    /// function pointer, a trait object or another crate's macro beyond the
+    /// common expression macros imperlint re-parses (the crate's own
+    /// `macro_rules!` are expanded) are not recognised as guards.
     ///
     /// ### References
     /// - Keith Brown, [Understanding Impersonation](https://www.informit.com/articles/article.aspx?p=350385) (*The .NET Developer's Guide to Windows Security*): impersonation happens on a thread-by-thread basis.

@@ -79,11 +79,12 @@ declare_lint! {
     /// ### Known problems
     /// Only the spawners in imperlint's catalog are recognised. A library
     /// function that starts a thread internally, a spawn through a function
-    /// pointer or trait object, and spawns inside macros other than the common
-    /// expression macros imperlint re-parses are not seen. A spawned closure
-    /// that impersonates a token captured from the parent is still reported
-    /// when the spawn itself sits inside the parent's region; move the spawn
-    /// after the revert, or suppress the finding with a reason.
+    /// pointer or trait object, and spawns inside other crates' macros beyond
+    /// the common expression macros imperlint re-parses (the crate's own
+    /// `macro_rules!` are expanded) are not seen. A spawned closure that
+    /// impersonates a token captured from the parent is still reported when the
+    /// spawn itself sits inside the parent's region; move the spawn after the
+    /// revert, or suppress the finding with a reason.
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): a worker thread runs with the identity of the process.

@@ -89,12 +89,13 @@ declare_lint! {
     /// ### Known problems
     /// A close is looked for on the paths of the function that stores the
     /// token; a store whose owner closes the token in its own `Drop` or in
-    /// another function is reported, and needs a suppression with a reason
-    /// when that lifetime is deliberate and bounded. Tokens obtained or stored
+    /// another function is reported, and needs a suppression with a reason when
+    /// that lifetime is deliberate and bounded. Tokens obtained or stored
     /// through helpers of other crates, function pointers, trait objects or
-    /// macros other than the common expression macros imperlint re-parses are
-    /// not seen. Wrapping a token in `OwnedHandle` or `Owned` does not make
-    /// keeping it for the life of the process any safer.
+    /// other crates' macros beyond the common expression macros imperlint
+    /// re-parses (the crate's own `macro_rules!` are expanded) are not seen.
+    /// Wrapping a token in `OwnedHandle` or `Owned` does not make keeping it
+    /// for the life of the process any safer.
     ///
     /// ### References
     /// - Keith Brown, [Understanding Impersonation](https://www.informit.com/articles/article.aspx?p=350385) (*The .NET Developer's Guide to Windows Security*): a server can collect client tokens, which never time out, and so grow its privilege over time.

@@ -74,13 +74,13 @@ declare_lint! {
     /// ```
     ///
     /// ### Known problems
-    /// Any read of the result counts as a check, even one that does not stop the
-    /// work on failure (logging the error and carrying on). Begin calls made
-    /// through function pointers, trait objects or macros other than the common
-    /// expression macros that imperlint re-parses are not seen; neither are
-    /// wrappers defined in other crates unless the configuration names them.
-    /// Whether a guard constructor fails open is judged from its body in this
-    /// crate.
+    /// Any read of the result counts as a check, even one that does not stop
+    /// the work on failure (logging the error and carrying on). Begin calls
+    /// made through function pointers, trait objects or other crates' macros
+    /// beyond the common expression macros imperlint re-parses (the crate's own
+    /// `macro_rules!` are expanded) are not seen; neither are wrappers defined
+    /// in other crates unless the configuration names them. Whether a guard
+    /// constructor fails open is judged from its body in this crate.
     ///
     /// ### References
     /// - Microsoft Learn, [`ImpersonateNamedPipeClient`](https://learn.microsoft.com/en-us/windows/win32/api/namedpipeapi/nf-namedpipeapi-impersonatenamedpipeclient): always check the return value; if it failed, execute no client request.

@@ -88,10 +88,11 @@ declare_lint! {
     /// reported. A revert outside a guard's `Drop` is reported only where the
     /// thread may be impersonating, so a "lockdown" revert at the start of
     /// `main` is left alone; a revert helper whose callers all live in other
-    /// crates is therefore only checked when the configuration or an
-    /// `// imperlint: impersonated` comment says it runs impersonated. Reverts
-    /// made through function pointers, trait objects or macros other than the
-    /// common expression macros that imperlint re-parses are not seen.
+    /// crates is therefore only checked when the configuration or an `//
+    /// imperlint: impersonated` comment says it runs impersonated. Reverts made
+    /// through function pointers, trait objects or other crates' macros beyond
+    /// the common expression macros imperlint re-parses (the crate's own
+    /// `macro_rules!` are expanded) are not seen.
     ///
     /// ### References
     /// - Microsoft Learn, [`RevertToSelf`](https://learn.microsoft.com/en-us/windows/win32/api/securitybaseapi/nf-securitybaseapi-reverttoself): if it fails, the application keeps running as the client; shut the process down.

@@ -77,11 +77,11 @@ declare_lint! {
     /// A message sent to a window owned by the impersonating thread itself is
     /// handled on that thread, still impersonating; the lint cannot tell whose
     /// window a handle belongs to and reports it anyway. A message that only
-    /// carries data or a notification is harmless, and the lint cannot see
-    /// that either: suppress such findings with a reason. Messages sent
-    /// through wrapper libraries, function pointers, trait objects or macros
-    /// other than the common expression macros imperlint re-parses are not
-    /// seen.
+    /// carries data or a notification is harmless, and the lint cannot see that
+    /// either: suppress such findings with a reason. Messages sent through
+    /// wrapper libraries, function pointers, trait objects or other crates'
+    /// macros beyond the common expression macros imperlint re-parses (the
+    /// crate's own `macro_rules!` are expanded) are not seen.
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): the receiving window works under its own token.
