@@ -43,7 +43,11 @@
 //! lint on existing events changes nothing in this file.
 //!
 //! Names are matched anywhere in the bytes (comments, strings, longer
-//! identifiers), which only makes more crates hit. Renames keep the original
+//! identifiers), which only makes more crates hit. Code the crate's own
+//! `macro_rules!` generate (see `expand`) is made of the tokens of their
+//! rules and of their invocations, which are in the crate's files: a macro
+//! whose rules name `RevertToSelf` makes its crate hit, and a crate with no
+//! hit has none in its expansions either (they are not expanded). Renames keep the original
 //! name in the `use` that makes them; glob imports keep it at the use site.
 //! A crate's files include those its `mod x;`, `#[path = ".."]` and
 //! `include!("..")` pull in from outside the discovered set: they are found
