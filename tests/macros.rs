@@ -146,3 +146,50 @@ guards!(Client);
         "{diags:#?}"
     );
 }
+
+#[test]
+fn no_fix_edits_expanded_code() {
+    let ws = Workspace::new();
+    let lib = r#"use windows_sys::Win32::Security::{ImpersonateSelf, RevertToSelf, SecurityImpersonation};
+use windows_sys::Win32::System::Threading::QueueUserWorkItem;
+
+unsafe extern "system" fn work(_: *mut core::ffi::c_void) -> u32 {
+    0
+}
+
+macro_rules! queue_as_self {
+    ($name:ident, $flags:expr) => {
+        pub fn $name() {
+            if unsafe { ImpersonateSelf(SecurityImpersonation) } == 0 {
+                return;
+            }
+            unsafe { QueueUserWorkItem(Some(work), core::ptr::null(), $flags) };
+            unsafe { QueueUserWorkItem(Some(work), core::ptr::null(), 0) };
+            if unsafe { RevertToSelf() } == 0 {
+                std::process::abort();
+            }
+        }
+    };
+}
+
+queue_as_self!(refresh, 0x10); // BOTH
+"#;
+    ws.write("agent/Cargo.toml", MANIFEST)
+        .write("agent/src/lib.rs", lib);
+    let out = ws.imperlint(".", &["check", "agent", "--format", "json"]);
+    let json: Value = serde_json::from_str(&out.stdout).expect("JSON output");
+    let pools: Vec<&Value> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["lint"] == "pool_work_without_transfer")
+        .collect();
+    // Both calls are the rules', at the invocation. The flags of one are
+    // the invocation's own text, but an argument may stand in several
+    // places of an expansion: no fix edits expanded code.
+    assert!(!pools.is_empty(), "{json:#}");
+    for p in &pools {
+        assert_eq!(p["line"], line_of(lib, "BOTH"));
+        assert!(p["fix"].is_null(), "a fix inside the invocation: {p:#}");
+    }
+}

@@ -96,24 +96,6 @@ impl Expansion {
         let end = first.file.1.max(last.file.1);
         Some(start as usize..end as usize)
     }
-
-    /// Like [`Expansion::file_range`], only when every token of `r` was
-    /// written at the invocation, in order (the file's text there is the
-    /// code's own: a fix may edit it).
-    pub fn exact_file_range(&self, r: Range<usize>) -> Option<Range<usize>> {
-        let from = self
-            .pieces
-            .partition_point(|p| (p.text as usize) <= r.start);
-        let to = self
-            .pieces
-            .partition_point(|p| (p.text as usize) < r.end.max(r.start + 1));
-        let pieces = self.pieces.get(from.checked_sub(1)?..to)?;
-        let ordered = pieces.windows(2).all(|w| w[0].file.1 <= w[1].file.0);
-        if pieces.is_empty() || !ordered || pieces.iter().any(|p| p.generated) {
-            return None;
-        }
-        Some(pieces[0].file.0 as usize..pieces[pieces.len() - 1].file.1 as usize)
-    }
 }
 
 /// Prints `tokens` as text, one space between tokens (none after joint
@@ -222,7 +204,6 @@ mod tests {
             vec![(103, 104), (105, 106), (107, 108)]
         );
         assert_eq!(e.file_range(0..5), Some(103..108));
-        assert_eq!(e.exact_file_range(0..5), Some(103..108));
         assert_eq!(e.file_range(4..5), Some(107..108));
     }
 
@@ -256,7 +237,5 @@ mod tests {
         assert_eq!(e.pieces[1].file, (47, 48));
         // Generated and argument tokens: from the invocation to the argument.
         assert_eq!(e.file_range(0..8), Some(40..48));
-        assert_eq!(e.exact_file_range(0..8), None);
-        assert_eq!(e.exact_file_range(7..8), Some(47..48));
     }
 }

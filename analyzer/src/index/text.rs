@@ -196,15 +196,13 @@ impl SpanMap<'_> {
     }
 
     /// The bytes in the file that hold exactly a span's code, as written
-    /// there: `None` for code a macro's rules wrote (no text of the file
-    /// is its own, and no fix may edit the invocation for it).
+    /// there: `None` for expanded code (no fix edits it: a macro's rules
+    /// wrote it, or an argument of the invocation that may stand in
+    /// several places of the expansion).
     pub fn exact_range(&self, span: Span) -> Option<std::ops::Range<usize>> {
         match self {
             SpanMap::File(b) => Some(b.byte_range(span)),
-            SpanMap::Expansion { exp, start } => {
-                let r = span.byte_range();
-                exp.exact_file_range(r.start + start..r.end + start)
-            }
+            SpanMap::Expansion { .. } => None,
         }
     }
 }

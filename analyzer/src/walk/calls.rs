@@ -832,8 +832,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if let Some(f) = arg(api.args.flags) {
                     facts.transfers_impersonation =
                         syntax::mentions_flag(f, &[catalog::TRANSFER_IMPERSONATION]);
-                    facts.flags_arg = Some(self.loc(f.span()));
-                    facts.flags_text = Some(self.text_of(f.span()));
+                    // No fix edits expanded code (see `SpanMap::exact_range`).
+                    let text = self.text_of(f.span());
+                    if !text.is_empty() {
+                        facts.flags_arg = Some(self.loc(f.span()));
+                        facts.flags_text = Some(text);
+                    }
                     facts.transfer_flag = self.transfer_flag_name(f, full);
                 }
                 self.event(EventKind::Call { api, facts }, loc.clone(), st);
