@@ -128,6 +128,10 @@ pub struct CommonArgs {
     /// Let `--fix` edit files that have staged changes.
     #[arg(long, requires = "fix")]
     pub allow_staged: bool,
+    /// Let `--fix` edit files that no git repository holds (nothing to
+    /// compare its edits with).
+    #[arg(long, requires = "fix")]
+    pub allow_no_vcs: bool,
     /// Print the findings only: no closing summary, no progress bar.
     #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,

@@ -247,7 +247,15 @@ fn fix_guard(paths: &[PathBuf], root: &Path, args: &CommonArgs) -> Result<(), St
         return Ok(());
     }
     let Some(status) = git::status(root, paths) else {
-        return Ok(());
+        if args.allow_no_vcs {
+            return Ok(());
+        }
+        return Err(
+            "`--fix` would edit files that no git repository holds, so its \
+             edits could not be told apart from yours or undone: see the fixes with \
+             `--diff`, or pass `--allow-no-vcs` to fix anyway"
+                .to_string(),
+        );
     };
     let (what, files, allow) = if !status.dirty.is_empty() {
         ("uncommitted changes", status.dirty, "--allow-dirty")

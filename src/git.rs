@@ -8,7 +8,8 @@
 //! later: no filter driver applies), no optional locks (nothing is written
 //! to the index), no prompt and no standard input. `git status` runs no
 //! hooks. Without git, or outside a repository, there is nothing to compare
-//! with and `--fix` proceeds (as `cargo fix --allow-no-vcs` would).
+//! with: `--fix` refuses unless `--allow-no-vcs` is given, as `cargo fix`
+//! does.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -26,7 +27,8 @@ pub struct Status {
 }
 
 /// The status of the files under `paths` in the repository that holds
-/// `dir`; `None` when git is not installed or `dir` is in no repository.
+/// `dir`; `None` when git is not installed or `dir` is in no repository
+/// (both mean the same to `--fix`: no version control to compare with).
 pub fn status(dir: &Path, paths: &[PathBuf]) -> Option<Status> {
     let output = Command::new("git")
         .current_dir(dir)

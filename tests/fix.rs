@@ -90,7 +90,10 @@ fn fixes_what_is_mechanical_and_reports_the_rest() {
         .count();
     assert_eq!(pools, 3, "{}", before.stdout);
 
-    let out = ws.imperlint("pkg", &["check", "--fix", "--format", "github"]);
+    let out = ws.imperlint(
+        "pkg",
+        &["check", "--fix", "--allow-no-vcs", "--format", "github"],
+    );
     out.expect_code(0);
     assert_eq!(ws.read("pkg/src/lib.rs"), after());
     assert!(
@@ -110,7 +113,10 @@ fn fixes_what_is_mechanical_and_reports_the_rest() {
     );
 
     // Idempotent: nothing left to fix, nothing written.
-    let again = ws.imperlint("pkg", &["check", "--fix", "--format", "github"]);
+    let again = ws.imperlint(
+        "pkg",
+        &["check", "--fix", "--allow-no-vcs", "--format", "github"],
+    );
     again.expect_code(0);
     assert!(!again.stderr.contains("fixed"), "{}", again.stderr);
     assert_eq!(again.places(), out.places());
@@ -120,7 +126,7 @@ fn fixes_what_is_mechanical_and_reports_the_rest() {
 #[test]
 fn cargo_imperlint_fixes_too() {
     let ws = package();
-    let out = ws.cargo_imperlint("pkg", &["--fix", "--message-format=json"]);
+    let out = ws.cargo_imperlint("pkg", &["--fix", "--allow-no-vcs", "--message-format=json"]);
     out.expect_code(0);
     assert_eq!(ws.read("pkg/src/lib.rs"), after());
     assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
@@ -136,6 +142,7 @@ fn baselined_findings_are_not_fixed() {
         &[
             "check",
             "--fix",
+            "--allow-no-vcs",
             "--baseline",
             "base.json",
             "--format",
@@ -156,13 +163,32 @@ fn named_files_only_are_fixed() {
         &BEFORE.replace("queue_for_client", "queue_other"),
     );
     ws.write("pkg/src/lib.rs", &format!("mod other;\n{BEFORE}"));
-    let out = ws.imperlint("pkg", &["check", "--fix", "src/other.rs"]);
+    let out = ws.imperlint("pkg", &["check", "--fix", "--allow-no-vcs", "src/other.rs"]);
     out.expect_code(0);
     assert_eq!(ws.read("pkg/src/lib.rs"), format!("mod other;\n{BEFORE}"));
     assert_eq!(
         ws.read("pkg/src/other.rs"),
         after().replace("queue_for_client", "queue_other")
     );
+}
+
+#[test]
+fn fix_refuses_a_tree_no_repository_holds_unless_allowed() {
+    let ws = package();
+    let out = ws.imperlint("pkg", &["check", "--fix"]);
+    out.expect_code(2);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("no git repository holds"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("`--allow-no-vcs`"), "{}", out.stderr);
+    assert_eq!(ws.read("pkg/src/lib.rs"), BEFORE);
+    // `--diff` needs no repository; `--allow-no-vcs` means nothing without `--fix`.
+    ws.imperlint("pkg", &["check", "--diff"]).expect_code(1);
+    ws.imperlint("pkg", &["check", "--allow-no-vcs"])
+        .expect_code(2);
 }
 
 /// Runs git in `dir` of `ws`, with an identity and no user configuration.

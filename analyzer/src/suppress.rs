@@ -301,14 +301,18 @@ fn parse_directive(text: &str) -> Directive {
             }
             return Directive::Malformed("a lint name is missing in `allow(...)`".to_string());
         }
-        if !name
+        // Names read as on the command line: `imperlint::missing_revert`
+        // (cargo's JSON code) and `missing-revert` are `missing_revert`.
+        let bare = name.strip_prefix("imperlint::").unwrap_or(name);
+        if !bare
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
         {
             return Directive::Malformed(format!("`{name}` is not a lint name"));
         }
-        if !lints.iter().any(|l| l == name) {
-            lints.push(name.to_string());
+        let lint = crate::config::canonical_lint_name(bare);
+        if !lints.contains(&lint) {
+            lints.push(lint);
         }
     }
     let rest = rest.trim();
@@ -820,6 +824,19 @@ impl Service {
         );
         assert_eq!(kept, [("nested_impersonation", 2)]);
         assert!(unused.is_empty());
+    }
+
+    #[test]
+    fn lint_names_read_as_on_the_command_line() {
+        let text = "a(); // imperlint: allow(imperlint::missing_revert, missing-revert, unchecked-revert) -- why\n";
+        let s = parse_ok(text);
+        assert_eq!(s[0].lints, ["missing_revert", "unchecked_revert"]);
+        let (_, bad) = parse(
+            "f.rs",
+            "a(); // imperlint: allow(imperlint::missing:revert) -- why\n",
+            &["missing_revert"],
+        );
+        assert_eq!(bad.len(), 1, "{bad:?}");
     }
 
     #[test]
