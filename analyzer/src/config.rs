@@ -783,10 +783,13 @@ fn normalize(path: &Path) -> String {
     parts.join("/")
 }
 
+/// Reads a configuration file if there is one: a regular file, bounded
+/// (`fsx::read_text_bounded`), so a link to `/dev/zero` or a FIFO is an
+/// error, never a hang.
 fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
-    match std::fs::read_to_string(path) {
+    match crate::fsx::read_text_bounded(path, crate::fsx::CONFIG_LIMIT) {
         Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(crate::fsx::ReadError::NotFound) => Ok(None),
         Err(e) => Err(ConfigError {
             file: path.to_path_buf(),
             key: String::new(),
