@@ -112,6 +112,14 @@ pub struct CommonArgs {
     /// suite checks with it).
     #[arg(long)]
     pub walk_all: bool,
+    /// Also read files that modules, `#[path]`, `include!`, links or targets
+    /// lead to outside the checked roots (for monorepos that need it).
+    #[arg(long)]
+    pub allow_outside_roots: bool,
+    /// The size limit of a source file, in MiB (default 64); larger files
+    /// are reported, not read.
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_file_size: Option<u64>,
     /// Color in human output.
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,

@@ -1,17 +1,33 @@
 //! `cargo imperlint`: reads the workspace with `cargo metadata --no-deps`,
 //! selects packages like cargo does (`--workspace`, `-p`, `--exclude`, the
 //! package in the current folder by default), and checks every target of
-//! each (lib, bins, tests, examples, benches, build scripts) without building
-//! or running anything. `--message-format json` prints cargo's
-//! `compiler-message` lines for rust-analyzer; `--with-cargo-check` first
-//! forwards `cargo check`'s own messages, since rust-analyzer's
-//! `check.overrideCommand` replaces `cargo check`.
+//! each (lib, bins, tests, examples, benches, build scripts: each its own
+//! crate, from its `src_path`) without building or running anything.
+//! `--message-format json` prints cargo's `compiler-message` lines for
+//! rust-analyzer; `--with-cargo-check` first forwards `cargo check`'s own
+//! messages, since rust-analyzer's `check.overrideCommand` replaces `cargo
+//! check` (that one builds: README, "Running on untrusted code").
+//!
+//! The tree never decides what runs here: `cargo metadata` is the cargo
+//! that launched us (`$CARGO`) or the one on `PATH`, started from a folder
+//! outside the tree (the one holding this binary) with an absolute
+//! `--manifest-path`, so neither a `rust-toolchain.toml` of the checkout
+//! (rustup picks the toolchain from the current folder) nor its
+//! `.cargo/config.toml` applies. The binary also runs when called
+//! directly (`cargo-imperlint --workspace`), which is how untrusted code
+//! should be checked: `cargo imperlint` itself goes through cargo's alias
+//! resolution, and a `[alias] imperlint = ..` in the tree's
+//! `.cargo/config.toml` replaces it. Such an alias, and a toolchain file
+//! naming a `path`, are reported as warnings.
 
 use crate::args::{self, CommonArgs, FormatArg};
-use crate::cli::{self, RunCx};
+use crate::cli::{self, Input, RunCx};
 use cargo_metadata::{Metadata, MetadataCommand, Package};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use imperlint_analyzer::emit::{Format, PackageTarget};
+use imperlint_analyzer::fsx;
+use imperlint_analyzer::source::{self, Target};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -112,7 +128,11 @@ fn left_out_note(members: &[&Package], selected: &[&Package]) -> Option<String> 
     ))
 }
 
-fn select<'m>(meta: &'m Metadata, args: &CargoArgs) -> Result<Selection<'m>, String> {
+fn select<'m>(
+    meta: &'m Metadata,
+    args: &CargoArgs,
+    manifest: &Path,
+) -> Result<Selection<'m>, String> {
     let members: Vec<&Package> = meta.workspace_packages();
     for name in args.package.iter().chain(&args.exclude) {
         if !members.iter().any(|p| p.name.as_str() == name) {
@@ -142,24 +162,15 @@ fn select<'m>(meta: &'m Metadata, args: &CargoArgs) -> Result<Selection<'m>, Str
                 .collect(),
         ));
     }
-    // As cargo does: the manifest named by `--manifest-path`, else the
-    // nearest `Cargo.toml` at or above the current folder. The workspace's
-    // own manifest selects its default members (every member of a virtual
-    // workspace without `default-members`); a member's manifest selects
-    // that member.
-    let manifest = match &args.manifest_path {
-        Some(m) => absolute(m),
-        None => {
-            let cwd = std::env::current_dir().unwrap_or_default();
-            imperlint_analyzer::source::nearest_manifest_dir(&cwd)
-                .map(|d| d.join("Cargo.toml"))
-                .unwrap_or_default()
-        }
-    };
+    // `manifest`: the one named by `--manifest-path`, else the nearest
+    // `Cargo.toml` at or above the current folder (see `main`). The
+    // workspace's own manifest selects its default members (every member
+    // of a virtual workspace without `default-members`); a member's
+    // manifest selects that member.
     let same = |a: &Path, b: &Path| a == b || absolute(a) == absolute(b);
     if let Some(p) = members
         .iter()
-        .find(|p| same(p.manifest_path.as_std_path(), &manifest))
+        .find(|p| same(p.manifest_path.as_std_path(), manifest))
     {
         return Ok(chosen(vec![*p]));
     }
@@ -188,8 +199,31 @@ fn absolute(path: &Path) -> PathBuf {
     })
 }
 
-/// The package and target a file (shown relative to `root`) belongs to.
-fn package_target(packages: &[&Package], root: &Path, file: &str) -> Option<PackageTarget> {
+/// The package and target a file (shown relative to `root`) belongs to:
+/// the target whose module tree reached it (`known`), else the package
+/// whose folder holds it and the target whose root's folder is nearest.
+fn package_target(
+    packages: &[&Package],
+    root: &Path,
+    file: &str,
+    known: Option<&Target>,
+) -> Option<PackageTarget> {
+    if let Some(t) = known {
+        let pkg = packages
+            .iter()
+            .find(|p| p.manifest_path.as_std_path() == t.manifest_path)?;
+        let target = pkg
+            .targets
+            .iter()
+            .find(|x| x.name == t.name && x.src_path.as_std_path() == t.src_path)?;
+        return Some(PackageTarget {
+            package_id: pkg.id.repr.clone(),
+            manifest_path: pkg.manifest_path.to_string(),
+            target_name: target.name.clone(),
+            target_kind: target.kind.iter().map(|k| k.to_string()).collect(),
+            src_path: target.src_path.to_string(),
+        });
+    }
     let abs = root.join(file);
     let pkg = packages
         .iter()
@@ -223,8 +257,84 @@ fn package_target(packages: &[&Package], root: &Path, file: &str) -> Option<Pack
     })
 }
 
+/// The `cargo` to run: the one that launched us (`$CARGO`, a concrete
+/// toolchain's binary), else the one on `PATH`.
+fn cargo_program() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// A folder outside any checked tree to start `cargo metadata` in: the
+/// folder holding this binary (the user's own), else the file system's root.
+fn neutral_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|e| e.canonicalize().ok())
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+/// The arguments, with cargo's `imperlint` word added when the binary is
+/// called directly (`cargo-imperlint --workspace`).
+fn arguments() -> Vec<OsString> {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    if !matches!(args.get(1), Some(a) if a == "imperlint") {
+        args.insert(1.min(args.len()), "imperlint".into());
+    }
+    args
+}
+
+/// Warnings about what would make `cargo imperlint`, run inside the tree,
+/// run the tree's own code: a `[alias] imperlint` in a `.cargo/config.toml`
+/// (or `.cargo/config`) of a folder cargo reads configuration from, and a
+/// `rust-toolchain.toml` (or `rust-toolchain`) that names a toolchain by
+/// `path`. Files are read bounded; unreadable ones are skipped.
+fn tree_warnings(dirs: &[PathBuf]) -> Vec<String> {
+    // (files, table, key, what it does)
+    const TRAPS: &[(&[&str], &str, &str, &str)] = &[
+        (
+            &[".cargo/config.toml", ".cargo/config"],
+            "alias",
+            "imperlint",
+            "defines a cargo alias `imperlint`: `cargo imperlint` run in this tree runs that command instead of imperlint; on untrusted code, call the `cargo-imperlint` binary directly",
+        ),
+        (
+            &["rust-toolchain.toml", "rust-toolchain"],
+            "toolchain",
+            "path",
+            "names a toolchain by `path`: cargo started through rustup in this tree runs programs from there (imperlint's own `cargo metadata` does not); on untrusted code, fix the toolchain with `RUSTUP_TOOLCHAIN`",
+        ),
+    ];
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for dir in dirs.iter().flat_map(|d| d.ancestors()) {
+        if !seen.insert(dir.to_path_buf()) {
+            continue;
+        }
+        for (names, table, key, what) in TRAPS {
+            for name in *names {
+                let file = dir.join(name);
+                let Ok(text) = fsx::read_text_bounded(&file, fsx::CONFIG_LIMIT) else {
+                    continue;
+                };
+                let set = text.parse::<toml::Table>().ok().is_some_and(|t| {
+                    t.get(*table)
+                        .and_then(|a| a.as_table())
+                        .is_some_and(|a| a.contains_key(*key))
+                });
+                if set {
+                    out.push(format!(
+                        "`{}` {what} (README, Running on untrusted code)",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn main() -> ExitCode {
-    let matches = match CargoCli::command().try_get_matches() {
+    let matches = match CargoCli::command().try_get_matches_from(arguments()) {
         Ok(m) => m,
         Err(e) => return cli::usage_error(e),
     };
@@ -245,16 +355,31 @@ pub fn main() -> ExitCode {
             args.common.color = crate::args::ColorChoice::Always;
         }
     }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    // As cargo does: the manifest named, else the nearest `Cargo.toml` at
+    // or above the current folder; absolute, since cargo runs elsewhere.
+    let manifest = match &args.manifest_path {
+        Some(m) => absolute(m),
+        None => match source::nearest_manifest_dir(&cwd) {
+            Some(d) => d.join("Cargo.toml"),
+            None => {
+                return cli::fail(format!(
+                    "could not find `Cargo.toml` in `{}` or any parent folder",
+                    cwd.display()
+                ))
+            }
+        },
+    };
     let mut cmd = MetadataCommand::new();
-    cmd.no_deps();
-    if let Some(m) = &args.manifest_path {
-        cmd.manifest_path(m);
-    }
+    cmd.cargo_path(cargo_program())
+        .current_dir(neutral_dir())
+        .manifest_path(&manifest)
+        .no_deps();
     let meta = match cmd.exec() {
         Ok(m) => m,
         Err(e) => return cli::fail(format!("`cargo metadata` failed: {e}")),
     };
-    let Selection { packages, note } = match select(&meta, &args) {
+    let Selection { packages, note } = match select(&meta, &args, &manifest) {
         Ok(p) => p,
         Err(e) => return cli::fail(e),
     };
@@ -270,14 +395,18 @@ pub fn main() -> ExitCode {
         .iter()
         .filter_map(|m| m.parent().map(Path::to_path_buf))
         .collect();
+    for warning in tree_warnings(&[cwd.clone(), root.clone()]) {
+        eprintln!("warning: {warning}");
+    }
     let cfg = match cli::load_config(&args.common, &dirs, Some(&root), &manifests) {
         Ok(c) => c,
         Err(e) => return cli::fail(e),
     };
     let mut check_failed = false;
     if args.with_cargo_check {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut c = Command::new(cargo);
+        // This builds the tree: its build scripts and proc macros run
+        // (README, Running on untrusted code).
+        let mut c = Command::new(cargo_program());
         // Every target, as imperlint checks them (and as rust-analyzer's own
         // `cargo check` does by default).
         c.arg("check").arg("--all-targets");
@@ -310,22 +439,26 @@ pub fn main() -> ExitCode {
             Err(e) => return cli::fail(format!("cannot run `cargo check`: {e}")),
         }
     }
-    // Each package's folder; nested member packages are their own units.
-    let paths: Vec<PathBuf> = packages
+    // Each target of each selected package, as cargo lists it.
+    let targets: Vec<Target> = packages
         .iter()
-        .filter_map(|p| {
-            p.manifest_path
-                .parent()
-                .map(|d| d.as_std_path().to_path_buf())
+        .flat_map(|p| {
+            p.targets.iter().map(|t| Target {
+                package: p.name.clone(),
+                name: t.name.clone(),
+                kind: t.kind.iter().map(|k| k.to_string()).collect(),
+                manifest_path: p.manifest_path.as_std_path().to_path_buf(),
+                src_path: t.src_path.as_std_path().to_path_buf(),
+            })
         })
         .collect();
-    let package_of = |f: &str| package_target(&packages, &root, f);
-    let mut common = args.common.clone();
-    common.jobs = args.common.jobs;
-    let code = cli::run_check_units(
-        paths,
-        &manifests,
-        &common,
+    let package_of = |f: &str, known: Option<&Target>| package_target(&packages, &root, f, known);
+    let code = cli::run(
+        Input::Targets {
+            targets,
+            root: root.clone(),
+        },
+        &args.common,
         cfg,
         &RunCx {
             root: &root,

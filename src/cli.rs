@@ -14,7 +14,9 @@ use imperlint_analyzer::config::{self, Config};
 use imperlint_analyzer::diag::{builtin, Level, LintInfo};
 use imperlint_analyzer::driver::{self, Options, Outcome};
 use imperlint_analyzer::emit::{self, EmitContext, Format, PackageTarget, RunSummary};
+use imperlint_analyzer::fsx;
 use imperlint_analyzer::lint::Lint;
+use imperlint_analyzer::source::Target;
 use imperlint_lints::registry;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -164,7 +166,7 @@ pub fn load_config(
     let known = known_names();
     let (mut cfg, sources) = match &args.config {
         Some(file) => {
-            let text = std::fs::read_to_string(file)
+            let text = fsx::read_text_bounded(file, fsx::CONFIG_LIMIT)
                 .map_err(|e| format!("cannot read configuration `{}`: {e}", file.display()))?;
             let mut c = Config::from_toml_str(&text, file, &known).map_err(|e| e.to_string())?;
             // Patterns are relative to the file's folder.
@@ -203,35 +205,22 @@ pub fn load_config(
 }
 
 /// What a run needs besides its arguments: where paths are relative to,
-/// the cargo package of each file, and what `cargo imperlint` selected.
+/// the cargo package of each file (from the target that reached it, when
+/// known), and what `cargo imperlint` selected.
 pub struct RunCx<'a> {
     pub root: &'a Path,
-    pub package_of: &'a dyn Fn(&str) -> Option<PackageTarget>,
+    pub package_of: &'a dyn Fn(&str, Option<&Target>) -> Option<PackageTarget>,
     /// Packages selected (`cargo imperlint`), for the summary.
     pub packages: Option<usize>,
     /// Notes for the end of the summary (the `--workspace` hint).
     pub notes: Vec<String>,
 }
 
-/// Runs the analysis over whole packages (their folders), keeping only the
-/// crates whose manifest is one of `manifests`.
-pub fn run_check_units(
-    paths: Vec<PathBuf>,
-    manifests: &[PathBuf],
-    args: &CommonArgs,
-    cfg: Config,
-    rcx: &RunCx,
-) -> ExitCode {
-    let dirs = manifests
-        .iter()
-        .filter_map(|m| m.parent().map(Path::to_path_buf))
-        .collect();
-    run(paths, Some(dirs), args, cfg, rcx)
-}
-
-/// Runs the analysis and writes the output; returns the exit code.
-pub fn run_check(paths: Vec<PathBuf>, args: &CommonArgs, cfg: Config, rcx: &RunCx) -> ExitCode {
-    run(paths, None, args, cfg, rcx)
+/// What to check: paths (`imperlint check`), or the targets of `cargo
+/// metadata` inside the workspace root (`cargo imperlint`).
+pub enum Input {
+    Paths(Vec<PathBuf>),
+    Targets { targets: Vec<Target>, root: PathBuf },
 }
 
 /// `parent` of a file the run will write, when it is not an existing folder.
@@ -286,13 +275,12 @@ fn fixes(n: usize) -> String {
     }
 }
 
-fn run(
-    paths: Vec<PathBuf>,
-    only: Option<Vec<PathBuf>>,
-    args: &CommonArgs,
-    cfg: Config,
-    rcx: &RunCx,
-) -> ExitCode {
+/// Runs the analysis and writes the output; returns the exit code.
+pub fn run(input: Input, args: &CommonArgs, cfg: Config, rcx: &RunCx) -> ExitCode {
+    let (paths, targets, roots) = match input {
+        Input::Paths(paths) => (paths, None, Vec::new()),
+        Input::Targets { targets, root } => (Vec::new(), Some(targets), vec![root]),
+    };
     let format = args.format.0;
     if args.jobs == Some(0) {
         return fail("`--jobs` must be at least 1");
@@ -309,7 +297,21 @@ fn run(
             ));
         }
     }
-    if let Err(e) = fix_guard(&paths, rcx.root, args) {
+    // The files `--fix` may edit: those under the named paths, or the
+    // selected packages' folders.
+    let fixed_under: Vec<PathBuf> = match &targets {
+        None => paths.clone(),
+        Some(targets) => {
+            let mut dirs: Vec<PathBuf> = targets
+                .iter()
+                .filter_map(|t| t.manifest_path.parent().map(Path::to_path_buf))
+                .collect();
+            dirs.sort();
+            dirs.dedup();
+            dirs
+        }
+    };
+    if let Err(e) = fix_guard(&fixed_under, rcx.root, args) {
         return fail(e);
     }
     let terminal = std::io::stderr().is_terminal();
@@ -319,7 +321,10 @@ fn run(
         root: rcx.root.to_path_buf(),
         jobs: args.jobs,
         config: cfg,
-        only_crates: only,
+        targets,
+        roots,
+        allow_outside_roots: args.allow_outside_roots,
+        max_file_size: args.max_file_size.map(|mib| mib << 20),
         no_prefilter: args.no_prefilter,
         walk_all: args.walk_all,
         progress: terminal && !args.quiet,
@@ -330,18 +335,18 @@ fn run(
     if args.fix || args.diff {
         let mut reported = outcome.diagnostics.clone();
         if let Some(file) = &args.baseline {
-            let text = std::fs::read_to_string(file).unwrap_or_default();
+            let text = fsx::read_text_bounded(file, fsx::CONFIG_LIMIT).unwrap_or_default();
             if let Ok(kept) =
                 imperlint_analyzer::baseline::filter(reported.clone(), &text, &outcome.sources)
             {
                 reported = kept;
             }
         }
-        let planned = fix::plan(&reported, &outcome.sources, rcx.root);
+        let planned = fix::plan(&reported, &outcome.sources, rcx.root, &outcome.roots);
         if args.diff {
-            return show_diff(&planned, args);
+            return show_diff(&planned, args, &outcome.roots);
         }
-        let applied = fix::write(planned);
+        let applied = fix::write(planned, &outcome.roots);
         for (file, n) in &applied.fixed {
             eprintln!("fixed {file} ({})", fixes(*n));
         }
@@ -353,6 +358,9 @@ fn run(
             // Report what remains, at the positions the edits moved it to.
             outcome = driver::run(&opts, &lints);
         }
+    }
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
     }
     for m in &outcome.missing {
         errors.push(format!("path `{}` does not exist", m.display()));
@@ -374,7 +382,7 @@ fn run(
     }
     let mut baselined = 0;
     if let Some(file) = &args.baseline {
-        let text = match std::fs::read_to_string(file) {
+        let text = match fsx::read_text_bounded(file, fsx::CONFIG_LIMIT) {
             Ok(t) => t,
             Err(e) => return fail(format!("cannot read baseline `{}`: {e}", file.display())),
         };
@@ -429,17 +437,19 @@ fn run(
         .root
         .canonicalize()
         .unwrap_or_else(|_| rcx.root.to_path_buf());
+    let targets = &outcome.targets;
+    let package_of = |file: &str| (rcx.package_of)(file, targets.get(file));
     let ecx = EmitContext {
         root: &abs_root,
         sources: &lookup,
         rules: &rules,
         tool_version: env!("CARGO_PKG_VERSION"),
         color,
-        package_of: rcx.package_of,
+        package_of: &package_of,
         summary: (!args.quiet).then_some(&summary),
     };
     let text = emit::render(format, &diags, &ecx);
-    if let Err(e) = write_output(args.output.as_deref(), &text) {
+    if let Err(e) = write_output(args.output.as_deref(), &text, &outcome.roots) {
         return fail(e);
     }
     if !errors.is_empty() {
@@ -455,9 +465,9 @@ fn run(
 /// `--diff`: the unified diff on standard output, a line saying what it
 /// holds on standard error; exit 1 when there is something to fix (as
 /// `cargo fmt --check` does), 0 when not, 2 when a file could not be read.
-fn show_diff(planned: &fix::Planned, args: &CommonArgs) -> ExitCode {
+fn show_diff(planned: &fix::Planned, args: &CommonArgs, roots: &[PathBuf]) -> ExitCode {
     let text = fix::diff(planned);
-    if let Err(e) = write_output(args.output.as_deref(), &text) {
+    if let Err(e) = write_output(args.output.as_deref(), &text, roots) {
         return fail(e);
     }
     for why in &planned.skipped {
@@ -507,8 +517,8 @@ fn write_baseline(
         ));
     }
     let text = imperlint_analyzer::baseline::write(diags, &outcome.sources);
-    if let Err(e) = std::fs::write(file, text) {
-        return fail(format!("cannot write baseline `{}`: {e}", file.display()));
+    if let Err(e) = fsx::write_replacing(file, text.as_bytes(), &outcome.roots) {
+        return fail(format!("baseline not written: {e}"));
     }
     if !args.quiet {
         eprintln!(
@@ -520,12 +530,14 @@ fn write_baseline(
     ExitCode::SUCCESS
 }
 
-/// Writes the report to `file`, or to standard output (a closed pipe is
-/// not an error: the reader has what it wanted).
-fn write_output(file: Option<&Path>, text: &str) -> Result<(), String> {
+/// Writes the report to `file` (a temporary file renamed into place, never
+/// through a link inside the checked `roots`: `fsx::write_replacing`), or
+/// to standard output (a closed pipe is not an error: the reader has what
+/// it wanted).
+fn write_output(file: Option<&Path>, text: &str, roots: &[PathBuf]) -> Result<(), String> {
     match file {
-        Some(file) => std::fs::write(file, text.as_bytes())
-            .map_err(|e| format!("cannot write `{}`: {e}", file.display())),
+        Some(file) => fsx::write_replacing(file, text.as_bytes(), roots)
+            .map_err(|e| format!("output not written: {e}")),
         None => {
             let mut so = std::io::stdout().lock();
             so.write_all(text.as_bytes())
@@ -587,9 +599,9 @@ pub fn check(args: Box<CheckArgs>) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let none = |_: &str| None;
-    run_check(
-        paths,
+    let none = |_: &str, _: Option<&Target>| None;
+    run(
+        Input::Paths(paths),
         &args.common,
         cfg,
         &RunCx {

@@ -2,15 +2,17 @@
 //! lints attach only when the change is mechanical and always correct. This
 //! module owns choosing which fixes to apply (a fix whole or not at all; none
 //! that overlaps one already chosen: the next run offers it again), the
-//! safety checks (the file is unchanged since it was analysed, every edit's
-//! byte range agrees with its line and column, the fixed file still parses),
-//! writing the files ([`write`]) or showing the change as a unified diff
+//! safety checks (the file lies inside the checked roots, it is unchanged
+//! since it was analysed, every edit's byte range agrees with its line and
+//! column, the fixed file still parses), writing the files ([`write`], by a
+//! temporary file and a rename: `fsx::write_replacing`) or showing the change as a unified diff
 //! ([`diff`]). It does not decide what is fixable (the lints do), whether the
 //! tree may be edited (`git` and the command line do), nor re-analyse (the
 //! caller runs the analysis again to report what remains).
 
 use imperlint_analyzer::diag::{Diagnostic, Fix, Location};
 use imperlint_analyzer::driver::STACK_SIZE;
+use imperlint_analyzer::fsx;
 use imperlint_analyzer::parse;
 use imperlint_analyzer::source::SourceFile;
 use std::collections::{BTreeMap, HashMap};
@@ -57,14 +59,26 @@ pub struct Applied {
 
 /// Applies the fixes of `diags` to the files on disk: [`plan`], then
 /// [`write`].
-pub fn apply(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>, root: &Path) -> Applied {
-    write(plan(diags, sources, root))
+pub fn apply(
+    diags: &[Diagnostic],
+    sources: &HashMap<String, Arc<str>>,
+    root: &Path,
+    roots: &[PathBuf],
+) -> Applied {
+    write(plan(diags, sources, root, roots), roots)
 }
 
 /// Works out the fixes of `diags` without writing anything. `sources` holds
 /// the text each file had when it was analysed (by displayed path);
-/// displayed paths are relative to `root` unless absolute.
-pub fn plan(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>, root: &Path) -> Planned {
+/// displayed paths are relative to `root` unless absolute. Only files
+/// inside `roots` (the checked roots, canonical) are planned, even when the
+/// run was allowed to read outside them.
+pub fn plan(
+    diags: &[Diagnostic],
+    sources: &HashMap<String, Arc<str>>,
+    root: &Path,
+    roots: &[PathBuf],
+) -> Planned {
     let mut planned = Planned::default();
     // Fixes by file, each fix once (several findings may carry the same one).
     let mut by_file: BTreeMap<&str, Vec<&Fix>> = BTreeMap::new();
@@ -92,8 +106,21 @@ pub fn plan(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>, root: &Pa
                 .push(format!("{file}: source not available; not fixed"));
             continue;
         };
-        let path = disk_path(root, file);
-        match std::fs::read(&path) {
+        let path = match disk_path(root, file).canonicalize() {
+            Ok(p) if roots.iter().any(|r| p.starts_with(r)) => p,
+            Ok(p) => {
+                planned.skipped.push(format!(
+                    "{file}: `{}` is outside the checked roots; not fixed",
+                    p.display()
+                ));
+                continue;
+            }
+            Err(e) => {
+                planned.errors.push(format!("cannot read `{file}`: {e}"));
+                continue;
+            }
+        };
+        match fsx::read_bounded(&path, fsx::DEFAULT_SOURCE_LIMIT.max(analysed.len() as u64)) {
             Ok(now) if now == analysed.as_bytes() => {}
             Ok(_) => {
                 planned.skipped.push(format!(
@@ -128,21 +155,20 @@ pub fn plan(diags: &[Diagnostic], sources: &HashMap<String, Arc<str>>, root: &Pa
     planned
 }
 
-/// Writes the planned files.
-pub fn write(planned: Planned) -> Applied {
+/// Writes the planned files, each through a temporary file renamed into
+/// place, never through a link inside `roots`.
+pub fn write(planned: Planned, roots: &[PathBuf]) -> Applied {
     let mut applied = Applied {
         skipped: planned.skipped,
         errors: planned.errors,
         ..Applied::default()
     };
     for fix in planned.files {
-        match std::fs::write(&fix.path, fix.after.as_bytes()) {
+        match fsx::write_replacing(&fix.path, fix.after.as_bytes(), roots) {
             Ok(()) => {
                 applied.fixed.insert(fix.file, fix.count);
             }
-            Err(e) => applied
-                .errors
-                .push(format!("cannot write `{}`: {e}", fix.file)),
+            Err(e) => applied.errors.push(e.to_string()),
         }
     }
     applied
@@ -376,8 +402,9 @@ mod tests {
             [("src/lib.rs".to_string(), Arc::from(TEXT))].into();
         let diags = vec![diag_with(fix(loc(3, 15, 16), "WT_TRANSFER_IMPERSONATION"))];
 
+        let roots = [dir.path().canonicalize().unwrap()];
         std::fs::write(&file, format!("{TEXT}// edited meanwhile\n")).unwrap();
-        let applied = apply(&diags, &sources, dir.path());
+        let applied = apply(&diags, &sources, dir.path(), &roots);
         assert!(applied.fixed.is_empty());
         assert_eq!(
             applied.skipped,
@@ -385,7 +412,7 @@ mod tests {
         );
 
         std::fs::write(&file, TEXT).unwrap();
-        let applied = apply(&diags, &sources, dir.path());
+        let applied = apply(&diags, &sources, dir.path(), &roots);
         assert_eq!(applied.fixed.get("src/lib.rs"), Some(&1));
         assert!(std::fs::read_to_string(&file)
             .unwrap()
@@ -397,8 +424,25 @@ mod tests {
             &[diag_with(fix(loc(3, 15, 16), "0 )"))],
             &sources,
             dir.path(),
+            &roots,
         );
         assert!(applied.fixed.is_empty());
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), TEXT);
+
+        // Nothing outside the checked roots is edited.
+        let other = tempfile::tempdir().unwrap();
+        let applied = apply(
+            &diags,
+            &sources,
+            dir.path(),
+            &[other.path().canonicalize().unwrap()],
+        );
+        assert!(applied.fixed.is_empty());
+        assert!(
+            applied.skipped[0].contains("outside the checked roots"),
+            "{:?}",
+            applied.skipped
+        );
         assert_eq!(std::fs::read_to_string(&file).unwrap(), TEXT);
     }
 

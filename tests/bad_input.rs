@@ -5,7 +5,8 @@
 //! "panicked"), give each broken file a `parse_error`/`io_error` naming it
 //! (an `analysis_incomplete` warning for the one nested too deeply to
 //! parse), and still report the hazard. Files that are merely unusual (empty, nested
-//! just under the limit) are analysed without a diagnostic.
+//! just under the limit) are analysed without a diagnostic, and a link to a
+//! folder (here, a loop back to its parent) is not walked: nothing to report.
 
 use serde_json::Value;
 use std::path::Path;
@@ -155,7 +156,7 @@ fn broken_files_are_diagnosed_and_the_good_one_is_still_checked() {
     );
     let mut broken = vec!["invalid.rs", "truncated.rs", "latin1.rs", "deep.rs"];
     if cfg!(unix) {
-        broken.extend(["loop_a.rs", "loop_b.rs", "dangling.rs", "sub/up"]);
+        broken.extend(["loop_a.rs", "loop_b.rs", "dangling.rs"]);
     }
     for file in &broken {
         let found: Vec<_> = diags.iter().filter(|d| d.1 == *file).collect();
@@ -170,7 +171,7 @@ fn broken_files_are_diagnosed_and_the_good_one_is_still_checked() {
             listing()
         );
     }
-    for fine in ["empty.rs", "bom.rs", "almost_deep.rs"] {
+    for fine in ["empty.rs", "bom.rs", "almost_deep.rs", "sub/up"] {
         assert!(
             diags.iter().all(|d| d.1 != fine),
             "`{fine}` is valid Rust:\n{}",

@@ -24,7 +24,6 @@ fn analyse(code: &str) -> Vec<Diagnostic> {
         root: root.to_path_buf(),
         jobs: Some(1),
         config: Config::default(),
-        only_crates: None,
         ..Options::default()
     };
     // A block that does not parse gives a `parse_error`, which fails both

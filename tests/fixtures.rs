@@ -24,7 +24,6 @@ fn run(dir: &Path) -> Vec<Diagnostic> {
         root: dir.to_path_buf(),
         jobs: Some(1),
         config: Config::default(),
-        only_crates: None,
         ..Options::default()
     };
     driver::run(&opts, &lints).diagnostics

@@ -6,9 +6,10 @@
 //! not depend on `--jobs`, nor on the prefilter.
 //!
 //! Tests run as root in CI, where `chmod 000` blocks nothing; the unreadable
-//! inputs are real ones instead: a FIFO named `x.rs` (reading it would wait
-//! forever), `/proc/self/mem` behind a symlink (`read` fails with EIO), a
-//! dangling symlink, a symlink to itself, and a folder named `y.rs`.
+//! inputs are real ones instead, each declared as a module so that the crate
+//! reaches it: a FIFO named `x.rs` (reading it would wait forever), a
+//! dangling symlink, a symlink to itself, a folder named `y.rs`, and
+//! `/proc/self/mem` behind a symlink (outside the checked roots: not read).
 
 mod support;
 
@@ -133,7 +134,39 @@ pub fn serve(token: HANDLE) -> bool {
 }
 ";
 
-/// A crate folder `dir/name` with `src/good.rs` holding [`GOOD`].
+/// Declares every `.rs` entry of `root/src` (a file, a link, a FIFO; for a
+/// folder named `x.rs`, the files in it) as a module of the crate's
+/// `src/lib.rs`, with `#[path]` so that any name works: files no target
+/// reaches are not read at all.
+fn declare_modules(root: &Path) {
+    let src = root.join("src");
+    let mut names: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".rs") && n != "lib.rs")
+        .collect();
+    names.sort();
+    let mut lib = std::fs::read_to_string(src.join("lib.rs")).unwrap_or_default();
+    for (i, name) in names.iter().enumerate() {
+        let path = src.join(name);
+        let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        let files: Vec<String> = if is_dir {
+            std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| format!("{name}/{}", e.unwrap().file_name().to_string_lossy()))
+                .collect()
+        } else {
+            vec![name.clone()]
+        };
+        for (j, file) in files.iter().enumerate() {
+            lib.push_str(&format!("#[path = {file:?}]\nmod m{i}_{j};\n"));
+        }
+    }
+    std::fs::write(src.join("lib.rs"), lib).unwrap();
+}
+
+/// A crate folder `dir/name` with `src/good.rs` holding [`GOOD`] (declared
+/// by [`declare_modules`], with whatever the test adds).
 fn good_crate(dir: &Path, name: &str) -> PathBuf {
     let root = dir.join(name);
     std::fs::create_dir_all(root.join("src")).unwrap();
@@ -202,6 +235,7 @@ fn broken_sources_are_named_and_the_rest_of_the_crate_is_checked() {
     for (name, bytes) in &files {
         std::fs::write(root.join("src").join(name), bytes).unwrap();
     }
+    declare_modules(&root);
     for extra in [&[][..], &["--no-prefilter"][..]] {
         let mut args = vec!["check", ".", "--format", "json"];
         args.extend_from_slice(extra);
@@ -239,6 +273,7 @@ fn broken_files_in_a_crate_with_nothing_to_find_are_still_named() {
         "pub const S: &str = \"unterminated;\n",
     )
     .unwrap();
+    declare_modules(&root);
     let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
     assert_exit(&run, 1);
     let diags = diagnostics(&run.stdout);
@@ -333,6 +368,7 @@ fn deep_nesting_on_every_recursion_path_is_a_warning_not_an_abort() {
     for (name, item) in &items {
         std::fs::write(src.join(name), format!("use x::RevertToSelf;\n{item}\n")).unwrap();
     }
+    declare_modules(&root);
     let start = Instant::now();
     let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
     assert_exit(&run, 1);
@@ -362,6 +398,7 @@ fn nesting_just_under_the_limit_is_analysed() {
     deep_file(&src, "chain.rs", &format!("x{}", ".f()".repeat(n)));
     deep_file(&src, "sum.rs", &["x"; 900].join(" + "));
     deep_file(&src, "not.rs", &format!("{}x", "!".repeat(n)));
+    declare_modules(&root);
     let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
     assert_exit(&run, 1);
     let diags = diagnostics(&run.stdout);
@@ -440,6 +477,7 @@ fn a_big_generated_file_is_analysed() {
     let dir = kept.as_deref().unwrap_or(temp.path());
     let root = good_crate(dir, "big");
     std::fs::write(root.join("src/generated.rs"), generated_source(mb)).unwrap();
+    declare_modules(&root);
     let start = Instant::now();
     let run = imperlint(dir, &["check", ".", "--format", "json"]);
     let took = start.elapsed();
@@ -467,6 +505,7 @@ fn unreadable_entries_and_symlink_loops_are_named() {
     // A folder named like a source file is walked as a folder.
     std::fs::create_dir(src.join("y.rs")).unwrap();
     std::fs::write(src.join("y.rs/inner.rs"), GOOD).unwrap();
+    declare_modules(&root);
 
     let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
     assert_exit(&run, 1);
@@ -474,10 +513,19 @@ fn unreadable_entries_and_symlink_loops_are_named() {
     assert_good_found(&diags, "odd/src/good.rs");
     assert_good_found(&diags, "odd/src/y.rs/inner.rs");
     assert_named(&diags, "odd/src/x.rs", &["io_error"]);
-    assert_named(&diags, "odd/src/mem.rs", &["io_error"]);
     assert_named(&diags, "odd/src/gone.rs", &["io_error"]);
     assert_named(&diags, "odd/src/self.rs", &["io_error"]);
-    assert_named(&diags, "odd/src/loop", &["io_error"]);
+    // `/proc/self/mem` is outside the checked roots: not read, and said so.
+    assert!(diags.iter().all(|d| !d.1.contains("mem")), "{diags:#?}");
+    assert!(
+        run.stderr
+            .contains("note: `odd/src/lib.rs` refers to `odd/src/mem.rs`")
+            && run.stderr.contains("outside the checked roots"),
+        "{}",
+        run.stderr
+    );
+    // A link to a folder is not walked, and no module reaches it.
+    assert!(diags.iter().all(|d| !d.1.contains("loop")), "{diags:#?}");
 
     // Naming the FIFO itself must not wait for a writer either.
     let run = imperlint(dir.path(), &["check", "odd/src/x.rs", "--format", "json"]);
@@ -490,6 +538,7 @@ fn paths_with_spaces_and_non_ascii_names_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let root = good_crate(dir.path(), "my crate ü");
     std::fs::write(root.join("src/naïve file ☃.rs"), GOOD).unwrap();
+    declare_modules(&root);
     let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
     assert_exit(&run, 1);
     let diags = diagnostics(&run.stdout);
@@ -525,8 +574,8 @@ fn paths_with_spaces_and_non_ascii_names_are_reported() {
 #[test]
 fn a_panic_in_one_crate_is_an_internal_error_and_the_others_are_kept() {
     let dir = tempfile::tempdir().unwrap();
-    good_crate(dir.path(), "a");
-    good_crate(dir.path(), "b");
+    declare_modules(&good_crate(dir.path(), "a"));
+    declare_modules(&good_crate(dir.path(), "b"));
     let run = imperlint_env(
         dir.path(),
         &["check", ".", "--format", "json"],
@@ -535,15 +584,16 @@ fn a_panic_in_one_crate_is_an_internal_error_and_the_others_are_kept() {
     assert_exit(&run, 2);
     let diags = diagnostics(&run.stdout);
     assert!(
-        diags
-            .iter()
-            .any(|d| d.0 == "internal_error" && d.1 == "a/src/good.rs" && d.2.contains("injected")),
-        "{diags:#?}"
+        diags.iter().any(|d| d.0 == "internal_error"
+            && d.1 == "a/src/lib.rs"
+            && d.2.contains("`a` lib `a`")
+            && d.2.contains("injected")),
+        "the crate is named, at its root: {diags:#?}"
     );
     assert_good_found(&diags, "b/src/good.rs");
     assert!(diags
         .iter()
-        .all(|d| d.1 != "a/src/good.rs" || d.0 == "internal_error"));
+        .all(|d| !d.1.starts_with("a/") || d.0 == "internal_error"));
     // Without the hook, the same tree is fine.
     let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
     assert_exit(&run, 1);

@@ -51,7 +51,6 @@ fn fixtures() -> &'static [Fixture] {
             root: root.clone(),
             jobs: None,
             config: Config::default(),
-            only_crates: None,
             ..Options::default()
         };
         let outcome = driver::run(&opts, LINTS);

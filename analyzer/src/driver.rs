@@ -1,11 +1,13 @@
-//! One run of imperlint: discover, then for each crate (in parallel, on
-//! threads with large stacks) read, parse and index its files (in parallel,
-//! dropping each syntax tree: `first_pass`), parse the functions the
-//! analysis walks and analyse (`second_pass`), run the lints, apply
-//! suppressions; then merge and sort. It owns failure isolation: a file
-//! that cannot be read or parsed becomes a diagnostic, and a panic in one
-//! crate's analysis becomes an `internal_error` for that crate while every
-//! other crate's results are kept.
+//! One run of imperlint: discover the crates (one per cargo target, see
+//! `source`), then for each crate (in parallel, on threads with large
+//! stacks) read its module tree (`source::load_tree`), parse and index its
+//! files (in parallel, dropping each syntax tree: `first_pass`), parse the
+//! functions the analysis walks and analyse (`second_pass`), run the lints,
+//! apply suppressions; then merge (a file several crates share is reported
+//! once) and sort. It owns failure isolation: a file that cannot be read or
+//! parsed becomes a diagnostic, and a panic in one crate's analysis becomes
+//! an `internal_error` for that crate while every other crate's results are
+//! kept.
 
 use crate::analyze::{self, analyze_crate, Analysis, CrateAnalysis};
 use crate::config::Config;
@@ -13,6 +15,7 @@ use crate::diag::{builtin, sort_diagnostics, Diagnostic, Level, Location};
 use crate::expand::scope::Parent;
 use crate::expand::UnitKind;
 use crate::facts::CrateFacts;
+use crate::fsx;
 use crate::index::collect::{collect_expansion_syntax, collect_file, collect_syntax};
 use crate::index::expanded::{expand_crate, Done, Wanted};
 use crate::index::file::{impersonated_markers, FileCx, UseMap};
@@ -22,9 +25,9 @@ use crate::index::{self, CrateIndex, Extra, FileItems, FileSyntax};
 use crate::lint::{Lint, Sink};
 use crate::macros::MacroArgs;
 use crate::parse;
-use crate::prefilter::{self, Prefilter, Reference};
+use crate::prefilter::{self, Prefilter};
 use crate::progress;
-use crate::source::{self, CrateUnit, SourceFile};
+use crate::source::{self, CrateUnit, Discovery, Policy, Reached, SourceFile, Target, Tree};
 use crate::suppress;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -47,9 +50,19 @@ pub struct Options {
     /// Worker threads (default: one per core).
     pub jobs: Option<usize>,
     pub config: Config,
-    /// When set, only crates whose manifest folder is listed are analysed
-    /// (`cargo imperlint` selects packages; nested packages are left out).
-    pub only_crates: Option<Vec<PathBuf>>,
+    /// The crates to check, as `cargo metadata` lists the selected
+    /// packages' targets (`cargo imperlint`); `paths` is then not walked.
+    /// `None`: discovered from `paths`.
+    pub targets: Option<Vec<Target>>,
+    /// The checked roots when `targets` is set (the workspace root); with
+    /// `paths`, they are found from the paths (see `source`).
+    pub roots: Vec<PathBuf>,
+    /// Read followed paths outside the checked roots too
+    /// (`--allow-outside-roots`, for monorepos that need it).
+    pub allow_outside_roots: bool,
+    /// The size limit of a source file, in bytes (`--max-file-size`;
+    /// `None`: [`fsx::DEFAULT_SOURCE_LIMIT`]).
+    pub max_file_size: Option<u64>,
     /// Parse and analyse every crate, even those the prefilter shows cannot
     /// produce a finding (`--no-prefilter`; see `prefilter`).
     pub no_prefilter: bool,
@@ -88,6 +101,15 @@ pub struct Outcome {
     pub missing: Vec<PathBuf>,
     /// Crates whose analysis failed with an internal error.
     pub internal_errors: usize,
+    /// What was not read and why (a path outside the checked roots), one
+    /// line per path, sorted.
+    pub notes: Vec<String>,
+    /// The cargo target of each file a crate reached, by displayed path:
+    /// the first in discovery order (a library before its binaries) when
+    /// several share the file.
+    pub targets: HashMap<String, Target>,
+    /// The checked roots, canonical: writes never go through a link inside them.
+    pub roots: Vec<PathBuf>,
 }
 
 /// One crate of a run, as the summary and `-v` describe it.
@@ -103,10 +125,10 @@ pub struct CrateReport {
     pub skipped: bool,
 }
 
-/// Runs imperlint over `opts.paths` with `lints`.
+/// Runs imperlint over `opts.paths` (or `opts.targets`) with `lints`.
 pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
     let exclusions = opts.config.exclusions();
-    let root = crate::config::lexical(&opts.root);
+    let root = source::canonical(&opts.root);
     // Patterns from files are absolute (`Config::discover`); one set by
     // hand may be relative to the root.
     let exclude = |p: &Path| {
@@ -117,127 +139,326 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
         exclusions.is_excluded(&abs)
             || exclusions.is_excluded(abs.strip_prefix(&root).unwrap_or(&abs))
     };
-    let mut disc = source::discover(&opts.paths, &opts.root, &exclude);
-    if let Some(only) = &opts.only_crates {
-        let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        let only: Vec<PathBuf> = only.iter().map(|p| canon(p)).collect();
-        disc.crates.retain(|c| {
-            c.manifest_dir
-                .as_ref()
-                .is_some_and(|m| only.contains(&canon(m)))
-        });
-    }
+    let mut disc = match &opts.targets {
+        Some(targets) => Discovery::of_targets(
+            targets.clone(),
+            opts.roots.iter().map(|r| source::canonical(r)).collect(),
+        ),
+        None => source::discover(&opts.paths, &exclude),
+    };
+    let policy = Policy {
+        roots: disc.roots.clone(),
+        allow_outside_roots: opts.allow_outside_roots,
+        max_file_size: opts.max_file_size.unwrap_or(fsx::DEFAULT_SOURCE_LIMIT),
+    };
     let mut out = Outcome {
-        missing: disc.missing,
+        missing: std::mem::take(&mut disc.missing),
+        roots: disc.roots.clone(),
         ..Outcome::default()
     };
-    out.diagnostics.extend(disc.diagnostics);
+    out.diagnostics
+        .extend(std::mem::take(&mut disc.diagnostics));
+    let mut notes: BTreeMap<PathBuf, String> =
+        std::mem::take(&mut disc.notes).into_iter().collect();
     let prefilter = Prefilter::new(&opts.config);
     let inject_panic = std::env::var(INJECT_PANIC_ENV).ok();
-    // Largest crates first, one task each: a big crate started last would
-    // leave the other threads idle at the end. Output order does not depend
-    // on it (diagnostics are sorted).
-    let mut order: Vec<(u64, usize)> = disc
-        .crates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let size = c
-                .files
-                .iter()
-                .filter_map(|f| std::fs::metadata(f).ok())
-                .map(|m| m.len())
-                .sum::<u64>();
-            (size, i)
-        })
-        .collect();
-    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let units: Vec<&CrateUnit> = order.iter().map(|&(_, i)| &disc.crates[i]).collect();
-    let bar = progress::Bar::start(opts.progress, units.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.unwrap_or(0))
         .stack_size(STACK_SIZE)
         .thread_name(|i| format!("imperlint-{i}"))
         .build();
-    let analyse = |unit: &&CrateUnit| -> CrateResult {
-        let unit: &CrateUnit = unit;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            if let Some(file) = &inject_panic {
-                if unit
-                    .files
-                    .iter()
-                    .any(|f| source::display_path(f, &opts.root) == *file)
-                {
-                    panic!("injected by {INJECT_PANIC_ENV}");
+    let cx = UnitCx {
+        opts,
+        root: &root,
+        policy: &policy,
+        exclude: &exclude,
+        lints,
+        filter: &prefilter,
+        inject_panic: inject_panic.as_deref(),
+    };
+    let mut trees: Vec<Option<Tree>> = disc.crates.iter().map(|_| None).collect();
+    select_reaching(&mut disc, &mut trees, &cx, &pool);
+    // Largest crates first, one task each: a big crate started last would
+    // leave the other threads idle at the end. Output order does not depend
+    // on it (diagnostics are sorted).
+    let mut sizes = SizeHints::default();
+    let mut order: Vec<(u64, usize)> = disc
+        .crates
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| trees[*i].is_some() || c.report.is_none() || c.target.is_none())
+        .map(|(i, c)| {
+            let size = match &trees[i] {
+                Some(t) => t.files.iter().map(text_len).sum(),
+                None => sizes.of(c),
+            };
+            (size, i)
+        })
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let tasks: Vec<(usize, Option<Tree>)> =
+        order.iter().map(|&(_, i)| (i, trees[i].take())).collect();
+    let bar = progress::Bar::start(opts.progress, tasks.len());
+    let units = &disc.crates;
+    let mut results: Vec<(usize, CrateResult)> = in_pool(&pool, || {
+        tasks
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|(i, tree)| {
+                let r = analyse_guarded(&units[i], tree, &cx);
+                bar.crate_done();
+                (i, r)
+            })
+            .collect()
+    });
+    bar.finish();
+    // Discovery order: a library's findings come before its binaries'.
+    results.sort_by_key(|(i, _)| *i);
+    merge(&mut out, &mut notes, results, units);
+    out.notes = notes.into_values().collect();
+    out.crates.sort();
+    sort_diagnostics(&mut out.diagnostics);
+    out
+}
+
+/// The analysis threads (or none, when the pool could not be built).
+type Pool = Result<rayon::ThreadPool, rayon::ThreadPoolBuildError>;
+
+/// Runs `f` on the pool's threads (on this one without a pool).
+fn in_pool<R: Send>(pool: &Pool, f: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
+/// What every crate's analysis shares.
+struct UnitCx<'a> {
+    opts: &'a Options,
+    /// The run's root, canonical: paths are shown relative to it.
+    root: &'a Path,
+    policy: &'a Policy,
+    exclude: &'a (dyn Fn(&Path) -> bool + Sync),
+    lints: &'a [&'static Lint],
+    filter: &'a Prefilter,
+    inject_panic: Option<&'a str>,
+}
+
+impl UnitCx<'_> {
+    fn load_tree(&self, unit: &CrateUnit) -> Tree {
+        source::load_tree(unit, self.policy, self.root, self.exclude, &|p| {
+            index::file::file_module(p)
+        })
+    }
+}
+
+fn text_len(r: &Reached) -> u64 {
+    r.source.as_ref().map_or(0, |s| s.text.len() as u64)
+}
+
+/// When the user named files or folders inside a package, only the crates
+/// whose module tree reaches one of them are analysed (their trees are read
+/// here, and kept); a named file that no target reaches is analysed as a
+/// crate of its own, reported alone.
+fn select_reaching(
+    disc: &mut Discovery,
+    trees: &mut Vec<Option<Tree>>,
+    cx: &UnitCx<'_>,
+    pool: &Pool,
+) {
+    let filtered: Vec<usize> = (0..disc.crates.len())
+        .filter(|&i| disc.crates[i].report.is_some() && disc.crates[i].target.is_some())
+        .collect();
+    if filtered.is_empty() {
+        return;
+    }
+    let crates = &disc.crates;
+    let loaded: Vec<(usize, Tree)> = in_pool(pool, || {
+        filtered
+            .par_iter()
+            .map(|&i| (i, cx.load_tree(&crates[i])))
+            .collect()
+    });
+    let mut reached: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut named: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
+    for (i, tree) in loaded {
+        let unit = &disc.crates[i];
+        for n in unit.report.iter().flatten() {
+            named.insert(n.clone(), unit.manifest_dir.clone());
+        }
+        let paths: BTreeSet<&Path> = tree.files.iter().map(|r| r.path.as_path()).collect();
+        if paths.iter().any(|p| unit.reports(p)) {
+            for n in unit.report.iter().flatten() {
+                if paths.iter().any(|p| p.starts_with(n)) {
+                    reached.insert(n.clone());
                 }
             }
-            analyse_unit(unit, opts, lints, &prefilter, &exclude)
-        }));
-        bar.crate_done();
-        match result {
-            Ok(mut r) => {
-                r.report.name = crate_name(unit, &opts.root);
-                r
-            }
-            Err(panic) => {
-                // The unwound crate's spans are dead; free this thread's map.
-                release_spans();
-                let what = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                let first = unit
-                    .files
-                    .first()
-                    .map(|f| source::display_path(f, &opts.root))
+            trees[i] = Some(tree);
+        }
+    }
+    for (file, manifest_dir) in named {
+        if reached.contains(&file) || file.is_dir() {
+            continue;
+        }
+        disc.crates.push(CrateUnit {
+            manifest_dir,
+            target: None,
+            files: vec![file.clone()],
+            report: Some(vec![file]),
+            deps: Vec::new(),
+        });
+        trees.push(None);
+    }
+}
+
+/// Estimated sizes of crates, for scheduling the largest first: a library
+/// by the `.rs` files beside and under its root, any other crate by its
+/// root file (binaries, tests and examples are small).
+#[derive(Default)]
+struct SizeHints(HashMap<PathBuf, u64>);
+
+impl SizeHints {
+    fn of(&mut self, unit: &CrateUnit) -> u64 {
+        let file = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        match &unit.target {
+            Some(t) if t.is_lib() => {
+                let dir = t
+                    .src_path
+                    .parent()
+                    .map(Path::to_path_buf)
                     .unwrap_or_default();
-                let crate_name = unit
-                    .manifest_dir
-                    .as_ref()
-                    .map(|m| source::display_path(m, &opts.root))
-                    .unwrap_or_else(|| first.clone());
-                CrateResult {
-                    diagnostics: vec![Diagnostic {
-                        lint: builtin::INTERNAL_ERROR,
-                        level: Level::Deny,
-                        message: format!("imperlint failed while analysing `{crate_name}` ({} files, first `{first}`): {what}", unit.files.len()),
-                        location: Location::file_start(first),
-                        label: "analysis failed here".to_string(),
-                        related: Vec::new(),
-                        notes: vec!["this is a bug in imperlint; please report it with the file that triggers it".to_string()],
-                        help: None,
-                        fix: None,
-                    }],
-                    internal_error: true,
-                    report: CrateReport {
-                        name: crate_name.clone(),
-                        files: unit.files.len(),
-                        skipped: false,
-                    },
-                    ..CrateResult::default()
-                }
+                *self
+                    .0
+                    .entry(dir.clone())
+                    .or_insert_with(|| dir_size(&dir, 8))
+            }
+            _ => unit.files.iter().map(|f| file(f)).sum(),
+        }
+    }
+}
+
+/// The bytes of `.rs` files in `dir` and its folders, `depth` levels down,
+/// links not followed.
+fn dir_size(dir: &Path, depth: usize) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() && depth > 0 => dir_size(&e.path(), depth - 1),
+            Ok(t) if t.is_file() && e.path().extension().is_some_and(|x| x == "rs") => {
+                e.metadata().map(|m| m.len()).unwrap_or(0)
+            }
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Analyses one crate, turning a panic into an `internal_error` for it.
+fn analyse_guarded(unit: &CrateUnit, tree: Option<Tree>, cx: &UnitCx<'_>) -> CrateResult {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let tree = tree.unwrap_or_else(|| cx.load_tree(unit));
+        if let Some(file) = cx.inject_panic {
+            if tree
+                .files
+                .iter()
+                .any(|r| source::display_path(&r.path, cx.root) == file)
+            {
+                panic!("injected by {INJECT_PANIC_ENV}");
             }
         }
-    };
-    let results: Vec<CrateResult> = match pool {
-        Ok(pool) => pool.install(|| units.par_iter().with_max_len(1).map(analyse).collect()),
-        Err(_) => units.iter().map(analyse).collect(),
-    };
-    bar.finish();
-    // Proc-macro2 keeps a per-thread source map of every parsed file.
-    for r in results {
-        out.diagnostics.extend(r.diagnostics);
+        analyse_unit(unit, tree, cx)
+    }));
+    match result {
+        Ok(mut r) => {
+            r.report.name = crate_name(unit, cx.root);
+            r
+        }
+        Err(panic) => {
+            // The unwound crate's spans are dead; free this thread's map.
+            release_spans();
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            let first = unit
+                .files
+                .first()
+                .map(|f| source::display_path(&source::canonical(f), cx.root))
+                .unwrap_or_default();
+            CrateResult {
+                diagnostics: vec![Diagnostic {
+                    lint: builtin::INTERNAL_ERROR,
+                    level: Level::Deny,
+                    message: format!(
+                        "imperlint failed while analysing {} (root `{first}`): {what}",
+                        unit.describe(cx.root)
+                    ),
+                    location: Location::file_start(first),
+                    label: "analysis failed here".to_string(),
+                    related: Vec::new(),
+                    notes: vec!["this is a bug in imperlint; please report it with the file that triggers it".to_string()],
+                    help: None,
+                    fix: None,
+                }],
+                internal_error: true,
+                report: CrateReport {
+                    name: crate_name(unit, cx.root),
+                    files: unit.files.len(),
+                    skipped: false,
+                },
+                ..CrateResult::default()
+            }
+        }
+    }
+}
+
+/// Merges the crates' results (in discovery order) into `out`. A file that
+/// several crates reach (a module shared through `#[path]`) is reported
+/// once: of the findings with the same lint and place, the first crate's
+/// is kept.
+fn merge(
+    out: &mut Outcome,
+    notes: &mut BTreeMap<PathBuf, String>,
+    results: Vec<(usize, CrateResult)>,
+    units: &[CrateUnit],
+) {
+    let mut reached_by: HashMap<&str, usize> = HashMap::new();
+    for (_, r) in &results {
+        for f in &r.reached {
+            *reached_by.entry(f.as_str()).or_default() += 1;
+        }
+    }
+    let shared: BTreeSet<String> = reached_by
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(f, _)| f.to_string())
+        .collect();
+    let mut seen: BTreeSet<(&'static str, Location)> = BTreeSet::new();
+    for (i, r) in results {
+        for d in r.diagnostics {
+            if shared.contains(&d.location.file) && !seen.insert((d.lint, d.location.clone())) {
+                continue;
+            }
+            out.diagnostics.push(d);
+        }
+        if let Some(t) = &units[i].target {
+            for f in &r.reached {
+                out.targets.entry(f.clone()).or_insert_with(|| t.clone());
+            }
+        }
         out.sources.extend(r.sources);
         out.files_analyzed += r.files_analyzed;
         out.files_skipped += r.files_skipped;
         out.suppressed += r.suppressed;
         out.crates.push(r.report);
         out.internal_errors += usize::from(r.internal_error);
+        for (path, note) in r.notes {
+            notes.entry(path).or_insert(note);
+        }
     }
-    out.crates.sort();
-    sort_diagnostics(&mut out.diagnostics);
-    out
 }
 
 #[derive(Default)]
@@ -249,6 +470,10 @@ struct CrateResult {
     suppressed: usize,
     report: CrateReport,
     internal_error: bool,
+    /// The displayed paths of the files the crate's module tree reached.
+    reached: Vec<String>,
+    /// Paths not read (outside the roots), with the note saying so.
+    notes: Vec<(PathBuf, String)>,
 }
 
 /// The name a crate is shown by: its folder (`.` for the root), or its
@@ -283,66 +508,39 @@ fn release_spans() {
     proc_macro2::extra::invalidate_current_thread_spans();
 }
 
-/// The first pass over a crate, in parallel over its files: each file is
-/// read (unless the prefilter read it), parsed, indexed into owned facts
+/// The first pass over a crate, in parallel over the files of its module
+/// tree (already read): each file is parsed, indexed into owned facts
 /// (`index::collect::collect_file`) and its syntax tree dropped on the thread that
 /// parsed it (syn's trees are not `Send`), so a crate's trees are never
-/// all in memory. Follows `mod x;` (with `#[path]`) and item-level
-/// `include!` to files outside the discovered set, round by round. Sorted
-/// by displayed path.
+/// all in memory. Sorted by displayed path.
 fn first_pass(
     unit: &CrateUnit,
-    opts: &Options,
-    filter: &Prefilter,
-    exclude: Exclude,
+    files: Vec<Reached>,
+    cx: &UnitCx<'_>,
     diags: &mut Vec<Diagnostic>,
-    mut read: HashMap<PathBuf, ReadResult>,
     edition: parse::Edition,
 ) -> Vec<Loaded> {
-    let extra = extra_of(opts);
-    let mut seen: BTreeSet<PathBuf> = unit.files.iter().cloned().collect();
-    let mut round: Vec<(PathBuf, Option<ReadResult>)> = unit
-        .files
-        .iter()
-        .map(|p| (p.clone(), read.remove(p)))
+    let extra = extra_of(cx.opts);
+    let mut files = files;
+    // Largest files first: one started last would leave the other threads
+    // idle at the end.
+    files.sort_by_key(|r| std::cmp::Reverse(text_len(r)));
+    // The error is the diagnostic itself, made once per bad file.
+    #[allow(clippy::result_large_err)]
+    let done: Vec<Result<Loaded, Diagnostic>> = files
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|reached| {
+            let res = first_pass_file(reached, unit, &extra, cx.filter, edition);
+            release_spans();
+            res
+        })
         .collect();
     let mut out = Vec::new();
-    while !round.is_empty() {
-        // Largest files first: one started last would leave the other
-        // threads idle at the end.
-        round.sort_by_cached_key(|(p, r)| {
-            let len = match r {
-                Some(Ok(src)) => src.text.len() as u64,
-                _ => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            };
-            std::cmp::Reverse(len)
-        });
-        // The error is the diagnostic itself, made once per bad file.
-        #[allow(clippy::result_large_err)]
-        let done: Vec<Result<(Loaded, Vec<PathBuf>), Diagnostic>> = round
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|(p, r)| {
-                let r = r.unwrap_or_else(|| source::read_source(&p, &opts.root));
-                let res = first_pass_file(&p, r, unit, &extra, filter, edition);
-                release_spans();
-                res
-            })
-            .collect();
-        round = Vec::new();
-        for d in done {
-            match d {
-                Ok((loaded, refs)) => {
-                    for next in refs {
-                        if next.is_file() && !exclude(&next) && seen.insert(next.clone()) {
-                            let r = read.remove(&next);
-                            round.push((next, r));
-                        }
-                    }
-                    out.push(loaded);
-                }
-                Err(d) => diags.push(d),
-            }
+    for d in done {
+        match d {
+            Ok(loaded) => out.push(loaded),
+            Err(d) => diags.push(d),
         }
     }
     out.sort_by(|a, b| a.cx.src.display.cmp(&b.cx.src.display));
@@ -355,17 +553,20 @@ fn first_pass(
 // The error is the diagnostic itself, made once per bad file: not a hot path.
 #[allow(clippy::result_large_err)]
 fn first_pass_file(
-    path: &Path,
-    read: ReadResult,
+    reached: Reached,
     unit: &CrateUnit,
     extra: &Extra,
     filter: &Prefilter,
     edition: parse::Edition,
-) -> Result<(Loaded, Vec<PathBuf>), Diagnostic> {
-    let src = read?;
+) -> Result<Loaded, Diagnostic> {
+    let is_bin_root = reached.is_root
+        && match &unit.target {
+            Some(t) => t.is_program(),
+            None => is_loose_bin_root(&reached.path),
+        };
+    let src = reached.source?;
     let ast = parse::parse_file_edition(&src, edition)?;
-    let refs = referenced_files(path, &ast);
-    let mut cx = file_cx(src, &ast, unit);
+    let mut cx = file_cx(src, &ast, reached.module, is_bin_root);
     // Most files hold no prefilter match: only the ones that do are searched for where.
     let hits = if filter.hits(&cx.src.text) {
         filter.match_starts(&cx.src.text)
@@ -374,14 +575,13 @@ fn first_pass_file(
     };
     cx.prefilter_hit = !hits.is_empty();
     let items = collect_file(&cx, &ast, extra, &hits);
-    Ok((Loaded { cx, items }, refs))
+    Ok(Loaded { cx, items })
 }
 
 /// The owned facts of a parsed file.
-fn file_cx(src: SourceFile, ast: &syn::File, unit: &CrateUnit) -> FileCx {
+fn file_cx(src: SourceFile, ast: &syn::File, module: Vec<String>, is_bin_root: bool) -> FileCx {
     let uses = UseMap::build(ast);
     let impersonated_markers = impersonated_markers(&src.text);
-    let is_bin_root = is_bin_root(&src.path, unit.manifest_dir.as_deref());
     // Most files have no suppression at all: their items' lines are not needed.
     let item_ranges = if src.text.contains(prefilter::COMMENT_WORD) {
         item_ranges(ast)
@@ -391,6 +591,7 @@ fn file_cx(src: SourceFile, ast: &syn::File, unit: &CrateUnit) -> FileCx {
     FileCx {
         src,
         uses,
+        module,
         impersonated_markers,
         is_bin_root,
         item_ranges,
@@ -601,7 +802,7 @@ fn note_macro(d: &mut Diagnostic, sites: &[crate::expand::MacroSite]) {
 
 /// How each file is declared in the crate (`mod x;` in its parent, with
 /// `#[macro_use]` or not), for the textual scope of macros: the files a
-/// declaration names, as `referenced_files` follows them, first declaration
+/// declaration names, as `source::load_tree` follows them, first declaration
 /// first; a crate root, or a file no declaration names, has none.
 fn module_parents(files: &[FileCx], items: &[FileItems]) -> Vec<Option<Parent>> {
     let index: HashMap<&Path, usize> = files
@@ -619,7 +820,7 @@ fn module_parents(files: &[FileCx], items: &[FileItems]) -> Vec<Option<Parent>> 
             .filter_map(|m| m.inline.as_ref())
             .collect();
         for m in &it.macros.mods {
-            // `mod x;` at the top of the file (as `referenced_files` follows them).
+            // `mod x;` at the top of the file (inline modules' own are not taken here).
             if m.inline.is_some() || inline.iter().any(|r| r.contains(&m.at)) {
                 continue;
             }
@@ -676,48 +877,6 @@ fn module_dirs(path: &Path) -> (PathBuf, PathBuf) {
     (dir, mod_dir)
 }
 
-/// Files a parsed file pulls in: `mod x;` and `include!("..")`.
-fn referenced_files(path: &Path, ast: &syn::File) -> Vec<PathBuf> {
-    let (dir, mod_dir) = module_dirs(path);
-    let mut out = Vec::new();
-    for item in &ast.items {
-        match item {
-            syn::Item::Mod(m) if m.content.is_none() => {
-                let explicit = m.attrs.iter().find_map(|a| {
-                    if !a.path().is_ident("path") {
-                        return None;
-                    }
-                    match &a.meta {
-                        syn::Meta::NameValue(nv) => match &nv.value {
-                            syn::Expr::Lit(syn::ExprLit {
-                                lit: syn::Lit::Str(s),
-                                ..
-                            }) => Some(s.value()),
-                            _ => None,
-                        },
-                        _ => None,
-                    }
-                });
-                match explicit {
-                    Some(p) => out.push(dir.join(p)),
-                    None => {
-                        let name = m.ident.to_string();
-                        out.push(mod_dir.join(format!("{name}.rs")));
-                        out.push(mod_dir.join(&name).join("mod.rs"));
-                    }
-                }
-            }
-            syn::Item::Macro(m) if m.mac.path.is_ident("include") => {
-                if let Ok(lit) = m.mac.parse_body::<syn::LitStr>() {
-                    out.push(dir.join(lit.value()));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
 /// 1-based line ranges of every item, impl item and trait item (for suppressions).
 fn item_ranges(ast: &syn::File) -> Vec<(u32, u32)> {
     use syn::spanned::Spanned;
@@ -744,7 +903,9 @@ fn item_ranges(ast: &syn::File) -> Vec<(u32, u32)> {
     v.0
 }
 
-fn is_bin_root(path: &Path, manifest_dir: Option<&Path>) -> bool {
+/// In a folder without `Cargo.toml` (no targets known): `main.rs`, a file
+/// in `bin/` or `examples/`, or `build.rs` is taken for a program's root.
+fn is_loose_bin_root(path: &Path) -> bool {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -754,89 +915,17 @@ fn is_bin_root(path: &Path, manifest_dir: Option<&Path>) -> bool {
         .and_then(|p| p.file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let _ = manifest_dir;
     name == "main.rs" || parent == "bin" || parent == "examples" || name == "build.rs"
 }
 
-/// A file's text, or the diagnostic that replaces it.
-type ReadResult = Result<SourceFile, Diagnostic>;
-
-/// `[paths] exclude`, asked of every file however it is reached.
-type Exclude<'a> = &'a (dyn Fn(&Path) -> bool + Sync);
-
-/// Reads a crate's files, and those its `mod x;` items name outside them
-/// (unless excluded), and asks the prefilter whether any may lead to a
-/// finding.
-fn read_for_prefilter(
-    unit: &CrateUnit,
-    root: &Path,
-    filter: &Prefilter,
-    exclude: Exclude,
-) -> (HashMap<PathBuf, ReadResult>, bool) {
-    let mut read: HashMap<PathBuf, ReadResult> = HashMap::new();
-    let mut round: Vec<PathBuf> = unit.files.clone();
-    let mut hit = false;
-    while !round.is_empty() {
-        // Read and searched in parallel, round by round.
-        let done: Vec<(PathBuf, ReadResult, bool, Vec<PathBuf>)> = round
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|p| {
-                let r = source::read_source(&p, root);
-                let (hits, next) = match &r {
-                    Ok(src) => {
-                        // Follow what `referenced_files` will follow after parsing.
-                        let (dir, mod_dir) = module_dirs(&p);
-                        match prefilter::references(&src.text) {
-                            None => (true, Vec::new()),
-                            Some(refs) => {
-                                let next = refs
-                                    .into_iter()
-                                    .flat_map(|r| match r {
-                                        Reference::Module(name) => vec![
-                                            mod_dir.join(format!("{name}.rs")),
-                                            mod_dir.join(&name).join("mod.rs"),
-                                        ],
-                                        Reference::File(rel) => vec![dir.join(rel)],
-                                    })
-                                    .collect();
-                                (filter.hits(&src.text), next)
-                            }
-                        }
-                    }
-                    Err(_) => (false, Vec::new()),
-                };
-                (p, r, hits, next)
-            })
-            .collect();
-        round = Vec::new();
-        for (p, r, hits, next) in done {
-            hit |= hits;
-            read.insert(p, r);
-            round.extend(next);
-        }
-        round.retain(|n| !read.contains_key(n) && n.is_file() && !exclude(n));
-        round.sort();
-        round.dedup();
-    }
-    (read, hit)
-}
-
-/// A crate the prefilter ruled out: its files are read and tokenized (so
-/// I/O, encoding and lexical errors are reported as when parsing), not
-/// parsed or analysed.
-fn tokenize_unit(
-    unit: &CrateUnit,
-    opts: &Options,
-    read: HashMap<PathBuf, ReadResult>,
-) -> CrateResult {
-    let mut res = CrateResult::default();
+/// A crate the prefilter ruled out: its files are tokenized (so I/O,
+/// encoding and lexical errors are reported as when parsing), not parsed
+/// or analysed.
+fn tokenize_unit(unit: &CrateUnit, files: Vec<Reached>, cx: &UnitCx<'_>, res: &mut CrateResult) {
     res.report.skipped = true;
-    res.report.files = read.len();
-    let mut read: Vec<(PathBuf, ReadResult)> = read.into_iter().collect();
-    read.sort_by(|a, b| a.0.cmp(&b.0));
-    for (_, r) in read {
-        let tokenized = match r {
+    res.report.files = files.len();
+    for r in files {
+        let tokenized = match r.source {
             Ok(src) => parse::tokenize_file(&src),
             Err(d) => Err(d),
         };
@@ -845,57 +934,57 @@ fn tokenize_unit(
             Err(d) => res.diagnostics.push(d),
         }
     }
-    keep_reported_errors(unit, opts, &mut res);
+    keep_reported_errors(unit, cx, res);
     release_spans();
-    res
 }
 
-/// When the user named single files, problems in the other files of their
-/// package (loaded for context) are not reported.
-fn keep_reported_errors(unit: &CrateUnit, opts: &Options, res: &mut CrateResult) {
-    if let Some(set) = &unit.report {
+/// When the user named files or folders inside a package, problems in the
+/// other files of its crates (read for context) are not reported.
+fn keep_reported_errors(unit: &CrateUnit, cx: &UnitCx<'_>, res: &mut CrateResult) {
+    if unit.report.is_some() {
+        let reported: BTreeSet<String> = unit
+            .report
+            .iter()
+            .flatten()
+            .map(|p| source::display_path(p, cx.root))
+            .collect();
         res.diagnostics.retain(|d| {
             !matches!(
                 d.lint,
                 builtin::PARSE_ERROR | builtin::IO_ERROR | builtin::ANALYSIS_INCOMPLETE
-            ) || set
-                .iter()
-                .any(|p| source::display_path(p, &opts.root) == d.location.file)
+            ) || reported
+                    .iter()
+                    .any(|r| d.location.file == *r || d.location.file.starts_with(&format!("{r}/")))
         });
     }
 }
 
-fn analyse_unit(
-    unit: &CrateUnit,
-    opts: &Options,
-    lints: &[&'static Lint],
-    filter: &Prefilter,
-    exclude: Exclude,
-) -> CrateResult {
-    let read = if opts.no_prefilter {
-        HashMap::new()
-    } else {
-        let (read, hit) = read_for_prefilter(unit, &opts.root, filter, exclude);
-        if !hit {
-            return tokenize_unit(unit, opts, read);
-        }
-        read
+fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>) -> CrateResult {
+    let (opts, lints, filter) = (cx.opts, cx.lints, cx.filter);
+    let mut res = CrateResult {
+        reached: tree
+            .files
+            .iter()
+            .map(|r| source::display_path(&r.path, cx.root))
+            .collect(),
+        notes: tree.notes,
+        ..CrateResult::default()
     };
-    let mut res = CrateResult::default();
+    let hit = opts.no_prefilter
+        || tree
+            .files
+            .iter()
+            .any(|r| r.source.as_ref().is_ok_and(|s| filter.hits(&s.text)));
+    if !hit {
+        tokenize_unit(unit, tree.files, cx, &mut res);
+        return res;
+    }
     let manifest = unit
         .manifest_dir
         .as_ref()
-        .map(|d| std::fs::read_to_string(d.join("Cargo.toml")).unwrap_or_default());
+        .map(|d| fsx::read_text_bounded(&d.join("Cargo.toml"), fsx::CONFIG_LIMIT).unwrap_or_default());
     let edition = parse::Edition::of_manifest(manifest.as_deref());
-    let loaded = first_pass(
-        unit,
-        opts,
-        filter,
-        exclude,
-        &mut res.diagnostics,
-        read,
-        edition,
-    );
+    let loaded = first_pass(unit, tree.files, cx, &mut res.diagnostics, edition);
     let (files, items): (Vec<FileCx>, Vec<FileItems>) =
         loaded.into_iter().map(|l| (l.cx, l.items)).unzip();
     res.files_analyzed = files.len();
@@ -1004,17 +1093,7 @@ fn analyse_unit(
     let invalid_level = opts
         .config
         .level_of(suppress::INVALID_SUPPRESSION, Level::Warn);
-    let report = |display: &str, path: &Path| -> bool {
-        match &unit.report {
-            None => true,
-            Some(set) => {
-                set.contains(path)
-                    || set
-                        .iter()
-                        .any(|p| source::display_path(p, &opts.root) == display)
-            }
-        }
-    };
+    let report = |_display: &str, path: &Path| unit.reports(path);
     for f in &files {
         let display = f.src.display.clone();
         let mut diags = by_file.remove(&display).unwrap_or_default();
@@ -1047,7 +1126,7 @@ fn analyse_unit(
     for (_, diags) in by_file {
         res.diagnostics.extend(diags);
     }
-    keep_reported_errors(unit, opts, &mut res);
+    keep_reported_errors(unit, cx, &mut res);
     // Sources for snippets, fixes and baselines: those of the reported files
     // a diagnostic points into (the texts of a big tree are not all kept).
     let shown: BTreeSet<&str> = res

@@ -49,10 +49,8 @@
 //! whose rules name `RevertToSelf` makes its crate hit, and a crate with no
 //! hit has none in its expansions either (they are not expanded). Renames keep the original
 //! name in the `use` that makes them; glob imports keep it at the use site.
-//! A crate's files include those its `mod x;`, `#[path = ".."]` and
-//! `include!("..")` pull in from outside the discovered set: they are found
-//! textually ([`references`]) and scanned too, the way `driver` follows them
-//! after parsing; one written in a way not read here makes the crate a hit.
+//! A crate's files are those of its module tree (`source::load_tree`), the
+//! same files the analysis parses when the crate is a hit.
 
 use crate::catalog::{self, Role};
 use crate::config::Config;
@@ -149,101 +147,6 @@ impl Prefilter {
     }
 }
 
-/// A file another file pulls in, found textually (comments and strings
-/// too, which only adds files to scan).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Reference {
-    /// `mod name;`: `name.rs` or `name/mod.rs` in the module folder.
-    Module(String),
-    /// `#[path = "lit"]` or `include!("lit")`: `lit` in the file's folder.
-    File(String),
-}
-
-/// The files `text` pulls in, or `None` when a `#[path]` or `include!`
-/// names one in a way not read here (escapes, raw strings): the caller must
-/// then treat the crate as a hit. What is not a string literal is not
-/// followed after parsing either (`include!(concat!(..))`), so it is
-/// ignored here.
-pub fn references(text: &str) -> Option<Vec<Reference>> {
-    let b = text.as_bytes();
-    let skip_blanks = |mut i: usize| {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        i
-    };
-    let word_at = |i: usize, len: usize| {
-        (i == 0 || !is_ident(b[i - 1])) && !matches!(b.get(i + len), Some(c) if is_ident(*c))
-    };
-    // A plain string literal at `i`: Some(Some(value)), Some(None) when it
-    // is a literal this does not read, None when there is no literal.
-    let literal = |i: usize| -> Option<Option<String>> {
-        match b.get(i)? {
-            b'"' => {
-                let end = i + 1 + text[i + 1..].find('"')?;
-                let value = &text[i + 1..end];
-                Some((!value.contains('\\')).then(|| value.to_string()))
-            }
-            b'r' | b'b' | b'c' if matches!(b.get(i + 1), Some(b'"' | b'#' | b'r')) => Some(None),
-            _ => None,
-        }
-    };
-    let mut out = Vec::new();
-    for (i, _) in text.match_indices("mod") {
-        if !word_at(i, 3) {
-            continue;
-        }
-        let mut j = skip_blanks(i + 3);
-        if b[j..].starts_with(b"r#") {
-            j += 2;
-        }
-        let start = j;
-        while j < b.len() && is_ident(b[j]) {
-            j += 1;
-        }
-        if j > start && b.get(skip_blanks(j)) == Some(&b';') {
-            out.push(Reference::Module(text[start..j].to_string()));
-        }
-    }
-    for (i, _) in text.match_indices("include") {
-        if !word_at(i, 7) || b.get(skip_blanks(i + 7)) != Some(&b'!') {
-            continue;
-        }
-        let open = skip_blanks(skip_blanks(i + 7) + 1);
-        if !matches!(b.get(open), Some(b'(' | b'[' | b'{')) {
-            continue;
-        }
-        match literal(skip_blanks(open + 1)) {
-            Some(Some(v)) => out.push(Reference::File(v)),
-            Some(None) => return None,
-            None => {}
-        }
-    }
-    for (i, _) in text.match_indices("path") {
-        if !word_at(i, 4) || b.get(skip_blanks(i + 4)) != Some(&b'=') {
-            continue;
-        }
-        // Only in an attribute: `[` before it, blanks allowed.
-        let mut j = i;
-        while j > 0 && b[j - 1].is_ascii_whitespace() {
-            j -= 1;
-        }
-        if j == 0 || b[j - 1] != b'[' {
-            continue;
-        }
-        match literal(skip_blanks(skip_blanks(i + 4) + 1)) {
-            Some(Some(v)) => out.push(Reference::File(v)),
-            Some(None) => return None,
-            None => {}
-        }
-    }
-    Some(out)
-}
-
-fn is_ident(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,27 +188,5 @@ mod tests {
         assert!(f.hits("// imperlint: impersonated"));
         assert!(!f.hits("fn pipe() -> (Fd, Fd) { libc::pipe(fds) } // a pipe"));
         assert!(!f.hits("use std::thread; fn f() { thread::spawn(|| ()); }"));
-    }
-
-    #[test]
-    fn references_are_found_textually() {
-        use Reference::*;
-        assert_eq!(
-            references("mod a;\npub(crate) mod b ;\nmod c { }\nmod r#d;\nfn mode;").unwrap(),
-            [Module("a".into()), Module("b".into()), Module("d".into())]
-        );
-        assert_eq!(
-            references("include ! ( \"gen.rs\" );\n#[ path = \"x/y.rs\" ] mod y;").unwrap(),
-            [
-                Module("y".into()),
-                File("gen.rs".into()),
-                File("x/y.rs".into())
-            ]
-        );
-        assert_eq!(
-            references("include!(concat!(env!(\"OUT_DIR\"), \"/a.rs\")); let path = 1;").unwrap(),
-            []
-        );
-        assert!(references(r#"#[path = r"a\b.rs"] mod b;"#).is_none());
     }
 }

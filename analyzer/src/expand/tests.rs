@@ -19,6 +19,7 @@ fn file(text: &str) -> (FileCx, FileItems) {
             text: text.into(),
         },
         uses: UseMap::build(&ast),
+        module: Vec::new(),
         impersonated_markers: Vec::new(),
         is_bin_root: false,
         item_ranges: Vec::new(),

@@ -6,7 +6,7 @@
 //! lazy initializers), constants that hold pipe paths, `extern` and `link!`
 //! declarations, and the names of imports that hold a prefilter pattern.
 
-use super::file::{file_module, FileCx};
+use super::file::FileCx;
 use super::names::ident_hash;
 use super::syntax::{is_pipe_text, string_value, type_path};
 use super::text::{FnKind, FnSyntax, FnText, ParsedFn, SpanBase, SpanMap};
@@ -24,7 +24,7 @@ use syn::visit::Visit;
 /// Collects a file's items (the first pass), with what expansion needs
 /// of its macros ([`FileItems::macros`]).
 pub fn collect_file(file: &FileCx, ast: &syn::File, extra: &Extra, hits: &[usize]) -> FileItems {
-    let module: Arc<[String]> = file_module(&file.src.path).into();
+    let module: Arc<[String]> = file.module.clone().into();
     let mut items = collect(file, Source::File, ast, &module, extra, hits, false).0;
     items.own_fns = items.fns.len();
     items
@@ -34,7 +34,7 @@ pub fn collect_file(file: &FileCx, ast: &syn::File, extra: &Extra, hits: &[usize
 /// walk over the items as [`collect_file`], so its functions come in the
 /// same order, without the facts.
 pub fn collect_syntax<'a>(file: &FileCx, ast: &'a syn::File, extra: &Extra) -> FileSyntax<'a> {
-    let module: Arc<[String]> = file_module(&file.src.path).into();
+    let module: Arc<[String]> = file.module.clone().into();
     collect(file, Source::File, ast, &module, extra, &[], true).1
 }
 

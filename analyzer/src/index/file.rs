@@ -12,9 +12,13 @@ use syn::visit::Visit;
 pub struct FileCx {
     pub src: SourceFile,
     pub uses: UseMap,
+    /// The file's module path in its crate (`[]` for the crate root), from
+    /// the module tree that reached it (`source::load_tree`).
+    pub module: Vec<String>,
     /// 1-based lines that hold a `// imperlint: impersonated` marker.
     pub impersonated_markers: Vec<u32>,
-    /// `src/main.rs` or `src/bin/*.rs`: its `main` ends the process.
+    /// The root of a program (a bin, an example, a build script): its
+    /// `main` ends the process.
     pub is_bin_root: bool,
     /// 1-based line ranges of every item, impl item and trait item, for
     /// suppressions (only filled when the file mentions `imperlint`).
@@ -155,9 +159,10 @@ pub fn impersonated_markers(text: &str) -> Vec<u32> {
         .collect()
 }
 
-/// The module path of a file from its place under `src/` (or the folder of
-/// its crate root): `src/lib.rs` → `[]`, `src/a/b.rs` → `[a, b]`,
-/// `src/a/mod.rs` → `[a]`; `src/bin/x.rs`, `tests/x.rs` → `[]` (own crates).
+/// The module path of a file from its place under `src/`, for files found
+/// without a crate root (a folder with no `Cargo.toml`; crates' files take
+/// theirs from the module tree): `src/lib.rs` → `[]`, `src/a/b.rs` →
+/// `[a, b]`, `src/a/mod.rs` → `[a]`; `src/bin/x.rs`, `tests/x.rs` → `[]`.
 pub fn file_module(path: &std::path::Path) -> Vec<String> {
     let comps: Vec<String> = path
         .components()
