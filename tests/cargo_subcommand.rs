@@ -3,8 +3,9 @@
 //! package selection (`-p`, `--workspace`, `--exclude`, `--manifest-path`,
 //! the package of the current folder), every target kind (lib, integration
 //! test, build script, bin), a renamed `windows-sys` dependency,
-//! `--message-format=json` read back with `cargo_metadata`, and
-//! `--with-cargo-check` running a real `cargo check` first.
+//! `--message-format=json` read back with `cargo_metadata` (each finding
+//! names the target whose crate holds it, with several binaries side by
+//! side), and `--with-cargo-check` running a real `cargo check` first.
 
 mod workspace;
 
@@ -282,6 +283,110 @@ fn message_format_json_is_cargo_compiler_messages() {
                 "unchecked_revert".into(),
                 kinds("bin")
             ),
+        ]
+    );
+}
+
+/// A package of several binaries and an example, each its own crate, each
+/// with a hazard: `alpha` and `delta` side by side in `src/bin/` (they
+/// also share `src/shared.rs` through `#[path]`), `beta` as a folder with a
+/// module, and the example `gamma`.
+fn several_binaries() -> Workspace {
+    let ws = Workspace::new();
+    workspace::fake_windows_sys(&ws, "vendor/windows-sys");
+    ws.write(
+        "tools/Cargo.toml",
+        "[package]\nname = \"tools\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
+         [dependencies]\nwindows-sys = { path = \"../vendor/windows-sys\" }\n",
+    )
+    .write(
+        "tools/src/bin/alpha.rs",
+        &format!(
+            "#[path = \"../shared.rs\"]\nmod shared;\n\n{}",
+            workspace::TOOL_MAIN
+        ),
+    )
+    .write(
+        "tools/src/bin/delta.rs",
+        &format!(
+            "#[path = \"../shared.rs\"]\nmod shared;\n\n{}",
+            workspace::TOOL_MAIN
+        ),
+    )
+    .write(
+        "tools/src/shared.rs",
+        workspace::TOOL_MAIN
+            .replace("fn main", "pub fn shared")
+            .as_str(),
+    )
+    .write("tools/src/bin/beta/main.rs", "mod pipe;\n\nfn main() {}\n")
+    .write(
+        "tools/src/bin/beta/pipe.rs",
+        workspace::TOOL_MAIN
+            .replace("fn main", "pub fn serve")
+            .as_str(),
+    )
+    .write("tools/examples/gamma.rs", workspace::TOOL_MAIN);
+    ws
+}
+
+#[test]
+fn cargo_json_names_the_target_each_finding_belongs_to() {
+    let ws = several_binaries();
+    let out = ws.cargo_imperlint("tools", &["--message-format=json"]);
+    out.expect_code(1);
+    let mut seen: Vec<(String, String, Vec<String>)> = out
+        .stdout
+        .lines()
+        .map(|line| {
+            let Ok(Message::CompilerMessage(msg)) = serde_json::from_str::<Message>(line) else {
+                panic!("not a compiler-message: {line}");
+            };
+            let file = msg.message.spans[0].file_name.clone();
+            let kind = msg.target.kind.iter().map(|k| k.to_string()).collect();
+            (file, msg.target.name.clone(), kind)
+        })
+        .collect();
+    seen.sort();
+    let bin = || vec!["bin".to_string()];
+    let shared = seen
+        .iter()
+        .find(|s| s.0 == "src/shared.rs")
+        .map(|s| s.1.clone())
+        .unwrap_or_default();
+    assert!(
+        shared == "alpha" || shared == "delta",
+        "a shared module names one of its targets: {seen:?}"
+    );
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "examples/gamma.rs".into(),
+                "gamma".into(),
+                vec!["example".to_string()]
+            ),
+            ("src/bin/alpha.rs".into(), "alpha".into(), bin()),
+            ("src/bin/beta/pipe.rs".into(), "beta".into(), bin()),
+            ("src/bin/delta.rs".into(), "delta".into(), bin()),
+            ("src/shared.rs".into(), shared, bin()),
+        ],
+        "one finding per file, a file two binaries share reported once"
+    );
+    // `imperlint check` reads the same targets from `Cargo.toml` alone.
+    let out = ws.imperlint("tools", &["check", ".", "--format", "github"]);
+    assert_eq!(
+        out.expect_code(1)
+            .places()
+            .into_iter()
+            .map(|p| p.0)
+            .collect::<Vec<_>>(),
+        [
+            "examples/gamma.rs",
+            "src/bin/alpha.rs",
+            "src/bin/beta/pipe.rs",
+            "src/bin/delta.rs",
+            "src/shared.rs"
         ]
     );
 }
