@@ -7,9 +7,11 @@
 //!
 //! The scan is a small lexer, not a parser: it skips comments and every
 //! kind of string and character literal, tracks brackets, and reads only
-//! the tokens of items at module level (the file's top level or an inline
-//! module's body). So a `mod x;` or `include!("..")` written in a comment, a
-//! doc comment, a string, a function body or a `macro_rules!` body is never
+//! the tokens of items at module level: the file's top level, an inline
+//! module's body, and the arguments of a macro invoked there (`cfg_if!`,
+//! `cfg_net! { pub mod net; }`: the items they pass through are loaded once
+//! expanded). So a `mod x;` or `include!("..")` written in a comment, a doc
+//! comment, a string, a function body or a `macro_rules!` body is never
 //! followed, and the driver and the prefilter see the same files because
 //! both take them from here. It is linear in the text and never fails: on
 //! broken text it follows what it can read (the parse reports the error).
@@ -20,8 +22,9 @@
 //! looks in `a/`. A `#[path]` outside inline modules is relative to the
 //! file's folder; inside inline modules, to the folder they add; on an
 //! inline module, it names that folder. `include!` is relative to the
-//! including file's folder, and what the included file declares belongs to
-//! the including module.
+//! including file's folder; the included file's items belong to the
+//! including module, and its own `mod x;` are relative to its folder (as in
+//! `windows`, whose `src/lib.rs` includes `Windows/mod.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -37,14 +40,23 @@ pub struct Inline {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reference {
     /// `mod name;` inside `inline`, with the `#[path]` values of its
-    /// attributes (several only under `cfg_attr`: each is followed).
+    /// attributes (several only under `cfg_attr`: each is followed), and
+    /// whether the default place (`name.rs`, `name/mod.rs`) counts too: when
+    /// there is no `#[path]`, or only under `cfg_attr`.
     Module {
         inline: Vec<Inline>,
         name: String,
         paths: Vec<String>,
+        default_too: bool,
     },
-    /// Item-level `include!("path")` inside `inline`.
-    Include { inline: Vec<Inline>, path: String },
+    /// Item-level `include!("path")` inside `inline`; with `from_manifest`,
+    /// `include!(concat!(env!("CARGO_MANIFEST_DIR"), "path"..))`, relative
+    /// to the package's folder.
+    Include {
+        inline: Vec<Inline>,
+        path: String,
+        from_manifest: bool,
+    },
 }
 
 /// A module's place: the folder its declarations are relative to, and
@@ -116,13 +128,20 @@ pub struct Candidate {
     pub cx: ModCx,
 }
 
-/// Where `reference`, found in `file` whose place is `cx`, may point.
-pub fn candidates(file: &Path, cx: &ModCx, reference: &Reference) -> Vec<Candidate> {
+/// Where `reference`, found in `file` whose place is `cx`, may point;
+/// `manifest_dir` is the package's folder, if any.
+pub fn candidates(
+    file: &Path,
+    cx: &ModCx,
+    reference: &Reference,
+    manifest_dir: Option<&Path>,
+) -> Vec<Candidate> {
     match reference {
         Reference::Module {
             inline,
             name,
             paths,
+            default_too,
         } => {
             let here = cx.enter(inline);
             let mut module = here.module.clone();
@@ -146,7 +165,7 @@ pub fn candidates(file: &Path, cx: &ModCx, reference: &Reference) -> Vec<Candida
                     path,
                 });
             }
-            if paths.is_empty() {
+            if *default_too {
                 let mut dir = here.dir.clone();
                 if let Some(rel) = &here.relative {
                     dir.push(rel);
@@ -170,11 +189,27 @@ pub fn candidates(file: &Path, cx: &ModCx, reference: &Reference) -> Vec<Candida
             }
             out
         }
-        Reference::Include { inline, path } => {
-            let path = parent(file).join(path);
+        Reference::Include {
+            inline,
+            path,
+            from_manifest,
+        } => {
+            // The included file's declarations are relative to its own
+            // folder (rustc's `expand_include`), its items belong to the
+            // including module.
+            let path = match (from_manifest, manifest_dir) {
+                (false, _) => parent(file).join(path),
+                // `concat!` glues the folder and the rest as text.
+                (true, Some(dir)) => PathBuf::from(format!("{}{path}", dir.display())),
+                (true, None) => return Vec::new(),
+            };
             vec![Candidate {
+                cx: ModCx {
+                    dir: parent(&path),
+                    relative: None,
+                    module: cx.enter(inline).module,
+                },
                 path,
-                cx: cx.enter(inline),
             }]
         }
     }
@@ -300,7 +335,7 @@ fn lex(text: &str) -> Vec<Tok<'_>> {
             continue;
         }
         out.push(match c {
-            b'{' | b'}' | b'(' | b')' | b'[' | b']' | b';' | b'#' | b'!' | b'=' | b',' => {
+            b'{' | b'}' | b'(' | b')' | b'[' | b']' | b';' | b'#' | b'!' | b'=' | b',' | b':' => {
                 Tok::Punct(c)
             }
             _ => Tok::Other,
@@ -451,9 +486,13 @@ fn skip_char_or_lifetime(text: &str, quote: usize) -> usize {
 /// What an open bracket began.
 enum Frame {
     /// The body of an inline module: items are read there.
-    Module,
-    /// Anything else: a function body, an `impl`, a macro's arguments, a
-    /// parenthesis, an attribute. Nothing inside is read.
+    Module(Inline),
+    /// The arguments of a macro invoked at item level (`cfg_if! { .. }`,
+    /// `cfg_net! { pub mod net; }`): the items they pass through are read,
+    /// in nested brackets too, as rustc loads them once expanded.
+    Macro,
+    /// Anything else: a function body, an `impl`, a `macro_rules!` body, a
+    /// parenthesis, an expression. Nothing inside is read.
     Other,
 }
 
@@ -466,28 +505,39 @@ pub fn references(text: &str) -> Vec<Reference> {
     let toks = lex(text);
     let mut out = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
-    let mut inline: Vec<Inline> = Vec::new();
-    // `#[path]` values of the outer attributes before the next item.
+    let inline = |frames: &[Frame]| -> Vec<Inline> {
+        frames
+            .iter()
+            .filter_map(|f| match f {
+                Frame::Module(m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // `#[path]` values of the outer attributes before the next item, and
+    // whether one was under `cfg_attr` (then the default place counts too).
     let mut pending: Vec<String> = Vec::new();
-    // The token before the current one at module level, to tell an item
-    // (`include!` after `;`, `}`, `]`, `{` or at the start) from an
-    // expression (`= include!(..)`).
+    let mut conditional = false;
+    // Whether an item may start here (after `;`, `}`, an attribute, an
+    // opening brace, or at the start), to tell an item-level `include!`
+    // from an expression (`= include!(..)`).
     let mut at_item_start = true;
     let mut i = 0;
     while i < toks.len() {
-        let at_module_level = frames.iter().all(|f| matches!(f, Frame::Module));
+        let readable = frames.iter().all(|f| !matches!(f, Frame::Other));
         let tok = &toks[i];
-        if !at_module_level {
+        if !readable {
             match tok {
                 Tok::Punct(b'{' | b'(' | b'[') => frames.push(Frame::Other),
                 Tok::Punct(b'}' | b')' | b']') => {
                     frames.pop();
-                    if frames.iter().all(|f| matches!(f, Frame::Module)) {
-                        // Back at module level: a braced item ended (or a
-                        // parenthesis inside an item's header did).
+                    if frames.iter().all(|f| !matches!(f, Frame::Other)) {
+                        // Back where items are read: a braced item ended
+                        // (or a parenthesis in an item's header did).
                         at_item_start = matches!(tok, Tok::Punct(b'}'));
                         if at_item_start {
                             pending.clear();
+                            conditional = false;
                         }
                     }
                 }
@@ -496,6 +546,7 @@ pub fn references(text: &str) -> Vec<Reference> {
             i += 1;
             continue;
         }
+        let in_macro = matches!(frames.last(), Some(Frame::Macro));
         match tok {
             Tok::Punct(b'#') => {
                 // `#[..]` or `#![..]`: read the attribute, keep its paths
@@ -503,8 +554,9 @@ pub fn references(text: &str) -> Vec<Reference> {
                 let inner = toks.get(i + 1) == Some(&Tok::Punct(b'!'));
                 let open = i + 1 + usize::from(inner);
                 if toks.get(open) == Some(&Tok::Punct(b'[')) {
-                    let (end, paths) = attribute(&toks, open);
+                    let (end, paths, under_cfg) = attribute(&toks, open);
                     if !inner {
+                        conditional |= under_cfg && !paths.is_empty();
                         pending.extend(paths);
                     }
                     i = end;
@@ -517,22 +569,25 @@ pub fn references(text: &str) -> Vec<Reference> {
                 if let Some(Tok::Ident(name) | Tok::Raw(name)) = toks.get(i + 1) {
                     match toks.get(i + 2) {
                         Some(Tok::Punct(b';')) => {
+                            let paths = std::mem::take(&mut pending);
                             out.push(Reference::Module {
-                                inline: inline.clone(),
+                                inline: inline(&frames),
                                 name: name.to_string(),
-                                paths: std::mem::take(&mut pending),
+                                default_too: paths.is_empty() || conditional,
+                                paths,
                             });
+                            conditional = false;
                             i += 3;
                             at_item_start = true;
                             continue;
                         }
                         Some(Tok::Punct(b'{')) => {
-                            inline.push(Inline {
+                            frames.push(Frame::Module(Inline {
                                 name: name.to_string(),
                                 path: pending.first().cloned(),
-                            });
+                            }));
                             pending.clear();
-                            frames.push(Frame::Module);
+                            conditional = false;
                             i += 3;
                             at_item_start = true;
                             continue;
@@ -543,41 +598,54 @@ pub fn references(text: &str) -> Vec<Reference> {
                 at_item_start = false;
             }
             Tok::Ident("include") if at_item_start => {
-                if let (
-                    Some(Tok::Punct(b'!')),
-                    Some(Tok::Punct(b'(' | b'[' | b'{')),
-                    Some(Tok::Str(path)),
-                ) = (toks.get(i + 1), toks.get(i + 2), toks.get(i + 3))
-                {
-                    if matches!(toks.get(i + 4), Some(Tok::Punct(b')' | b']' | b'}'))) {
-                        out.push(Reference::Include {
-                            inline: inline.clone(),
-                            path: path.clone(),
-                        });
-                        pending.clear();
-                        i += 5;
-                        at_item_start = false;
-                        continue;
-                    }
+                if let Some((path, from_manifest, end)) = include_argument(&toks, i + 1) {
+                    out.push(Reference::Include {
+                        inline: inline(&frames),
+                        path,
+                        from_manifest,
+                    });
+                    pending.clear();
+                    conditional = false;
+                    i = end;
+                    at_item_start = false;
+                    continue;
                 }
                 at_item_start = false;
             }
-            Tok::Punct(b'{') => {
-                frames.push(Frame::Other);
+            // `::` and the path segments before it at an item's start
+            // (`core::include!`, `::std::include!`): still the item's start.
+            Tok::Punct(b':') if at_item_start => {}
+            Tok::Ident(_)
+                if at_item_start
+                    && toks.get(i + 1) == Some(&Tok::Punct(b':'))
+                    && toks.get(i + 2) == Some(&Tok::Punct(b':')) => {}
+            Tok::Ident(name)
+                if *name != "macro_rules"
+                    && toks.get(i + 1) == Some(&Tok::Punct(b'!'))
+                    && matches!(toks.get(i + 2), Some(Tok::Punct(b'(' | b'[' | b'{'))) =>
+            {
+                // An item-level macro invocation: read what it passes through.
+                frames.push(Frame::Macro);
+                i += 3;
+                at_item_start = true;
+                continue;
             }
-            Tok::Punct(b'(' | b'[') => {
-                frames.push(Frame::Other);
+            Tok::Punct(b'{' | b'(' | b'[') => {
+                // Inside a macro's arguments, nested brackets are read too
+                // (`cfg_if! { if #[cfg(unix)] { mod unix; } }`).
+                frames.push(if in_macro { Frame::Macro } else { Frame::Other });
+                at_item_start = true;
             }
-            Tok::Punct(b'}') => {
-                // The end of an inline module.
-                if frames.pop().is_some() {
-                    inline.pop();
-                }
+            Tok::Punct(b'}' | b')' | b']') => {
+                // The end of an inline module or of a macro's brackets.
+                frames.pop();
                 pending.clear();
+                conditional = false;
                 at_item_start = true;
             }
             Tok::Punct(b';') => {
                 pending.clear();
+                conditional = false;
                 at_item_start = true;
             }
             _ => at_item_start = false,
@@ -587,10 +655,58 @@ pub fn references(text: &str) -> Vec<Reference> {
     out
 }
 
-/// The attribute whose `[` is at `open`: the index after its `]`, and the
+/// The argument of `include!` whose `!` is at `bang`: a string literal, or
+/// `concat!(env!("CARGO_MANIFEST_DIR"), "lit", ..)` (macros may be written
+/// with their paths, `core::concat!`), with whether it is the latter and
+/// the index after the invocation's closing bracket.
+fn include_argument(toks: &[Tok<'_>], bang: usize) -> Option<(String, bool, usize)> {
+    let open = |j: usize| matches!(toks.get(j), Some(Tok::Punct(b'(' | b'[' | b'{')));
+    let close = |j: usize| matches!(toks.get(j), Some(Tok::Punct(b')' | b']' | b'}')));
+    // The index after a macro's path and `!` and opening bracket, if the
+    // macro at `j` is `name`.
+    let invocation = |mut j: usize, name: &str| -> Option<usize> {
+        while let (Some(Tok::Ident(_)), Some(Tok::Punct(b':'))) = (toks.get(j), toks.get(j + 1)) {
+            j += 3;
+        }
+        while toks.get(j) == Some(&Tok::Punct(b':')) {
+            j += 1;
+        }
+        (toks.get(j) == Some(&Tok::Ident(name))
+            && toks.get(j + 1) == Some(&Tok::Punct(b'!'))
+            && open(j + 2))
+        .then_some(j + 3)
+    };
+    if toks.get(bang) != Some(&Tok::Punct(b'!')) || !open(bang + 1) {
+        return None;
+    }
+    let j = bang + 2;
+    if let Some(Tok::Str(path)) = toks.get(j) {
+        return close(j + 1).then(|| (path.clone(), false, j + 2));
+    }
+    let j = invocation(j, "concat")?;
+    let j = invocation(j, "env")?;
+    if toks.get(j) != Some(&Tok::Str("CARGO_MANIFEST_DIR".to_string())) || !close(j + 1) {
+        return None;
+    }
+    let mut j = j + 2;
+    let mut path = String::new();
+    while toks.get(j) == Some(&Tok::Punct(b',')) {
+        match toks.get(j + 1) {
+            Some(Tok::Str(part)) => path.push_str(part),
+            _ => break,
+        }
+        j += 2;
+    }
+    if toks.get(j) == Some(&Tok::Punct(b',')) {
+        j += 1;
+    }
+    (close(j) && close(j + 1)).then_some((path, true, j + 2))
+}
+
+/// The attribute whose `[` is at `open`: the index after its `]`, the
 /// values of `path = ".."` in it when it is `#[path = ..]` or
-/// `#[cfg_attr(.., path = ..)]`.
-fn attribute(toks: &[Tok<'_>], open: usize) -> (usize, Vec<String>) {
+/// `#[cfg_attr(.., path = ..)]`, and whether it is the latter.
+fn attribute(toks: &[Tok<'_>], open: usize) -> (usize, Vec<String>, bool) {
     let mut depth = 0usize;
     let mut j = open;
     let mut paths = Vec::new();
@@ -604,7 +720,7 @@ fn attribute(toks: &[Tok<'_>], open: usize) -> (usize, Vec<String>) {
             Tok::Punct(b']' | b')' | b'}') => {
                 depth -= 1;
                 if depth == 0 {
-                    return (j + 1, paths);
+                    return (j + 1, paths, kind == "cfg_attr");
                 }
             }
             Tok::Ident("path") if matches!(kind, "path" | "cfg_attr") => {
@@ -626,7 +742,7 @@ fn attribute(toks: &[Tok<'_>], open: usize) -> (usize, Vec<String>) {
         }
         j += 1;
     }
-    (toks.len(), paths)
+    (toks.len(), paths, kind == "cfg_attr")
 }
 
 #[cfg(test)]
@@ -644,6 +760,7 @@ mod tests {
                 .collect(),
             name: name.into(),
             paths: paths.iter().map(|p| p.to_string()).collect(),
+            default_too: paths.is_empty(),
         }
     }
 
@@ -651,6 +768,7 @@ mod tests {
         Reference::Include {
             inline: Vec::new(),
             path: path.into(),
+            from_manifest: false,
         }
     }
 
@@ -666,12 +784,19 @@ mod tests {
             mod inner { mod deep; fn f() { mod not_followed; } }
             include!("items.rs");
             include! { "braced.rs" }
+            #[cfg(feature = "implement")]
+            core::include!("impl.rs");
+            ::std::include!("std.rs");
+            core::include!(core::concat!(core::env!("CARGO_MANIFEST_DIR"), "/src/includes/", "w.rs"));
+            include!(concat!(env!("OUT_DIR"), "/generated.rs"));
             static T: [u8; 3] = include!("expr.rs");
             const S: &str = "mod in_string; include!(\"s.rs\")";
             /* mod in_comment; /* nested */ include!("c.rs"); */
             fn body() { include!("body.rs"); }
-            macro_rules! m { () => { mod in_macro; } }
+            macro_rules! m { () => { mod in_macro_rules; } }
             impl X { const Y: () = (); }
+            cfg_if::cfg_if! { if #[cfg(unix)] { mod unix; } else { #[path = "w.rs"] mod win; } }
+            cfg_net! { pub mod net; }
             mod after;
         "#;
         assert_eq!(
@@ -681,10 +806,25 @@ mod tests {
                 module(&[], "b", &[]),
                 module(&[], "c", &[]),
                 module(&[], "x", &["gen/x.rs"]),
-                module(&[], "os", &["u.rs", "w.rs"]),
+                Reference::Module {
+                    inline: Vec::new(),
+                    name: "os".into(),
+                    paths: vec!["u.rs".into(), "w.rs".into()],
+                    default_too: true,
+                },
                 module(&["inner"], "deep", &[]),
                 include("items.rs"),
                 include("braced.rs"),
+                include("impl.rs"),
+                include("std.rs"),
+                Reference::Include {
+                    inline: Vec::new(),
+                    path: "/src/includes/w.rs".into(),
+                    from_manifest: true,
+                },
+                module(&[], "unix", &[]),
+                module(&[], "win", &["w.rs"]),
+                module(&[], "net", &[]),
                 module(&[], "after", &[]),
             ]
         );
@@ -730,7 +870,7 @@ mod tests {
     }
 
     fn cand(file: &str, cx: &ModCx, r: &Reference) -> Vec<(String, Option<String>, Vec<String>)> {
-        candidates(Path::new(file), cx, r)
+        candidates(Path::new(file), cx, r, Some(Path::new("p")))
             .into_iter()
             .map(|c| {
                 (
@@ -753,7 +893,13 @@ mod tests {
             ]
         );
         // In `src/a.rs`: plain modules in `src/a/`, `#[path]` beside the file.
-        let a = &candidates(Path::new("p/src/lib.rs"), &root, &module(&[], "a", &[]))[0].cx;
+        let a = &candidates(
+            Path::new("p/src/lib.rs"),
+            &root,
+            &module(&[], "a", &[]),
+            None,
+        )[0]
+        .cx;
         assert_eq!(
             cand("p/src/a.rs", a, &module(&[], "b", &[]))[0].0,
             "p/src/a/b.rs"
@@ -783,6 +929,7 @@ mod tests {
             }],
             name: "d".into(),
             paths: vec![],
+            default_too: true,
         };
         assert_eq!(cand("p/src/lib.rs", &root, &inline)[0].0, "p/src/gen/d.rs");
         // A bin root owns its folder; `include!` is beside the including file.
@@ -792,12 +939,31 @@ mod tests {
             "p/src/bin/cli.rs"
         );
         assert_eq!(
-            cand("p/src/a.rs", a, &include("gen.rs")),
-            [(
-                "p/src/gen.rs".into(),
-                Some("a".into()),
-                vec!["a".to_string()]
-            )]
+            cand("p/src/a.rs", a, &include("gen/all.rs")),
+            [("p/src/gen/all.rs".into(), None, vec!["a".to_string()])]
+        );
+        // A `#[path]` under `cfg_attr` may be off: the default place counts too.
+        let conditional = Reference::Module {
+            inline: Vec::new(),
+            name: "os".into(),
+            paths: vec!["w.rs".into()],
+            default_too: true,
+        };
+        let paths: Vec<String> = cand("p/src/lib.rs", &root, &conditional)
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
+        assert_eq!(paths, ["p/src/w.rs", "p/src/os.rs", "p/src/os/mod.rs"]);
+        let manifest = Reference::Include {
+            inline: Vec::new(),
+            path: "/src/includes/w.rs".into(),
+            from_manifest: true,
+        };
+        assert_eq!(cand("p/src/a.rs", a, &manifest)[0].0, "p/src/includes/w.rs");
+        let included = &candidates(Path::new("p/src/a.rs"), a, &include("gen/all.rs"), None)[0].cx;
+        assert_eq!(
+            cand("p/src/gen/all.rs", included, &module(&[], "x", &[]))[0].0,
+            "p/src/gen/x.rs"
         );
     }
 }

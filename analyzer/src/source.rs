@@ -911,7 +911,9 @@ pub fn load_tree(
                 let next = match &source {
                     Ok(src) => modules::references(&src.text)
                         .iter()
-                        .flat_map(|r| modules::candidates(&as_reached, &cx, r))
+                        .flat_map(|r| {
+                            modules::candidates(&as_reached, &cx, r, unit.manifest_dir.as_deref())
+                        })
                         .collect(),
                     Err(_) => Vec::new(),
                 };

@@ -49,14 +49,18 @@ fn main() {
         .stack_size(driver::STACK_SIZE)
         .build()
         .expect("thread pool");
-    // Every file of every crate's module tree, once.
+    // Every file of every crate's module tree, once; as in the driver, a
+    // crate of a package the paths lie inside counts only when it reaches
+    // them.
     let files: BTreeSet<PathBuf> = pool.install(|| {
         disc.crates
             .par_iter()
             .flat_map_iter(|c| {
-                source::load_tree(c, &policy, &root, &|_| false, &index::file_module)
-                    .files
+                let tree = source::load_tree(c, &policy, &root, &|_| false, &index::file_module);
+                let reaches = tree.files.iter().any(|r| c.reports(&r.path));
+                tree.files
                     .into_iter()
+                    .filter(move |_| reaches)
                     .map(|r| r.path)
             })
             .collect()
