@@ -17,7 +17,8 @@
 #     analysis): wall time, lines/s, peak memory (`/usr/bin/time -v`);
 #   - full analysis vs floor (target <= 1.5x), default vs read;
 #   - half the corpus (every other .rs file of every crate, hard-linked into
-#     bench/corpus-half/) vs all of it (linearity), timed alternately with
+#     bench/corpus-half/, each crate rooted by a generated file that declares
+#     them all) vs all of it (linearity), timed alternately with
 #     the floor and the full analysis;
 #   - the largest crate alone, against its own parse floor, and its share
 #     of the full run;
@@ -137,14 +138,24 @@ cd "$BENCH"
 CRATES=()
 while IFS= read -r d; do CRATES+=("corpus/$d"); done < <(ls corpus)
 LARGEST=$(du -s --apparent-size "${CRATES[@]}" | sort -rn | head -1 | cut -f2)
-# Half of every crate: its manifests and every other .rs file (sorted).
-if [ ! -f corpus-half/.complete ]; then
+# Half of every crate: every other .rs file (sorted). Halving a module tree
+# would cut off whole subtrees, so each half crate gets a generated manifest
+# whose library root declares every file kept (`#[path]`): one crate of all
+# its files, as the full corpus's crates are.
+if [ ! -f corpus-half/.complete-rooted ]; then
     rm -rf corpus-half
     mkdir -p corpus-half
-    (cd corpus && find . -name Cargo.toml -print0 | xargs -0 cp -l --parents -t ../corpus-half)
     (cd corpus && find . -name '*.rs' | sort | awk 'NR % 2 == 1' | tr '\n' '\0' |
         xargs -0 cp -l --parents -t ../corpus-half)
-    touch corpus-half/.complete
+    for d in corpus-half/*/; do
+        n=0
+        (cd "$d" && find . -name '*.rs' ! -name half_root.rs | sort | while read -r f; do
+            n=$((n + 1))
+            printf '#[path = "%s"]\nmod half_%d;\n' "${f#./}" "$n"
+        done) > "$d/half_root.rs"
+        printf '[package]\nname = "half"\nversion = "0.0.0"\nedition = "2021"\nautobins = false\nautoexamples = false\nautotests = false\nautobenches = false\nbuild = false\n\n[lib]\npath = "half_root.rs"\n\n[workspace]\n' > "$d/Cargo.toml"
+    done
+    touch corpus-half/.complete-rooted
 fi
 
 # --- measurements --------------------------------------------------------

@@ -338,7 +338,7 @@ impl SizeHints {
 }
 
 /// The bytes of `.rs` files in `dir` and its folders, `depth` levels down,
-/// links not followed.
+/// links, `target/` and hidden folders not followed.
 fn dir_size(dir: &Path, depth: usize) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -346,7 +346,15 @@ fn dir_size(dir: &Path, depth: usize) -> u64 {
     entries
         .flatten()
         .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() && depth > 0 => dir_size(&e.path(), depth - 1),
+            Ok(t) if t.is_dir() && depth > 0 => {
+                let name = e.file_name();
+                let skipped = name == "target" || name.to_string_lossy().starts_with('.');
+                if skipped {
+                    0
+                } else {
+                    dir_size(&e.path(), depth - 1)
+                }
+            }
             Ok(t) if t.is_file() && e.path().extension().is_some_and(|x| x == "rs") => {
                 e.metadata().map(|m| m.len()).unwrap_or(0)
             }

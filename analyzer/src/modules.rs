@@ -217,132 +217,196 @@ pub fn candidates(
 
 /// A token of the scan. Literals other than plain and raw strings (byte
 /// and C strings, characters, numbers) and punctuation the scan does not
-/// use are `Other`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// use are `Other`. Tokens borrow the text: a file's tokens are never all
+/// in memory (see [`Stream`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tok<'a> {
     Ident(&'a str),
     /// `r#name`: a name, never a keyword.
     Raw(&'a str),
-    Str(String),
+    /// A string literal's body as written: plain (`cooked`: escapes to
+    /// decode) or raw.
+    Str {
+        body: &'a str,
+        cooked: bool,
+    },
     Punct(u8),
     Other,
 }
 
-/// The tokens of `text`, without comments and whitespace.
-fn lex(text: &str) -> Vec<Tok<'_>> {
+impl Tok<'_> {
+    /// A string literal's value (escapes decoded; an unknown escape is kept
+    /// as written).
+    fn value(&self) -> Option<String> {
+        let Tok::Str { body, cooked } = *self else {
+            return None;
+        };
+        if !cooked || !body.contains('\\') {
+            return Some(body.to_string());
+        }
+        let mut value = String::new();
+        let mut j = 0;
+        let mut run = 0;
+        while let Some(k) = body[j..].find('\\') {
+            let at = j + k;
+            value.push_str(&body[run..at]);
+            let (next, decoded) = escape(body, at);
+            value.push_str(&decoded);
+            j = next;
+            run = next;
+        }
+        value.push_str(&body[run..]);
+        Some(value)
+    }
+}
+
+/// The next token of `text` from `*i` (skipping whitespace and comments),
+/// and `*i` moved past it; `None` at the end.
+fn next_token<'a>(text: &'a str, i: &mut usize) -> Option<Tok<'a>> {
     let b = text.as_bytes();
     let n = b.len();
-    let mut out = Vec::new();
-    let mut i = 0;
     let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
-    while i < n {
-        let c = b[i];
+    while *i < n {
+        let c = b[*i];
         if c.is_ascii_whitespace() {
-            i += 1;
+            *i += 1;
             continue;
         }
-        if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            i = text[i..].find('\n').map_or(n, |e| i + e + 1);
+        if c == b'/' && b.get(*i + 1) == Some(&b'/') {
+            *i = text[*i..].find('\n').map_or(n, |e| *i + e + 1);
             continue;
         }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
+        if c == b'/' && b.get(*i + 1) == Some(&b'*') {
             // Block comments nest.
             let mut depth = 0usize;
-            while i < n {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            while *i < n {
+                if b[*i] == b'/' && b.get(*i + 1) == Some(&b'*') {
                     depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                    *i += 2;
+                } else if b[*i] == b'*' && b.get(*i + 1) == Some(&b'/') {
                     depth -= 1;
-                    i += 2;
+                    *i += 2;
                     if depth == 0 {
                         break;
                     }
                 } else {
-                    i += 1;
+                    *i += 1;
                 }
             }
             continue;
         }
         // String-like literals with a prefix: r"..", r#".."#, b"..", br"..",
         // c"..", cr"..", b'..'.
-        let (prefix, raw) = match (c, b.get(i + 1), b.get(i + 2)) {
-            (b'r', Some(b'"' | b'#'), _) if raw_string_at(b, i + 1) => (1, true),
-            (b'b' | b'c', Some(b'r'), Some(b'"' | b'#')) if raw_string_at(b, i + 2) => (2, true),
+        let (prefix, raw) = match (c, b.get(*i + 1), b.get(*i + 2)) {
+            (b'r', Some(b'"' | b'#'), _) if raw_string_at(b, *i + 1) => (1, true),
+            (b'b' | b'c', Some(b'r'), Some(b'"' | b'#')) if raw_string_at(b, *i + 2) => (2, true),
             (b'b' | b'c', Some(b'"'), _) => (1, false),
             (b'b', Some(b'\''), _) => {
-                i = skip_char_literal(b, i + 1);
-                out.push(Tok::Other);
-                continue;
+                *i = skip_char_literal(b, *i + 1);
+                return Some(Tok::Other);
             }
             _ => (0, false),
         };
         if raw {
-            let (end, value) = raw_string(text, i + prefix);
-            out.push(if prefix == 1 {
-                Tok::Str(value)
+            let (end, body) = raw_string(text, *i + prefix);
+            *i = end;
+            // br".." and cr"..": not a path.
+            return Some(if prefix == 1 {
+                Tok::Str {
+                    body,
+                    cooked: false,
+                }
             } else {
                 Tok::Other
             });
-            i = end;
-            continue;
         }
         if prefix == 1 {
             // b".." or c"..": not a path.
-            i = cooked_string(text, i + 1).0;
-            out.push(Tok::Other);
-            continue;
+            *i = cooked_string(text, *i + 1).0;
+            return Some(Tok::Other);
         }
         if c == b'"' {
-            let (end, value) = cooked_string(text, i);
-            out.push(Tok::Str(value));
-            i = end;
-            continue;
+            let (end, body) = cooked_string(text, *i);
+            *i = end;
+            return Some(Tok::Str { body, cooked: true });
         }
         if c == b'\'' {
-            i = skip_char_or_lifetime(text, i);
-            out.push(Tok::Other);
-            continue;
+            *i = skip_char_or_lifetime(text, *i);
+            return Some(Tok::Other);
         }
         if c.is_ascii_digit() {
-            while i < n
-                && (is_ident(b[i])
-                    || (b[i] == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)))
+            while *i < n
+                && (is_ident(b[*i])
+                    || (b[*i] == b'.' && b.get(*i + 1).is_some_and(u8::is_ascii_digit)))
             {
-                i += 1;
+                *i += 1;
             }
-            out.push(Tok::Other);
-            continue;
+            return Some(Tok::Other);
         }
         if is_ident(c) {
             let raw = c == b'r'
-                && b.get(i + 1) == Some(&b'#')
-                && b.get(i + 2).is_some_and(|&c| is_ident(c));
+                && b.get(*i + 1) == Some(&b'#')
+                && b.get(*i + 2).is_some_and(|&c| is_ident(c));
             if raw {
-                i += 2;
+                *i += 2;
             }
-            let start = i;
-            while i < n && is_ident(b[i]) {
-                i += 1;
+            let start = *i;
+            while *i < n && is_ident(b[*i]) {
+                *i += 1;
             }
-            // `i` only stops at an ASCII byte or the end: a char boundary.
-            let word = &text[start..i];
-            out.push(if raw {
+            // `*i` only stops at an ASCII byte or the end: a char boundary.
+            let word = &text[start..*i];
+            return Some(if raw {
                 Tok::Raw(word)
             } else {
                 Tok::Ident(word)
             });
-            continue;
         }
-        out.push(match c {
+        *i += 1;
+        return Some(match c {
             b'{' | b'}' | b'(' | b')' | b'[' | b']' | b';' | b'#' | b'!' | b'=' | b',' | b':' => {
                 Tok::Punct(c)
             }
             _ => Tok::Other,
         });
-        i += 1;
     }
-    out
+    None
+}
+
+/// The tokens of a text, lexed as they are looked at, with as much
+/// lookahead as the scan asks for (a handful of tokens).
+struct Stream<'a> {
+    text: &'a str,
+    pos: usize,
+    ahead: std::collections::VecDeque<Tok<'a>>,
+}
+
+impl<'a> Stream<'a> {
+    fn new(text: &'a str) -> Stream<'a> {
+        Stream {
+            text,
+            pos: 0,
+            ahead: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The token `k` places ahead (0: the current one).
+    fn peek(&mut self, k: usize) -> Option<Tok<'a>> {
+        while self.ahead.len() <= k {
+            let t = next_token(self.text, &mut self.pos)?;
+            self.ahead.push_back(t);
+        }
+        Some(self.ahead[k])
+    }
+
+    /// Moves `n` tokens on.
+    fn bump(&mut self, n: usize) {
+        for _ in 0..n {
+            if self.ahead.pop_front().is_none() && next_token(self.text, &mut self.pos).is_none() {
+                return;
+            }
+        }
+    }
 }
 
 /// Whether `b[i..]` starts a raw string's hashes and quote (`#*"`).
@@ -354,8 +418,8 @@ fn raw_string_at(b: &[u8], i: usize) -> bool {
     b.get(j) == Some(&b'"')
 }
 
-/// A raw string starting at its `#*"`: (the index after it, its value).
-fn raw_string(text: &str, i: usize) -> (usize, String) {
+/// A raw string starting at its `#*"`: (the index after it, its body).
+fn raw_string(text: &str, i: usize) -> (usize, &str) {
     let b = text.as_bytes();
     let mut j = i;
     while b.get(j) == Some(&b'#') {
@@ -364,36 +428,26 @@ fn raw_string(text: &str, i: usize) -> (usize, String) {
     let hashes = j - i;
     let body = j + 1;
     let closing = format!("\"{}", "#".repeat(hashes));
-    match text[body..].find(&closing) {
-        Some(e) => (body + e + closing.len(), text[body..body + e].to_string()),
-        None => (text.len(), String::new()),
+    match text.get(body..).and_then(|rest| rest.find(&closing)) {
+        Some(e) => (body + e + closing.len(), &text[body..body + e]),
+        None => (text.len(), ""),
     }
 }
 
-/// A plain string starting at its quote: (the index after it, its value
-/// with escapes decoded; an unknown escape is kept as written).
-fn cooked_string(text: &str, i: usize) -> (usize, String) {
+/// A plain string starting at its quote: (the index after it, its body as
+/// written).
+fn cooked_string(text: &str, i: usize) -> (usize, &str) {
     let b = text.as_bytes();
-    let mut value = String::new();
     let mut j = i + 1;
-    let mut run = j;
     while j < b.len() {
         match b[j] {
-            b'"' => {
-                value.push_str(&text[run..j]);
-                return (j + 1, value);
-            }
-            b'\\' => {
-                value.push_str(&text[run..j]);
-                let (next, decoded) = escape(text, j);
-                value.push_str(&decoded);
-                j = next;
-                run = j;
-            }
+            b'"' => return (j + 1, &text[i + 1..j]),
+            // An escape: whatever follows cannot end the string.
+            b'\\' => j += 2,
             _ => j += 1,
         }
     }
-    (b.len(), value)
+    (b.len(), text.get(i + 1..).unwrap_or(""))
 }
 
 /// The escape at `text[i] == '\\'`: (the index after it, what it stands for).
@@ -502,7 +556,7 @@ pub fn references(text: &str) -> Vec<Reference> {
     if !text.contains("mod") && !text.contains("include") {
         return Vec::new();
     }
-    let toks = lex(text);
+    let mut s = Stream::new(text);
     let mut out = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
     let inline = |frames: &[Frame]| -> Vec<Inline> {
@@ -522,10 +576,8 @@ pub fn references(text: &str) -> Vec<Reference> {
     // opening brace, or at the start), to tell an item-level `include!`
     // from an expression (`= include!(..)`).
     let mut at_item_start = true;
-    let mut i = 0;
-    while i < toks.len() {
+    while let Some(tok) = s.peek(0) {
         let readable = frames.iter().all(|f| !matches!(f, Frame::Other));
-        let tok = &toks[i];
         if !readable {
             match tok {
                 Tok::Punct(b'{' | b'(' | b'[') => frames.push(Frame::Other),
@@ -534,7 +586,7 @@ pub fn references(text: &str) -> Vec<Reference> {
                     if frames.iter().all(|f| !matches!(f, Frame::Other)) {
                         // Back where items are read: a braced item ended
                         // (or a parenthesis in an item's header did).
-                        at_item_start = matches!(tok, Tok::Punct(b'}'));
+                        at_item_start = tok == Tok::Punct(b'}');
                         if at_item_start {
                             pending.clear();
                             conditional = false;
@@ -543,7 +595,7 @@ pub fn references(text: &str) -> Vec<Reference> {
                 }
                 _ => {}
             }
-            i += 1;
+            s.bump(1);
             continue;
         }
         let in_macro = matches!(frames.last(), Some(Frame::Macro));
@@ -551,23 +603,23 @@ pub fn references(text: &str) -> Vec<Reference> {
             Tok::Punct(b'#') => {
                 // `#[..]` or `#![..]`: read the attribute, keep its paths
                 // when it is an outer one.
-                let inner = toks.get(i + 1) == Some(&Tok::Punct(b'!'));
-                let open = i + 1 + usize::from(inner);
-                if toks.get(open) == Some(&Tok::Punct(b'[')) {
-                    let (end, paths, under_cfg) = attribute(&toks, open);
+                let inner = s.peek(1) == Some(Tok::Punct(b'!'));
+                let open = 1 + usize::from(inner);
+                if s.peek(open) == Some(Tok::Punct(b'[')) {
+                    s.bump(open);
+                    let (paths, under_cfg) = attribute(&mut s);
                     if !inner {
                         conditional |= under_cfg && !paths.is_empty();
                         pending.extend(paths);
                     }
-                    i = end;
                     at_item_start = true;
                     continue;
                 }
                 at_item_start = false;
             }
             Tok::Ident("mod") => {
-                if let Some(Tok::Ident(name) | Tok::Raw(name)) = toks.get(i + 1) {
-                    match toks.get(i + 2) {
+                if let Some(Tok::Ident(name) | Tok::Raw(name)) = s.peek(1) {
+                    match s.peek(2) {
                         Some(Tok::Punct(b';')) => {
                             let paths = std::mem::take(&mut pending);
                             out.push(Reference::Module {
@@ -577,7 +629,7 @@ pub fn references(text: &str) -> Vec<Reference> {
                                 paths,
                             });
                             conditional = false;
-                            i += 3;
+                            s.bump(3);
                             at_item_start = true;
                             continue;
                         }
@@ -588,7 +640,7 @@ pub fn references(text: &str) -> Vec<Reference> {
                             }));
                             pending.clear();
                             conditional = false;
-                            i += 3;
+                            s.bump(3);
                             at_item_start = true;
                             continue;
                         }
@@ -598,7 +650,7 @@ pub fn references(text: &str) -> Vec<Reference> {
                 at_item_start = false;
             }
             Tok::Ident("include") if at_item_start => {
-                if let Some((path, from_manifest, end)) = include_argument(&toks, i + 1) {
+                if let Some((path, from_manifest, used)) = include_argument(&mut s) {
                     out.push(Reference::Include {
                         inline: inline(&frames),
                         path,
@@ -606,7 +658,7 @@ pub fn references(text: &str) -> Vec<Reference> {
                     });
                     pending.clear();
                     conditional = false;
-                    i = end;
+                    s.bump(used);
                     at_item_start = false;
                     continue;
                 }
@@ -617,16 +669,16 @@ pub fn references(text: &str) -> Vec<Reference> {
             Tok::Punct(b':') if at_item_start => {}
             Tok::Ident(_)
                 if at_item_start
-                    && toks.get(i + 1) == Some(&Tok::Punct(b':'))
-                    && toks.get(i + 2) == Some(&Tok::Punct(b':')) => {}
+                    && s.peek(1) == Some(Tok::Punct(b':'))
+                    && s.peek(2) == Some(Tok::Punct(b':')) => {}
             Tok::Ident(name)
-                if *name != "macro_rules"
-                    && toks.get(i + 1) == Some(&Tok::Punct(b'!'))
-                    && matches!(toks.get(i + 2), Some(Tok::Punct(b'(' | b'[' | b'{'))) =>
+                if name != "macro_rules"
+                    && s.peek(1) == Some(Tok::Punct(b'!'))
+                    && matches!(s.peek(2), Some(Tok::Punct(b'(' | b'[' | b'{'))) =>
             {
                 // An item-level macro invocation: read what it passes through.
                 frames.push(Frame::Macro);
-                i += 3;
+                s.bump(3);
                 at_item_start = true;
                 continue;
             }
@@ -650,99 +702,94 @@ pub fn references(text: &str) -> Vec<Reference> {
             }
             _ => at_item_start = false,
         }
-        i += 1;
+        s.bump(1);
     }
     out
 }
 
-/// The argument of `include!` whose `!` is at `bang`: a string literal, or
-/// `concat!(env!("CARGO_MANIFEST_DIR"), "lit", ..)` (macros may be written
-/// with their paths, `core::concat!`), with whether it is the latter and
-/// the index after the invocation's closing bracket.
-fn include_argument(toks: &[Tok<'_>], bang: usize) -> Option<(String, bool, usize)> {
-    let open = |j: usize| matches!(toks.get(j), Some(Tok::Punct(b'(' | b'[' | b'{')));
-    let close = |j: usize| matches!(toks.get(j), Some(Tok::Punct(b')' | b']' | b'}')));
-    // The index after a macro's path and `!` and opening bracket, if the
-    // macro at `j` is `name`.
-    let invocation = |mut j: usize, name: &str| -> Option<usize> {
-        while let (Some(Tok::Ident(_)), Some(Tok::Punct(b':'))) = (toks.get(j), toks.get(j + 1)) {
-            j += 3;
-        }
-        while toks.get(j) == Some(&Tok::Punct(b':')) {
+/// At `include` (followed by `!` and a bracket): its argument, a string
+/// literal or `concat!(env!("CARGO_MANIFEST_DIR"), "lit", ..)` (macros may
+/// be written with their paths, `core::concat!`), whether it is the latter,
+/// and the number of tokens up to the invocation's closing bracket.
+fn include_argument(s: &mut Stream<'_>) -> Option<(String, bool, usize)> {
+    let is_open = |t: Option<Tok<'_>>| matches!(t, Some(Tok::Punct(b'(' | b'[' | b'{')));
+    let is_close = |t: Option<Tok<'_>>| matches!(t, Some(Tok::Punct(b')' | b']' | b'}')));
+    // After the macro `name` (with its path) at `j`: the index after its
+    // opening bracket.
+    let invocation = |s: &mut Stream<'_>, mut j: usize, name: &str| -> Option<usize> {
+        while s.peek(j) == Some(Tok::Punct(b':')) {
             j += 1;
         }
-        (toks.get(j) == Some(&Tok::Ident(name))
-            && toks.get(j + 1) == Some(&Tok::Punct(b'!'))
-            && open(j + 2))
-        .then_some(j + 3)
+        while let (Some(Tok::Ident(_)), Some(Tok::Punct(b':'))) = (s.peek(j), s.peek(j + 1)) {
+            j += 3;
+        }
+        let named = s.peek(j) == Some(Tok::Ident(name)) && s.peek(j + 1) == Some(Tok::Punct(b'!'));
+        (named && is_open(s.peek(j + 2))).then_some(j + 3)
     };
-    if toks.get(bang) != Some(&Tok::Punct(b'!')) || !open(bang + 1) {
+    if s.peek(1) != Some(Tok::Punct(b'!')) || !is_open(s.peek(2)) {
         return None;
     }
-    let j = bang + 2;
-    if let Some(Tok::Str(path)) = toks.get(j) {
-        return close(j + 1).then(|| (path.clone(), false, j + 2));
+    if let Some(value) = s.peek(3).and_then(|t| t.value()) {
+        return is_close(s.peek(4)).then_some((value, false, 5));
     }
-    let j = invocation(j, "concat")?;
-    let j = invocation(j, "env")?;
-    if toks.get(j) != Some(&Tok::Str("CARGO_MANIFEST_DIR".to_string())) || !close(j + 1) {
+    let j = invocation(s, 3, "concat")?;
+    let j = invocation(s, j, "env")?;
+    let var = s.peek(j).and_then(|t| t.value());
+    if var.as_deref() != Some("CARGO_MANIFEST_DIR") || !is_close(s.peek(j + 1)) {
         return None;
     }
     let mut j = j + 2;
     let mut path = String::new();
-    while toks.get(j) == Some(&Tok::Punct(b',')) {
-        match toks.get(j + 1) {
-            Some(Tok::Str(part)) => path.push_str(part),
-            _ => break,
+    while s.peek(j) == Some(Tok::Punct(b',')) {
+        match s.peek(j + 1).and_then(|t| t.value()) {
+            Some(part) => path.push_str(&part),
+            None => break,
         }
         j += 2;
     }
-    if toks.get(j) == Some(&Tok::Punct(b',')) {
+    if s.peek(j) == Some(Tok::Punct(b',')) {
         j += 1;
     }
-    (close(j) && close(j + 1)).then_some((path, true, j + 2))
+    (is_close(s.peek(j)) && is_close(s.peek(j + 1))).then_some((path, true, j + 2))
 }
 
-/// The attribute whose `[` is at `open`: the index after its `]`, the
-/// values of `path = ".."` in it when it is `#[path = ..]` or
+/// At an attribute's `[`: reads it to its `]` and gives the values of
+/// `path = ".."` in it when it is `#[path = ..]` or
 /// `#[cfg_attr(.., path = ..)]`, and whether it is the latter.
-fn attribute(toks: &[Tok<'_>], open: usize) -> (usize, Vec<String>, bool) {
+fn attribute(s: &mut Stream<'_>) -> (Vec<String>, bool) {
     let mut depth = 0usize;
-    let mut j = open;
     let mut paths = Vec::new();
-    let kind = match toks.get(open + 1) {
-        Some(Tok::Ident(k)) => *k,
+    let kind = match s.peek(1) {
+        Some(Tok::Ident(k)) => k,
         _ => "",
     };
-    while j < toks.len() {
-        match &toks[j] {
+    let mut previous = None;
+    while let Some(tok) = s.peek(0) {
+        s.bump(1);
+        match tok {
             Tok::Punct(b'[' | b'(' | b'{') => depth += 1,
             Tok::Punct(b']' | b')' | b'}') => {
-                depth -= 1;
+                depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return (j + 1, paths, kind == "cfg_attr");
+                    break;
                 }
             }
             Tok::Ident("path") if matches!(kind, "path" | "cfg_attr") => {
                 // `path` at the attribute's top, or a direct argument of
                 // `cfg_attr` (after its predicate).
                 let direct = (kind == "path" && depth == 1)
-                    || (kind == "cfg_attr"
-                        && depth == 2
-                        && toks.get(j - 1) == Some(&Tok::Punct(b',')));
-                if direct {
-                    if let (Some(Tok::Punct(b'=')), Some(Tok::Str(v))) =
-                        (toks.get(j + 1), toks.get(j + 2))
-                    {
-                        paths.push(v.clone());
+                    || (kind == "cfg_attr" && depth == 2 && previous == Some(Tok::Punct(b',')));
+                if direct && s.peek(0) == Some(Tok::Punct(b'=')) {
+                    if let Some(v) = s.peek(1).and_then(|t| t.value()) {
+                        paths.push(v);
                     }
                 }
             }
             _ => {}
         }
-        j += 1;
+        previous = Some(tok);
     }
-    (toks.len(), paths, kind == "cfg_attr")
+    (paths, kind == "cfg_attr")
 }
 
 #[cfg(test)]

@@ -360,10 +360,15 @@ fn walk(dir: &Path, manifests: &mut BTreeSet<PathBuf>, rs: &mut BTreeSet<PathBuf
 }
 
 /// The member folders of the workspace whose manifest is `ws` in `dir`:
-/// its `members` globs expanded on disk (never through a link out of the
-/// roots), less `exclude`. A member hidden from the walk (git-ignored,
-/// hidden) is still a package cargo builds.
-fn workspace_members(dir: &Path, ws: &toml::Table, policy: &Policy) -> Vec<PathBuf> {
+/// its `members` globs expanded on disk, less `exclude`. A member hidden
+/// from the walk (git-ignored, hidden) is still a package cargo builds; one
+/// outside the roots is not read, and a note says so.
+fn workspace_members(
+    dir: &Path,
+    ws: &toml::Table,
+    policy: &Policy,
+    notes: &mut Vec<(PathBuf, String)>,
+) -> Vec<PathBuf> {
     let excluded: Vec<PathBuf> = string_list(ws.get("exclude"))
         .iter()
         .map(|e| normalise_lexically(Path::new(e)))
@@ -408,6 +413,16 @@ fn workspace_members(dir: &Path, ws: &toml::Table, policy: &Policy) -> Vec<PathB
             let m = canonical(&m);
             if policy.admits(&m) {
                 out.push(m);
+            } else {
+                notes.push((
+                    m.clone(),
+                    format!(
+                        "the workspace `{}` has the member `{}`, outside the checked roots ({}); not read",
+                        dir.join("Cargo.toml").display(),
+                        m.display(),
+                        policy.roots_text()
+                    ),
+                ));
             }
         }
     }
@@ -676,7 +691,7 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovery
                 }
                 if let Some(m) = manifests.get(&dir) {
                     if let Some(ws) = m.get("workspace").and_then(|w| w.as_table()) {
-                        for member in workspace_members(&dir, ws, &policy) {
+                        for member in workspace_members(&dir, ws, &policy, &mut disc.notes) {
                             packages.insert(member, None);
                         }
                     }
