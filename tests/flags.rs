@@ -28,7 +28,7 @@ fn message_format_short_prints_one_line_per_finding() {
                 "server/src/lib.rs:7:14: error[unchecked_impersonation]: the result of `ImpersonateNamedPipeClient` is ignored",
                 "server/tests/pipe.rs:11:18: warning[thread_spawn_while_impersonating]: `std::thread::spawn` starts a thread while impersonating",
                 "tools/src/main.rs:7:14: error[unchecked_revert]: the result of `RevertToSelf` is ignored",
-                "checked 3 packages (3 crates): 4 files analysed, 1 skipped by the prefilter (they name no impersonation API)",
+                "checked 3 packages (5 crates): 4 files analysed, 1 skipped by the prefilter (they name no impersonation API)",
                 "4 errors, 1 warning",
             ],
             "{args:?}"

@@ -708,7 +708,7 @@ fn the_prefilter_changes_no_fixture_result() {
         .filter(|c| c.skipped)
         .map(|c| c.name.as_str())
         .collect();
-    assert_eq!(skipped, ["tray_settings"], "{:?}", no_begin.crates);
+    assert_eq!(skipped, ["tray_settings (lib)"], "{:?}", no_begin.crates);
     let mut with_findings: Vec<&str> = no_begin
         .diagnostics
         .iter()

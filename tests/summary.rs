@@ -23,7 +23,7 @@ fn cargo_imperlint_says_what_it_checked() {
     assert_eq!(
         summary(&out.stdout),
         [
-            "checked 3 packages (3 crates): 4 files analysed, 1 skipped by the prefilter \
+            "checked 3 packages (5 crates): 4 files analysed, 1 skipped by the prefilter \
              (they name no impersonation API)",
             "4 errors, 1 warning",
         ],
@@ -130,10 +130,13 @@ fn quiet_prints_findings_only_and_verbose_says_more() {
     let toml = ws.path("ws/imperlint.toml");
     for line in [
         format!("configuration: {}", toml.display()),
-        "crate `clean`: 1 file, skipped by the prefilter (it names no impersonation API)"
+        "crate `clean (lib)`: 1 file, skipped by the prefilter (it names no impersonation API)"
             .to_string(),
-        "crate `server`: 3 files, analysed".to_string(),
-        "crate `tools`: 1 file, analysed".to_string(),
+        // Each target is its own crate.
+        "crate `server (lib)`: 1 file, analysed".to_string(),
+        "crate `server (build script)`: 1 file, analysed".to_string(),
+        "crate `server (test pipe)`: 1 file, analysed".to_string(),
+        "crate `tools (bin tools)`: 1 file, analysed".to_string(),
     ] {
         assert!(
             verbose.stderr.lines().any(|l| l == line),

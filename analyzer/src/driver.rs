@@ -484,15 +484,28 @@ struct CrateResult {
     notes: Vec<(PathBuf, String)>,
 }
 
-/// The name a crate is shown by: its folder (`.` for the root), or its
-/// first file.
+/// The name a crate is shown by: its package's folder (`.` for the root)
+/// and which target it is (`server (lib)`, `server (test pipe)`,
+/// `server (build script)`), or, for a crate that is no target, its first
+/// file.
 fn crate_name(unit: &CrateUnit, root: &Path) -> String {
-    match &unit.manifest_dir {
-        Some(dir) => match source::display_path(dir, root) {
-            name if name.is_empty() => ".".to_string(),
-            name => name,
-        },
-        None => unit
+    match (&unit.manifest_dir, &unit.target) {
+        (Some(dir), Some(t)) => {
+            let folder = match source::display_path(dir, root) {
+                name if name.is_empty() => ".".to_string(),
+                name => name,
+            };
+            let kind = t.kind.first().map(String::as_str).unwrap_or("target");
+            let which = if t.is_lib() {
+                "lib".to_string()
+            } else if kind == "custom-build" {
+                "build script".to_string()
+            } else {
+                format!("{kind} {}", t.name)
+            };
+            format!("{folder} ({which})")
+        }
+        _ => unit
             .files
             .first()
             .map(|f| source::display_path(f, root))
@@ -961,8 +974,8 @@ fn keep_reported_errors(unit: &CrateUnit, cx: &UnitCx<'_>, res: &mut CrateResult
                 d.lint,
                 builtin::PARSE_ERROR | builtin::IO_ERROR | builtin::ANALYSIS_INCOMPLETE
             ) || reported
-                    .iter()
-                    .any(|r| d.location.file == *r || d.location.file.starts_with(&format!("{r}/")))
+                .iter()
+                .any(|r| d.location.file == *r || d.location.file.starts_with(&format!("{r}/")))
         });
     }
 }
@@ -987,10 +1000,9 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>) -> CrateResult {
         tokenize_unit(unit, tree.files, cx, &mut res);
         return res;
     }
-    let manifest = unit
-        .manifest_dir
-        .as_ref()
-        .map(|d| fsx::read_text_bounded(&d.join("Cargo.toml"), fsx::CONFIG_LIMIT).unwrap_or_default());
+    let manifest = unit.manifest_dir.as_ref().map(|d| {
+        fsx::read_text_bounded(&d.join("Cargo.toml"), fsx::CONFIG_LIMIT).unwrap_or_default()
+    });
     let edition = parse::Edition::of_manifest(manifest.as_deref());
     let loaded = first_pass(unit, tree.files, cx, &mut res.diagnostics, edition);
     let (files, items): (Vec<FileCx>, Vec<FileItems>) =
