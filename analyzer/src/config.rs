@@ -429,7 +429,9 @@ fn find_config(start: &Path, bound: Option<&Path>) -> Found {
         let mut here = CONFIG_FILE_NAMES
             .iter()
             .map(|name| dir.join(name))
-            .filter(|path| path.is_file());
+            // Not only regular files: one that is a FIFO or a link to a
+            // device is reported when read (`read_optional`), not skipped.
+            .filter(|path| path.exists() && !path.is_dir());
         if let Some(file) = here.next() {
             return Found {
                 file: Some((file, dir.to_path_buf())),
