@@ -429,6 +429,7 @@ fn a_long_else_if_chain_is_analysed() {
         ),
     )
     .unwrap();
+    declare_modules(&root);
     let run = imperlint(dir.path(), &["check", ".", "--format", "json"]);
     assert_exit(&run, 1);
     let diags = diagnostics(&run.stdout);
@@ -786,6 +787,7 @@ fn a_long_function_is_walked_in_linear_time() {
         n - 1
     ));
     std::fs::write(root.join("src/long.rs"), body).unwrap();
+    declare_modules(&root);
     let start = Instant::now();
     let run = imperlint_within(
         dir.path(),
