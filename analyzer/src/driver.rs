@@ -36,6 +36,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use syn::visit::Visit;
 
+/// The module path of a file found without a crate root (a folder with no
+/// `Cargo.toml`), as [`source::load_tree`] asks for it: for the benchmark's
+/// parse floor, which reads the same trees.
+pub use crate::index::file::file_module;
+
 /// Stack size of analysis threads: syn and the walk recurse once per nesting level.
 pub const STACK_SIZE: usize = 512 << 20;
 

@@ -10,7 +10,7 @@
 //! still pays), `lex` tokenizes with `proc_macro2`, `parse` builds the AST,
 //! `depth` tokenizes and measures the deepest nesting (`parse::nesting`).
 
-use imperlint_analyzer::{driver, fsx, index, parse, source};
+use imperlint_analyzer::{driver, fsx, parse, source};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -56,7 +56,7 @@ fn main() {
         disc.crates
             .par_iter()
             .flat_map_iter(|c| {
-                let tree = source::load_tree(c, &policy, &root, &|_| false, &index::file_module);
+                let tree = source::load_tree(c, &policy, &root, &|_| false, &driver::file_module);
                 let reaches = tree.files.iter().any(|r| c.reports(&r.path));
                 tree.files
                     .into_iter()
