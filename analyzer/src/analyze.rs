@@ -35,6 +35,7 @@ use crate::facts::{self, CrateFacts};
 use crate::index::names::{name_hash, NameMap, NameSet};
 use crate::index::CrateIndex;
 use crate::macros::MacroArgs;
+use crate::walk::flow::FieldFacts;
 use crate::walk::{CallSite, Cx, Effect, Entry, Summary, Walker};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -88,11 +89,15 @@ pub fn analyze_crate(
     // have a summary other than the default: the others are not walked for
     // summaries at all.
     let relevant = lifecycle_relevant(ix);
+    // Functions walked for value flow (paths, opens, fields: `walk::flow`),
+    // and for events too (a pipe finding needs no impersonation).
+    let mut flows = flow_relevant(ix);
     let mut active: Vec<bool> = (0..n)
         .map(|id| {
             let f = &ix.fns[id];
             walk_all
                 || relevant[id]
+                || flows[id]
                 || f.walked_in_any_case()
                 || (!ix.hit_names.is_empty() && f.mentions.iter().any(|h| ix.hit_names.contains(h)))
         })
@@ -105,11 +110,14 @@ pub fn analyze_crate(
         };
     }
 
-    // 1. Summaries, bottom-up to a fixed point.
+    // 1. Summaries, bottom-up to a fixed point; with them, what the crate
+    // stores in its fields (joined over every write the walks see).
+    let mut fields = FieldFacts::default();
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
         let snapshot = sums.clone();
         let snapshot_guards = guards.clone();
+        let snapshot_fields = fields.clone();
         let cx = Cx {
             ix,
             facts,
@@ -117,13 +125,27 @@ pub fn analyze_crate(
             guard_types: &snapshot_guards,
             closing_types: &closing,
             macros,
+            fields: &snapshot_fields,
         };
         let mut new_guards = guards.clone();
+        let mut demands: BTreeSet<std::sync::Arc<str>> = BTreeSet::new();
         for (id, f) in ix.fns.iter().enumerate() {
-            if !relevant[id] {
+            if !relevant[id] && !flows[id] {
                 continue;
             }
-            let from_no = Walker::new(&cx, id, false).run(&Entry::default());
+            let mut from_no = Walker::new(&cx, id, false).run(&Entry::default());
+            for w in &from_no.field_writes {
+                changed |= fields.add(w);
+            }
+            demands.extend(from_no.field_demands.drain(..));
+            let flow = Some(Box::new(std::mem::take(&mut from_no.flow)));
+            if !relevant[id] {
+                if sums[id].flow != flow {
+                    sums[id].flow = flow;
+                    changed = true;
+                }
+                continue;
+            }
             let entered = Entry {
                 imp: Imp::Yes,
                 began: None,
@@ -171,6 +193,7 @@ pub fn analyze_crate(
                 },
                 returns_guard,
                 runs_closure: runs,
+                flow,
             };
             if s != sums[id] {
                 sums[id] = s;
@@ -180,6 +203,24 @@ pub fn analyze_crate(
         if new_guards != guards {
             guards = new_guards;
             changed = true;
+        }
+        // Field values that reached an open or a pipe-only API: what the
+        // functions that touch their types write there matters.
+        for id in fns_touching(ix, &demands) {
+            if !flows[id] {
+                flows[id] = true;
+                active[id] = true;
+                changed = true;
+                if ix.syntax[id].is_none() {
+                    need.insert(id);
+                }
+            }
+        }
+        if !need.is_empty() {
+            return Analysis::NeedSyntax {
+                fns: need,
+                files: BTreeSet::new(),
+            };
         }
         if !changed {
             break;
@@ -193,6 +234,7 @@ pub fn analyze_crate(
         guard_types: &guards,
         closing_types: &closing,
         macros,
+        fields: &fields,
     };
 
     // 2. Entry states, top-down to a fixed point.
@@ -341,6 +383,7 @@ pub fn analyze_crate(
         }
     }
     let mut events: Vec<Event> = fn_events.into_iter().flatten().collect();
+    strongest_pipe_evidence(&mut events);
     // Items: guard types that can be sent to another thread.
     events.extend(facts::send_guards(ix, &guards));
     let incomplete = too_deep
@@ -409,6 +452,81 @@ pub(crate) fn interest(ix: &CrateIndex<'_>) -> Interest {
     Interest { names, walked }
 }
 
+/// One finding per pipe open: when several walks report the same open
+/// (two callers pass it pipe paths; names and a caller both say so), the
+/// strongest evidence is kept, the first in function order among equals.
+fn strongest_pipe_evidence(events: &mut Vec<Event>) {
+    use crate::event::{EventKind, LintFact};
+    let mut best: HashMap<(String, usize), (u8, usize)> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if let EventKind::Fact(LintFact::PipeOpenWithoutSqos { evidence, .. }) = &e.kind {
+            let key = (e.location.file.clone(), e.location.byte_start);
+            let rank = evidence.rank();
+            let slot = best.entry(key).or_insert((rank, i));
+            if rank < slot.0 {
+                *slot = (rank, i);
+            }
+        }
+    }
+    if best.is_empty() {
+        return;
+    }
+    let keep: HashSet<usize> = best.values().map(|&(_, i)| i).collect();
+    let mut i = 0;
+    events.retain(|e| {
+        let kept = !matches!(
+            e.kind,
+            EventKind::Fact(LintFact::PipeOpenWithoutSqos { .. })
+        ) || keep.contains(&i);
+        i += 1;
+        kept
+    });
+}
+
+/// The functions that may write the fields of these types: their methods,
+/// and the functions that name the type (constructing it, calling its
+/// associated functions).
+fn fns_touching(ix: &CrateIndex<'_>, types: &BTreeSet<std::sync::Arc<str>>) -> Vec<usize> {
+    if types.is_empty() {
+        return Vec::new();
+    }
+    let hashes: NameSet = types.iter().map(|t| name_hash(t)).collect();
+    (0..ix.fns.len())
+        .filter(|&id| {
+            let f = &ix.fns[id];
+            f.self_ty.as_deref().is_some_and(|t| types.contains(t))
+                || f.mentions.iter().any(|h| hashes.contains(h))
+        })
+        .collect()
+}
+
+/// Which functions are walked for value flow (`walk::flow`): those that
+/// may open a file as a pipe client, use or create a named pipe, make a
+/// pipe path (a literal in their body, a pipe constant) or name SQOS
+/// flags, and those that call them, directly or not (by the names in call
+/// position, as [`lifecycle_relevant`]).
+fn flow_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
+    use crate::catalog::{Role, APIS, SQOS_METHODS, SQOS_PRESENT};
+    let names: NameSet = APIS
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.role,
+                Role::PipeClientOpen | Role::PipeOnly | Role::PipeCreate | Role::PipeCall
+            )
+        })
+        .map(|a| name_hash(a.name))
+        .collect();
+    let mut marks: NameSet = ix.pipe_consts.iter().map(|c| name_hash(c)).collect();
+    marks.extend([SQOS_PRESENT.0, SQOS_METHODS.0, SQOS_METHODS.1].map(name_hash));
+    let seeds = ix
+        .fns
+        .iter()
+        .map(|f| f.pipe_text || f.mentions.iter().any(|h| marks.contains(h)))
+        .collect();
+    callers_closure(ix, names, seeds)
+}
+
 /// Which functions may begin, end, save or restore impersonation, directly
 /// or through functions they call (by the names in call position): a
 /// worklist over names.
@@ -423,6 +541,18 @@ fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
     for extra in ix.extra.begin.iter().chain(&ix.extra.end) {
         if let Some(last) = extra.rsplit("::").next() {
             names.insert(name_hash(last));
+        }
+    }
+    callers_closure(ix, names, vec![false; ix.fns.len()])
+}
+
+/// The functions in `seeds`, those that call one of `names`, and, over and
+/// over, those that call a function already in: a worklist over names.
+fn callers_closure(ix: &CrateIndex<'_>, mut names: NameSet, seeds: Vec<bool>) -> Vec<bool> {
+    let mut relevant = seeds;
+    for (id, f) in ix.fns.iter().enumerate() {
+        if relevant[id] {
+            names.insert(name_hash(&f.name));
         }
     }
     // Who may call each name, sorted by name: one worklist pass over the
@@ -441,7 +571,6 @@ fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
         })
         .collect();
     callers.sort_unstable();
-    let mut relevant = vec![false; ix.fns.len()];
     let mut work: Vec<u64> = names.iter().copied().collect();
     while let Some(h) = work.pop() {
         let from = callers.partition_point(|&(c, _)| c < h);

@@ -52,6 +52,17 @@ pub enum Role {
     HandleOpen,
     /// Opens a pipe client; impersonation level set by SQOS flags.
     PipeClientOpen,
+    /// Connects to a named pipe, sends one message and disconnects
+    /// (`CallNamedPipeW`): a client open that sends no SQOS flags and cannot
+    /// be given any, so the server may impersonate at its default level.
+    PipeCall,
+    /// Takes only a named pipe, by its path or a handle to it (`path`
+    /// argument): whatever is given to it is a pipe (`WaitNamedPipeW`,
+    /// `SetNamedPipeHandleState`, `PeekNamedPipe`).
+    PipeOnly,
+    /// Creates the server end of a named pipe (`path` argument: its name),
+    /// so the code holds that name.
+    PipeCreate,
     /// Closes a handle.
     HandleClose,
     /// Duplicates a token with a chosen impersonation level.
@@ -138,8 +149,12 @@ pub struct Args {
     pub thread: Option<usize>,
     /// A flags argument (`WT_*` flags, SQOS flags, COM capabilities).
     pub flags: Option<usize>,
-    /// A path or name argument (`CreateFileW`'s file name, `env::var`'s name).
+    /// A path or name argument (`CreateFileW`'s file name, `env::var`'s
+    /// name); for `PipeOnly` APIs, the pipe's path or handle.
     pub path: Option<usize>,
+    /// The creation-disposition argument of a file open (`CreateFileW`'s
+    /// fifth): `OPEN_EXISTING` opens what exists, as a pipe client does.
+    pub disposition: Option<usize>,
     /// An impersonation-level argument.
     pub level: Option<usize>,
     /// The closure or function argument that runs elsewhere or in place.
@@ -194,6 +209,7 @@ const fn a() -> Args {
         thread: None,
         flags: None,
         path: None,
+        disposition: None,
         level: None,
         callback: None,
     }
@@ -518,8 +534,8 @@ pub static APIS: &[Api] = &[
         ProfileLookup
     ),
     // --- handles (§10, §11) ---
-    win!("CreateFileW", PipeClientOpen, Value, path: 0, flags: 5),
-    win!("CreateFileA", PipeClientOpen, Value, path: 0, flags: 5),
+    win!("CreateFileW", PipeClientOpen, Value, path: 0, disposition: 4, flags: 5),
+    win!("CreateFileA", PipeClientOpen, Value, path: 0, disposition: 4, flags: 5),
     win!("CreateFile2", HandleOpen, Value, path: 0),
     win!("OpenProcess", HandleOpen, Value),
     win!("OpenThread", HandleOpen, Value),
@@ -535,6 +551,22 @@ pub static APIS: &[Api] = &[
     paths!("create", ["std::fs::File::create", "tokio::fs::File::create"], HandleOpen, path: 0),
     method!("open", ["std::fs::OpenOptions", "tokio::fs::OpenOptions"], PipeClientOpen, path: 0),
     method!("open", ["tokio::net::windows::named_pipe::ClientOptions"], HandleOpen, path: 0),
+    // --- named pipes (fileapi.h, namedpipeapi.h; tokio's named_pipe) ---
+    win!("CallNamedPipeW", PipeCall, Bool, path: 0),
+    win!("CallNamedPipeA", PipeCall, Bool, path: 0),
+    win!("WaitNamedPipeW", PipeOnly, Bool, path: 0),
+    win!("WaitNamedPipeA", PipeOnly, Bool, path: 0),
+    win!("SetNamedPipeHandleState", PipeOnly, Bool, path: 0),
+    win!("GetNamedPipeInfo", PipeOnly, Bool, path: 0),
+    win!("GetNamedPipeHandleStateW", PipeOnly, Bool, path: 0),
+    win!("GetNamedPipeHandleStateA", PipeOnly, Bool, path: 0),
+    win!("GetNamedPipeServerProcessId", PipeOnly, Bool, path: 0),
+    win!("GetNamedPipeServerSessionId", PipeOnly, Bool, path: 0),
+    win!("PeekNamedPipe", PipeOnly, Bool, path: 0),
+    win!("TransactNamedPipe", PipeOnly, Bool, path: 0),
+    win!("CreateNamedPipeW", PipeCreate, Value, path: 0),
+    win!("CreateNamedPipeA", PipeCreate, Value, path: 0),
+    method!("create", ["tokio::net::windows::named_pipe::ServerOptions"], PipeCreate, path: 0),
     method!("open_subkey", ["winreg::RegKey"], HandleOpen),
     method!("open_subkey_with_flags", ["winreg::RegKey"], HandleOpen),
     method!("create_subkey", ["winreg::RegKey"], HandleOpen),
@@ -579,6 +611,51 @@ pub const THREAD_IMPERSONATION_TOKEN: &str = "ThreadImpersonationToken";
 
 /// The prefix of named-pipe paths (`\\.\pipe\`), as it appears in the string value.
 pub const PIPE_PREFIX: &str = r"\\.\pipe\";
+
+/// The folder of named pipes under any host prefix: `\\.\pipe\`,
+/// `\\?\pipe\`, `\\server\pipe\` (see `index::syntax::is_pipe_text`).
+pub const PIPE_FOLDER: &str = r"\pipe\";
+
+/// The creation disposition of a file open that only opens what exists.
+pub const OPEN_EXISTING: (&str, u64) = ("OPEN_EXISTING", 3);
+
+/// The words that name a named pipe in an identifier (`open_pipe`,
+/// `PipeClient`, `named_pipe`): a reviewer takes an open of a path from
+/// outside, named so, for a pipe client.
+pub const PIPE_WORDS: &[&str] = &["pipe", "pipes", "namedpipe"];
+
+/// Words that may follow a pipe word in a name that still names the pipe
+/// itself (`pipe_name`, `PipeClient`, `pipe_path`), not something about it
+/// (`pipe_config`, `pipe_stats`: not a pipe).
+pub const PIPE_ROLE_WORDS: &[&str] = &[
+    "name",
+    "path",
+    "addr",
+    "address",
+    "endpoint",
+    "client",
+    "conn",
+    "connection",
+    "connect",
+    "open",
+    "stream",
+    "handle",
+    "channel",
+    "transport",
+    "ipc",
+    "io",
+    "rpc",
+    "id",
+];
+
+/// The program's command line: a path read from it comes from outside (so
+/// does one read from the environment: `EnvRead`).
+pub const COMMAND_LINE: &[&str] = &["std::env::args", "std::env::args_os"];
+
+/// Whether a resolved path (`std::env::args`) reads the command line.
+pub fn is_command_line(segments: &[String]) -> bool {
+    COMMAND_LINE.iter().any(|p| path_matches(p, segments))
+}
 
 /// Thread-handle expressions that name the current thread.
 pub const CURRENT_THREAD: &[&str] = &[
@@ -792,6 +869,50 @@ pub const RESULT_ADAPTERS: &[&str] = &[
 
 /// Builder types whose methods return the builder itself (the type flows
 /// through a chain of calls: `Command::new(..).arg(..).spawn()`).
+/// Conversions that keep a string's (or path's) text: the value they make
+/// names the same file or pipe. Methods (`to_string`, `as_ptr`) and the
+/// last segment of one-argument constructors (`String::from`,
+/// `Path::new`, `HSTRING::from`, `U16CString::from_str`).
+pub const STRING_CONVERSIONS: &[&str] = &[
+    "to_string",
+    "to_owned",
+    "into",
+    "clone",
+    "as_str",
+    "as_ref",
+    "as_path",
+    "as_os_str",
+    "to_path_buf",
+    "into_os_string",
+    "to_os_string",
+    "into_string",
+    "to_str",
+    "to_string_lossy",
+    "borrow",
+    "from",
+    "new",
+    "from_str",
+    "from_os_str",
+    "from_vec",
+    "unwrap",
+    "expect",
+];
+
+/// Methods that append to a `String` or `PathBuf` variable in place.
+pub const APPEND_METHODS: &[&str] = &["push_str", "push"];
+
+/// Path types whose `join` and `push` add a separator.
+pub const PATH_TYPES: &[&str] = &["Path", "PathBuf"];
+
+/// `OpenOptionsExt` methods that may carry SQOS flags: `security_qos_flags`
+/// always does, `custom_flags` when its argument holds
+/// `SECURITY_SQOS_PRESENT`.
+pub const SQOS_METHODS: (&str, &str) = ("security_qos_flags", "custom_flags");
+
+/// `OpenOptions` methods that let an open create the file (so it is no
+/// longer an `OPEN_EXISTING` open), when given `true`.
+pub const CREATE_METHODS: &[&str] = &["create", "create_new"];
+
 pub const BUILDER_TYPES: &[&str] = &[
     "Command",
     "OpenOptions",

@@ -247,8 +247,13 @@ pub enum LintFact {
     /// A named pipe is opened as a client without SQOS flags, so the server
     /// may impersonate the caller at the default (impersonation) level.
     /// `written` is the call as the code writes it (see
-    /// [`CallFacts::written`]).
-    PipeOpenWithoutSqos { api: &'static Api, written: String },
+    /// [`CallFacts::written`]). The location is the open; `evidence` says
+    /// why the path is a pipe.
+    PipeOpenWithoutSqos {
+        api: &'static Api,
+        written: String,
+        evidence: PipeEvidence,
+    },
 }
 
 impl From<LintFact> for EventKind {
@@ -331,6 +336,47 @@ impl EventKind {
             | EventKind::Fact(LintFact::CacheWrite { .. } | LintFact::ComWithoutCloaking { .. }) => {
                 Trigger::Impersonating
             }
+        }
+    }
+}
+
+/// Why a path opened as a client is taken for a named pipe, strongest first
+/// (when several say so about one open, the strongest is reported).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PipeEvidence {
+    /// The API talks only to named pipes and sends no SQOS flags
+    /// (`CallNamedPipeW`).
+    PipeApi,
+    /// The path is a pipe path (`\\.\pipe\`, `\\server\pipe\`, `\\?\pipe\`):
+    /// a literal or constant, formatted or converted, from a function that
+    /// returns one, or read from a field that holds one.
+    Path,
+    /// A caller passes a pipe path: `caller` gives `arg` to `callee` at
+    /// `at`, and the path reaches this open.
+    Caller {
+        caller: String,
+        callee: String,
+        arg: String,
+        at: Location,
+    },
+    /// The path or the opened handle is also given to `api`, which takes
+    /// only named pipes, at `at`.
+    Structure { api: String, at: Location },
+    /// Names say so: the path comes from outside (a parameter, a field, the
+    /// command line) and `what` is named for a pipe ("the function
+    /// `open_pipe`", "the parameter `pipe_name`").
+    Name { what: String },
+}
+
+impl PipeEvidence {
+    /// Its rank: lower is stronger.
+    pub fn rank(&self) -> u8 {
+        match self {
+            PipeEvidence::PipeApi => 0,
+            PipeEvidence::Path => 1,
+            PipeEvidence::Caller { .. } => 2,
+            PipeEvidence::Structure { .. } => 3,
+            PipeEvidence::Name { .. } => 4,
         }
     }
 }

@@ -69,16 +69,12 @@ pub fn parse_args(mac: &syn::Macro) -> Vec<syn::Expr> {
                 v
             }
         }
-        "format" | "print" | "println" | "eprint" | "eprintln" | "panic" | "format_args"
-        | "trace" | "debug" | "info" | "warn" | "error" | "log" | "anyhow" | "bail" | "todo"
-        | "unimplemented" | "unreachable" | "event" => after_format(list()),
-        "write" | "writeln" => {
-            let mut v = list();
-            if !v.is_empty() {
-                v.remove(0);
-            }
-            after_format(v)
-        }
+        // The format string is kept: the value made is read from it (the walk
+        // finds it among the arguments; `write!`'s destination comes first).
+        "format" | "format_args" | "write" | "writeln" => list(),
+        "print" | "println" | "eprint" | "eprintln" | "panic" | "trace" | "debug" | "info"
+        | "warn" | "error" | "log" | "anyhow" | "bail" | "todo" | "unimplemented"
+        | "unreachable" | "event" => after_format(list()),
         "assert" | "debug_assert" | "assert_eq" | "assert_ne" | "debug_assert_eq"
         | "debug_assert_ne" | "ensure" | "dbg" | "join" | "try_join" => list(),
         // Other macros are opaque: their bodies need not be expressions.

@@ -104,13 +104,20 @@ pub fn patterns(config: &Config) -> Vec<String> {
 /// The pipe word of `catalog::PIPE_PREFIX` (`pipe`) after each way of
 /// writing the backslash before it in source, or the quote that starts a
 /// literal with it (see the module documentation).
-fn pipe_patterns() -> Vec<String> {
+pub(crate) fn pipe_patterns() -> Vec<String> {
     let prefix = catalog::PIPE_PREFIX.trim_end_matches('\\');
     let word = &prefix[prefix.rfind('\\').map_or(0, |i| i + 1)..];
     ["\\", "x5c", "5c}", "\""]
         .iter()
         .map(|before| format!("{before}{word}"))
         .collect()
+}
+
+/// Whether source text holds a pipe path's pattern (see
+/// [`pipe_patterns`]), as the prefilter would find it.
+pub(crate) fn has_pipe_pattern(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    pipe_patterns().iter().any(|p| lower.contains(p.as_str()))
 }
 
 /// A compiled prefilter, shared by the worker threads.

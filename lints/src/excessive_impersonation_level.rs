@@ -1,7 +1,7 @@
 //! `excessive_impersonation_level`: delegation requested, or a named pipe opened as a client without limiting how far the server may impersonate.
 
-use imperlint_analyzer::catalog::Family;
-use imperlint_analyzer::event::{Event, EventKind, LintFact};
+use imperlint_analyzer::catalog::{Api, Family, Role};
+use imperlint_analyzer::event::{Event, EventKind, LintFact, PipeEvidence};
 use imperlint_analyzer::lint::Finding;
 
 use crate::{Lint, Sink};
@@ -104,24 +104,70 @@ fn check(event: &Event, sink: &mut Sink) {
             "the holder can use this identity against other machines on the network",
             "request the lowest level that works: `SecurityIdentification` to be identified, `SecurityImpersonation` to be acted for locally",
         ),
-        EventKind::Fact(LintFact::PipeOpenWithoutSqos { api, written }) => {
-            let help = match api.family {
-                Family::Win32 => {
-                    "add `SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION` to the flags and attributes argument (`SECURITY_IMPERSONATION` if the server must act for this process)"
-                }
-                _ => {
-                    "call `.security_qos_flags(SECURITY_IDENTIFICATION)` (`std::os::windows::fs::OpenOptionsExt`) before opening, or `SECURITY_IMPERSONATION` if the server must act for this process"
-                }
-            };
-            Finding::new(
-                format!("named pipe opened with `{written}` without security quality-of-service flags"),
-                "without them the server gets the default level, `SecurityImpersonation`: it can act as this process on its machine",
-                help,
-            )
-        }
+        EventKind::Fact(LintFact::PipeOpenWithoutSqos {
+            api,
+            written,
+            evidence,
+        }) => pipe_open(api, written, evidence),
         _ => return,
     };
     sink.report(event, finding);
+}
+
+/// What the server of a pipe gets when the client sends no SQOS flags.
+const DEFAULT_LEVEL: &str =
+    "without them the server gets the default level, `SecurityImpersonation`: it can act as this process on its machine";
+
+fn pipe_open(api: &Api, written: &str, evidence: &PipeEvidence) -> Finding {
+    let help = match (api.role, api.family) {
+        (Role::PipeCall, _) => format!(
+            "open the pipe with `CreateFileW` and `SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION` in its flags, then send with `TransactNamedPipe` on that handle instead of `{}`",
+            api.name
+        ),
+        (_, Family::Win32) => "add `SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION` to the flags and attributes argument (`SECURITY_IMPERSONATION` if the server must act for this process)".to_string(),
+        _ => "call `.security_qos_flags(SECURITY_IDENTIFICATION)` (`std::os::windows::fs::OpenOptionsExt`) on the `OpenOptions` before opening, or `SECURITY_IMPERSONATION` if the server must act for this process".to_string(),
+    };
+    let name = written;
+    match evidence {
+        PipeEvidence::PipeApi => Finding::new(
+            format!("`{name}` connects to a named pipe without security quality-of-service flags, and cannot send any"),
+            DEFAULT_LEVEL,
+            help,
+        ),
+        PipeEvidence::Path => Finding::new(
+            format!("named pipe opened with `{name}` without security quality-of-service flags"),
+            DEFAULT_LEVEL,
+            help,
+        ),
+        PipeEvidence::Caller {
+            caller,
+            callee,
+            arg,
+            at,
+        } => Finding::new(
+            format!("named pipe opened with `{name}` without security quality-of-service flags: `{caller}` passes it a pipe path"),
+            DEFAULT_LEVEL,
+            help,
+        )
+        .related(
+            at.clone(),
+            format!("`{caller}` passes the pipe path `{arg}` to `{callee}` here"),
+        ),
+        PipeEvidence::Structure { api: probe, at } => Finding::new(
+            format!("named pipe opened with `{name}` without security quality-of-service flags: the same path or handle is given to `{probe}`"),
+            DEFAULT_LEVEL,
+            help,
+        )
+        .related(
+            at.clone(),
+            format!("`{probe}` takes only named pipes"),
+        ),
+        PipeEvidence::Name { what } => Finding::new(
+            format!("`{name}` opens what looks like a named pipe without security quality-of-service flags: {what} names a pipe and the path comes from outside"),
+            DEFAULT_LEVEL,
+            help,
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -129,7 +175,7 @@ mod tests {
     use super::LINT;
     use crate::test_support::{api, event, reverted, run};
     use imperlint_analyzer::catalog::{Api, Args, Family, ResultKind, Role};
-    use imperlint_analyzer::event::{EventKind, LintFact};
+    use imperlint_analyzer::event::{EventKind, LintFact, PipeEvidence};
 
     static STD_OPEN: Api = Api {
         name: "open",
@@ -141,6 +187,7 @@ mod tests {
             thread: None,
             flags: None,
             path: Some(0),
+            disposition: None,
             level: None,
             callback: None,
         },
@@ -161,6 +208,7 @@ mod tests {
         let win32 = LintFact::PipeOpenWithoutSqos {
             api: api("CreateFileW", Role::PipeClientOpen),
             written: "CreateFileW".into(),
+            evidence: PipeEvidence::Path,
         };
         let diags = run(&LINT, &event(win32, reverted()));
         assert!(diags[0].label.contains("`SecurityImpersonation`"));
@@ -172,6 +220,7 @@ mod tests {
         let std = LintFact::PipeOpenWithoutSqos {
             api: &STD_OPEN,
             written: "OpenOptions::open".into(),
+            evidence: PipeEvidence::Path,
         };
         let diags = run(&LINT, &event(std, reverted()));
         assert!(diags[0].message.contains("`OpenOptions::open`"));

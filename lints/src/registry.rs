@@ -358,6 +358,7 @@ mod tests {
             LintFact::PipeOpenWithoutSqos {
                 api: api("CreateFileW", Role::PipeClientOpen),
                 written: "windows::Win32::Storage::FileSystem::CreateFileW".to_string(),
+                evidence: imperlint_analyzer::event::PipeEvidence::Path,
             },
         ]
     }

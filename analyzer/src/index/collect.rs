@@ -153,6 +153,10 @@ fn collect<'a>(
     (c.items, c.syntax)
 }
 
+/// String constants longer than this are not kept for the walk (pipe names
+/// and path prefixes are short).
+const MAX_CONST_TEXT: usize = 512;
+
 /// A function item's parts, as `Collector::push_fn` takes them.
 struct FnItem<'a> {
     attrs: &'a [syn::Attribute],
@@ -474,17 +478,13 @@ impl<'a> Collector<'a, '_> {
                     self.items.local_types.push(u.ident.to_string());
                 }
                 syn::Item::Const(c) => {
-                    if string_value(&c.expr).is_some_and(|s| is_pipe_text(&s)) {
-                        self.items.pipe_consts.push(c.ident.to_string());
-                    }
+                    self.string_const(&c.ident, &c.expr);
                     if self.hit_between(&c.attrs, c.const_token.span, c.semi_token.span) {
                         self.items.hit_items.push(c.ident.to_string());
                     }
                 }
                 syn::Item::Static(s) => {
-                    if string_value(&s.expr).is_some_and(|v| is_pipe_text(&v)) {
-                        self.items.pipe_consts.push(s.ident.to_string());
-                    }
+                    self.string_const(&s.ident, &s.expr);
                     if self.hit_between(&s.attrs, s.static_token.span, s.semi_token.span) {
                         self.items.hit_items.push(s.ident.to_string());
                     }
@@ -540,6 +540,20 @@ impl<'a> Collector<'a, '_> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// A constant or static whose value is a string literal: its text (the
+    /// walk reads it where the name is used), and whether it holds a pipe path.
+    fn string_const(&mut self, name: &syn::Ident, value: &syn::Expr) {
+        let Some(text) = string_value(value) else {
+            return;
+        };
+        if is_pipe_text(&text) {
+            self.items.pipe_consts.push(name.to_string());
+        }
+        if text.len() <= MAX_CONST_TEXT {
+            self.items.str_consts.push((name.to_string(), text));
         }
     }
 
@@ -799,6 +813,11 @@ impl<'a> Collector<'a, '_> {
             Source::File => &self.file.src.text,
             Source::Expansion(e, _) => &e.text,
         };
+        let body_bytes = body.brace_token.span.join().byte_range();
+        let pipe_text = self.hit_in(body_bytes.start, body_bytes.end)
+            && src_text
+                .get(body_bytes)
+                .is_some_and(crate::prefilter::has_pipe_pattern);
         let com_hit = self.com_file
             && src_text.get(text.start..text.end).is_some_and(|t| {
                 catalog::APIS
@@ -843,6 +862,7 @@ impl<'a> Collector<'a, '_> {
             mentions,
             calls,
             text_hit,
+            pipe_text,
             closes_handle,
             com_hit,
             text,

@@ -64,6 +64,9 @@ pub struct FnDef {
     pub calls: Box<[u64]>,
     /// Its text (attributes, signature, body) holds a prefilter pattern.
     pub text_hit: bool,
+    /// Its body holds a pipe path's pattern (a `\\.\pipe\` literal, in a
+    /// macro too): it may make a pipe path (value flow starts there).
+    pub pipe_text: bool,
     /// For `Drop::drop`: the body closes a handle.
     pub closes_handle: bool,
     /// Its text names a COM security API (the cloaking scan reads it).
@@ -153,6 +156,8 @@ pub struct CrateIndex<'a> {
     pub statics: HashMap<&'a str, &'a StaticDef>,
     /// Constants and statics whose string value holds a pipe path.
     pub pipe_consts: HashSet<&'a str>,
+    /// Constants and statics whose value is a (short) string literal: their text.
+    pub str_consts: HashMap<&'a str, &'a str>,
     /// Names declared in `extern` blocks or `link!` macros.
     pub extern_fns: HashSet<&'a str>,
     /// Every type, trait and alias name the crate defines.
@@ -183,6 +188,7 @@ pub struct FileItems {
     asserted_not_send: Vec<String>,
     statics: Vec<StaticDef>,
     pipe_consts: Vec<String>,
+    str_consts: Vec<(String, String)>,
     extern_fns: Vec<String>,
     local_types: Vec<String>,
     local_methods: Vec<String>,
@@ -281,6 +287,7 @@ impl<'a> CrateIndex<'a> {
             asserted_not_send: HashSet::new(),
             statics: HashMap::new(),
             pipe_consts: HashSet::new(),
+            str_consts: HashMap::new(),
             extern_fns: HashSet::new(),
             local_types: HashSet::new(),
             local_methods: HashSet::new(),
@@ -328,6 +335,8 @@ impl<'a> CrateIndex<'a> {
             }
             ix.pipe_consts
                 .extend(it.pipe_consts.iter().map(String::as_str));
+            ix.str_consts
+                .extend(it.str_consts.iter().map(|(n, v)| (n.as_str(), v.as_str())));
             ix.extern_fns
                 .extend(it.extern_fns.iter().map(String::as_str));
             ix.local_types

@@ -55,10 +55,64 @@ pub fn string_value(e: &syn::Expr) -> Option<String> {
     }
 }
 
-/// Text that names a pipe path (`\\.\pipe\`), case-insensitively.
+/// A piece of a composed string whose text is not known (an argument of
+/// `format!`, the right side of a `+`): it stands for any text without a
+/// backslash, such as a host name.
+pub const UNKNOWN: char = '\u{1}';
+
+/// Text that names a pipe path, case-insensitively: `\\.\pipe\` (see
+/// `catalog::PIPE_PREFIX`), `\\?\pipe\`, or a remote `\\server\pipe\`
+/// (`catalog::PIPE_FOLDER` right after a `\\host` with no other backslash),
+/// in a literal or in the shape of a composed string whose unknown pieces
+/// are [`UNKNOWN`] (`format!(r"\\{}\pipe\{}", host, name)`).
 pub fn is_pipe_text(s: &str) -> bool {
-    s.to_ascii_lowercase()
-        .contains(&catalog::PIPE_PREFIX.to_ascii_lowercase())
+    if s.len() < catalog::PIPE_FOLDER.len() + 3 {
+        return false;
+    }
+    let lower = s.to_ascii_lowercase();
+    lower.match_indices(catalog::PIPE_FOLDER).any(|(i, _)| {
+        let before = &lower[..i];
+        before.rfind(r"\\").is_some_and(|j| {
+            let host = &before[j + 2..];
+            !host.is_empty() && !host.contains('\\')
+        })
+    })
+}
+
+/// The lower-case words of an identifier: `NamedPipeClient` → `named`,
+/// `pipe`, `client`; `open_pipe` → `open`, `pipe`; `PIPE_NAME` → `pipe`,
+/// `name`.
+pub fn ident_words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut word = String::new();
+        let mut prev_lower = false;
+        for c in part.chars() {
+            if c.is_ascii_uppercase() && prev_lower && !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            word.push(c.to_ascii_lowercase());
+        }
+        if !word.is_empty() {
+            out.push(word);
+        }
+    }
+    out
+}
+
+/// Whether an identifier names a named pipe itself: a pipe word
+/// (`catalog::PIPE_WORDS`) followed only by words of a pipe's role
+/// (`catalog::PIPE_ROLE_WORDS`): `open_pipe`, `PipeClient`, `pipe_name`,
+/// `named_pipe`; not `pipeline`, `pipe_config` or `PipeStats`.
+pub fn names_a_pipe(name: &str) -> bool {
+    let words = ident_words(name);
+    words.iter().enumerate().any(|(i, w)| {
+        catalog::PIPE_WORDS.contains(&w.as_str())
+            && words[i + 1..]
+                .iter()
+                .all(|r| catalog::PIPE_ROLE_WORDS.contains(&r.as_str()))
+    })
 }
 
 /// Whether an expression mentions one of the named flags, by name or value.
@@ -87,4 +141,69 @@ pub fn mentions_flag(e: &syn::Expr, flags: &[(&str, u64)]) -> bool {
     let mut v = V(flags, false);
     v.visit_expr(e);
     v.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipe_paths_local_remote_and_composed() {
+        for yes in [
+            r"\\.\pipe\contoso-agent",
+            r"\\.\PIPE\x",
+            r"\\?\pipe\x",
+            r"\\fileserver\pipe\spoolss",
+            "\\\\\u{1}\\pipe\\\u{1}",
+            r"\\.\pipe\",
+        ] {
+            assert!(is_pipe_text(yes), "{yes:?}");
+        }
+        for no in [
+            r"C:\pipe\x",
+            r"\\server\share\pipe\x",
+            r"\pipe\",
+            "\u{1}\\pipe\\\u{1}",
+            r"C:\ProgramData\Contoso\pipe_config.toml",
+            "pipeline",
+            "",
+        ] {
+            assert!(!is_pipe_text(no), "{no:?}");
+        }
+    }
+
+    #[test]
+    fn words_of_identifiers() {
+        assert_eq!(ident_words("NamedPipeClient"), ["named", "pipe", "client"]);
+        assert_eq!(ident_words("open_pipe"), ["open", "pipe"]);
+        assert_eq!(ident_words("PIPE_NAME"), ["pipe", "name"]);
+        assert_eq!(ident_words("pipeline"), ["pipeline"]);
+    }
+
+    #[test]
+    fn names_of_pipes_and_lookalikes() {
+        for yes in [
+            "open_pipe",
+            "PipeClient",
+            "pipe_name",
+            "named_pipe",
+            "NamedPipe",
+            "connect_to_pipe",
+            "pipe",
+            "pipes",
+            "PIPE_PATH",
+        ] {
+            assert!(names_a_pipe(yes), "{yes}");
+        }
+        for no in [
+            "pipeline",
+            "pipe_config",
+            "PipeStats",
+            "open_file",
+            "load_pipe_settings",
+            "pipelines",
+        ] {
+            assert!(!names_a_pipe(no), "{no}");
+        }
+    }
 }

@@ -491,7 +491,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             };
         }
         match target {
-            Target::Local(ids) => self.local_call(&ids, &name, (loc, key), vals, callables, st),
+            Target::Local(ids) => {
+                let exprs: Vec<&'a syn::Expr> = c.args.iter().collect();
+                self.local_call(&ids, &name, (loc, key), vals, callables, st, &exprs, None)
+            }
             Target::Api(api) => {
                 let full = self.cx.ix.full_path(self.fi, path);
                 self.api_call(
@@ -580,8 +583,17 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             if out.outcome.is_none() && !matches!(name, "Ok" | "Some") {
                 out.outcome = v.outcome.clone();
             }
-            out.pipe |= v.pipe;
+            carry_path(&mut out, v);
+            out.sqos |= v.sqos;
         }
+        // `String::from(x)`, `Path::new(x)`, `HSTRING::from(x)`: the same string.
+        if let [v] = vals.as_slice() {
+            if catalog::STRING_CONVERSIONS.contains(&name) || matches!(name, "Some" | "Ok") {
+                out.text = v.text.clone();
+                out.shape = v.shape.clone();
+            }
+        }
+        out.external |= catalog::is_command_line(&full);
         out.is_err = name == "Err";
         if wrapper {
             let v = &vals[0];
@@ -631,6 +643,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         out
     }
 
+    /// A call of a function of the crate (`ids`: the candidates, the first
+    /// one's summary applies). `args` are the argument expressions `vals`
+    /// were made from; `recv` the receiver of a method call.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn local_call(
         &mut self,
         ids: &[usize],
@@ -639,9 +655,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         vals: Vec<Fact>,
         callables: Vec<(usize, Callable<'a>)>,
         st: &mut State,
+        args: &[&'a syn::Expr],
+        recv: Option<(&'a syn::Expr, &Fact)>,
     ) -> Fact {
         let id = ids[0];
-        let sum = self.cx.sums[id].clone();
+        let cx = self.cx;
+        let sum = &cx.sums[id];
         let began = st.region.origin.map(|o| {
             (
                 self.origins[o as usize].loc.clone(),
@@ -678,8 +697,34 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             if out.outcome.is_none() {
                 out.outcome = v.outcome.clone();
             }
-            // A value built from a pipe name (`wide(&name)`) is still one.
-            out.pipe |= v.pipe;
+        }
+        match sum.flow.as_deref() {
+            Some(fl) => {
+                // Arguments by signature position: the receiver first.
+                let mut by_pos: Vec<(Option<&'a syn::Expr>, Fact)> =
+                    Vec::with_capacity(vals.len() + 1);
+                if cx.ix.fns[id].has_receiver {
+                    if let Some((e, f)) = recv {
+                        by_pos.push((Some(e), f.clone()));
+                    }
+                }
+                by_pos.extend(
+                    vals.iter()
+                        .enumerate()
+                        .map(|(i, v)| (args.get(i).copied(), v.clone())),
+                );
+                let v = self.apply_flow(fl, &display, &by_pos, st);
+                carry_path(&mut out, &v);
+                out.sqos |= v.sqos;
+                out.text = None;
+            }
+            None => {
+                // Not summarised: a value built from a pipe name
+                // (`wide(&name)`) is still one.
+                for v in &vals {
+                    carry_path(&mut out, v);
+                }
+            }
         }
         let ret_ty = self.return_type(id);
         if out.ty.is_none() {
@@ -880,6 +925,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 );
             }
             Role::EnvRead => {
+                out.external = true;
                 let name = arg(api.args.path).and_then(|a| {
                     syntax::string_value(a).or_else(|| {
                         vals.get(api.args.path.unwrap_or(0))
@@ -916,14 +962,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             Role::HandleOpen | Role::PipeClientOpen => {
                 self.run_in_place(callables, st);
                 if api.role == Role::PipeClientOpen {
-                    let pipe = api
+                    let path = api
                         .args
                         .path
                         .and_then(|i| vals.get(i))
-                        .is_some_and(|v| v.pipe)
-                        || arg(api.args.path)
-                            .and_then(syntax::string_value)
-                            .is_some_and(|s| syntax::is_pipe_text(&s));
+                        .cloned()
+                        .unwrap_or_default();
                     let sqos = arg(api.args.flags)
                         .is_some_and(|f| syntax::mentions_flag(f, &[catalog::SQOS_PRESENT]))
                         || api
@@ -931,13 +975,23 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                             .flags
                             .and_then(|i| vals.get(i))
                             .is_some_and(|v| v.sqos);
-                    if pipe && !sqos {
-                        self.event(
-                            LintFact::PipeOpenWithoutSqos { api, written },
-                            loc.clone(),
-                            st,
-                        );
-                    }
+                    // `File::open` opens what exists; `CreateFileW` says so.
+                    let existing = match api.args.disposition {
+                        Some(_) => arg(api.args.disposition)
+                            .is_some_and(|d| syntax::mentions_flag(d, &[catalog::OPEN_EXISTING])),
+                        None => true,
+                    };
+                    let h = self.client_open(
+                        api,
+                        &written,
+                        arg(api.args.path),
+                        &path,
+                        sqos,
+                        existing,
+                        loc.clone(),
+                        st,
+                    );
+                    out.open = h.open;
                 }
                 if st.region.imp != Imp::No {
                     let h = HandleFact {
@@ -953,6 +1007,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         out.handle = Some(h);
                     }
                 }
+            }
+            Role::PipeOnly | Role::PipeCreate | Role::PipeCall => {
+                self.run_in_place(callables, st);
+                self.pipe_api(api, &args, &vals, &written, loc, st);
             }
             // Every other role is a plain call: its closures run here, and
             // lints that care about the role read the event. A new role

@@ -369,6 +369,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     ) {
         if let Some(v) = &value {
             self.returning(v, st, loc.clone());
+            if !st.dead {
+                self.record_return(v);
+            }
         }
         self.exit(kind, loc, st, value.as_ref());
         self.finish_tokens(st);

@@ -83,9 +83,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 }
                 if let syn::Member::Named(n) = &f.member {
                     if let Some(ty) = self.field_owner_type(&f.base, &base, st) {
-                        if let Some(t) = self.cx.ix.field_type(&ty, &n.to_string()) {
+                        let name = n.to_string();
+                        if let Some(t) = self.cx.ix.field_type(&ty, &name) {
                             v.ty = Some(self.cx.ix.full_segments(self.fi, t.to_vec()));
                         }
+                        self.read_field(&ty, &name, &base, &mut v);
                     }
                 }
                 v.static_alias = base.static_alias.clone();
@@ -106,15 +108,6 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 Fact::default()
             }
             syn::Expr::Struct(s) => {
-                let mut out = Fact::default();
-                for f in &s.fields {
-                    let v = self.expr(&f.expr, st);
-                    self.mark(&v, Check::Checked);
-                    merge_carried(&mut out, &v);
-                }
-                if let Some(r) = &s.rest {
-                    self.expr(r, st);
-                }
                 let name = last_segment(&s.path);
                 let ty = if name == "Self" {
                     self.cx.ix.fns[self.fid]
@@ -124,6 +117,18 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 } else {
                     Some(name)
                 };
+                let mut out = Fact::default();
+                for f in &s.fields {
+                    let v = self.expr(&f.expr, st);
+                    self.mark(&v, Check::Checked);
+                    if let (Some(t), syn::Member::Named(n)) = (&ty, &f.member) {
+                        self.write_field(t, &n.to_string(), &v, f.expr.span());
+                    }
+                    merge_carried(&mut out, &v);
+                }
+                if let Some(r) = &s.rest {
+                    self.expr(r, st);
+                }
                 if let Some(t) = ty {
                     out.guard = self.cx.guard_types.contains(&t);
                     out.ty = Some(vec![t]);
@@ -399,9 +404,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 );
             }
         }
-        if self.cx.ix.pipe_consts.contains(last.as_str()) {
-            fact.pipe = true;
-        }
+        let c = self.const_fact(&last);
+        fact.pipe |= c.pipe;
+        fact.text = c.text;
         if let Some(s) = self.cx.ix.statics.get(last.as_str()) {
             fact.static_alias = Some(last.clone());
             if self
@@ -468,23 +473,33 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             return Fact::default();
         }
-        if matches!(b.op, AddAssign(_) | BitOrAssign(_)) {
-            // `path += PIPE` keeps pipe-ness on the target.
-            if r.pipe {
-                if let Some(name) = first_var(&b.left) {
-                    if let Some(v) = st.var_mut(&name) {
-                        v.fact.pipe = true;
-                    }
+        if matches!(b.op, AddAssign(_)) && (l.has_shape() || r.has_shape()) {
+            // `path += PIPE`, `path += name`: the string in the target grows.
+            if let Some(name) = first_var(&b.left) {
+                self.append_to(&name, &r, false, st);
+            }
+        } else if matches!(b.op, BitOrAssign(_)) && (r.pipe || r.sqos) {
+            if let Some(name) = first_var(&b.left) {
+                if let Some(v) = st.var_mut(&name) {
+                    v.fact.pipe |= r.pipe;
+                    v.fact.sqos |= r.sqos;
                 }
             }
         }
         self.mark(&l, Check::Checked);
         self.mark(&r, Check::Checked);
-        Fact {
-            pipe: l.pipe || r.pipe,
+        let mut out = Fact {
             sqos: l.sqos || r.sqos,
             ..Fact::default()
+        };
+        carry_path(&mut out, &l);
+        carry_path(&mut out, &r);
+        if matches!(b.op, Add(_)) {
+            if let Some(s) = self.concat_values(&l, &r) {
+                out.set_shape(&s);
+            }
         }
+        out
     }
 
     pub(super) fn if_expr(&mut self, i: &'a syn::ExprIf, st: &mut State) -> Fact {
@@ -622,6 +637,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             syn::Expr::Path(_) => {}
             left => {
+                if let syn::Expr::Field(f) = left {
+                    if let syn::Member::Named(n) = &f.member {
+                        let base = Fact::default();
+                        if let Some(ty) = self.field_owner_type(&f.base, &base, st) {
+                            self.write_field(&ty, &n.to_string(), &v, a.right.span());
+                        }
+                    }
+                }
                 let root = place_root(left);
                 self.expr_place(left, st);
                 match root {

@@ -114,7 +114,17 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 .is_some_and(|t| !facts::is_com_interface(self.cx.ix, t))
                 || recv_last.is_none())
         {
-            let mut v = self.local_call(&locals, &name, (loc, key), vals, callables, st);
+            let exprs: Vec<&'a syn::Expr> = m.args.iter().collect();
+            let mut v = self.local_call(
+                &locals,
+                &name,
+                (loc, key),
+                vals,
+                callables,
+                st,
+                &exprs,
+                Some((&*m.receiver, &recv)),
+            );
             if v.ty.is_none() {
                 v.ty = None;
             }
@@ -126,22 +136,25 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if let Some(api) = api {
             let mut args: Vec<&'a syn::Expr> = m.args.iter().collect();
             if matches!(api.role, Role::PipeClientOpen) {
-                // `OpenOptions::new()...open(PIPE)`: SQOS comes from the builder chain.
-                let pipe = vals.first().is_some_and(|v| v.pipe)
-                    || args
-                        .first()
-                        .and_then(|a| syntax::string_value(a))
-                        .is_some_and(|s| syntax::is_pipe_text(&s));
-                if pipe && !recv.sqos {
-                    let written = written_method(recv_last.as_deref(), &name);
-                    self.event(
-                        LintFact::PipeOpenWithoutSqos { api, written },
-                        loc.clone(),
-                        st,
-                    );
-                }
+                // `OpenOptions::new()...open(PIPE)`: SQOS comes from the
+                // builder (its chain, or its variable's earlier statements).
+                let path = vals.first().cloned().unwrap_or_default();
+                let written = written_method(recv_last.as_deref(), &name);
+                let h = self.client_open(
+                    api,
+                    &written,
+                    m.args.first(),
+                    &path,
+                    recv.sqos,
+                    !recv.creates,
+                    loc.clone(),
+                    st,
+                );
                 args.clear();
-                let mut out = Fact::default();
+                let mut out = Fact {
+                    open: h.open,
+                    ..Fact::default()
+                };
                 if st.region.imp != Imp::No {
                     out.handle = Some(HandleFact {
                         open: loc,
@@ -280,15 +293,23 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 out.ty = Some(t.clone());
             }
         }
-        out.sqos = recv.sqos || name == "security_qos_flags";
-        if name == "custom_flags"
-            && m.args
+        let (qos, custom) = catalog::SQOS_METHODS;
+        out.sqos = recv.sqos || name == qos;
+        if name == custom
+            && (m
+                .args
                 .first()
                 .is_some_and(|a| syntax::mentions_flag(a, &[catalog::SQOS_PRESENT]))
+                || vals.first().is_some_and(|v| v.sqos))
         {
             out.sqos = true;
         }
-        out.pipe = recv.pipe || vals.iter().any(|v| v.pipe);
+        out.creates = recv.creates || self.builder_setting(&name, m, &vals, st);
+        carry_path(&mut out, &recv);
+        for v in &vals {
+            carry_path(&mut out, v);
+        }
+        self.string_method(&name, m, &recv, &vals, &mut out, st);
         if matches!(
             name.as_str(),
             "unwrap" | "expect" | "clone" | "as_raw_handle"
@@ -312,6 +333,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
             return Fact::default();
         };
+        if matches!(
+            name.as_str(),
+            "format" | "format_args" | "write" | "writeln"
+        ) {
+            let owned: &'a [syn::Expr] = self.cx.macros.get(mac);
+            return self.format_mac(&name, owned, st);
+        }
         if catalog::STRING_MACROS.contains(&name.as_str()) || name == "concat" {
             let text = mac
                 .parse_body_with(
@@ -364,7 +392,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 for e in owned {
                     let v = self.expr(e, st);
                     self.mark(&v, Check::Checked);
-                    out.pipe |= v.pipe;
+                    carry_path(&mut out, &v);
                 }
             }
         }

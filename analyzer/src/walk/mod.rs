@@ -30,9 +30,12 @@ use syn::visit::Visit;
 mod calls;
 mod control;
 mod exprs;
+pub(crate) mod flow;
 mod methods;
+mod paths;
 mod region;
 
+use flow::{FieldKey, FieldWrite, FnFlow, PipeUse};
 use region::Region;
 
 /// What a function does to its caller's impersonation state.
@@ -57,6 +60,10 @@ pub struct Summary {
     pub returns_guard: bool,
     /// Parameter positions (closures) the function calls while impersonating.
     pub runs_closure: Vec<usize>,
+    /// What it does with its parameters and what it returns, as values
+    /// (`flow`); `None` when it was not walked for that (a call then
+    /// returns what its arguments carry).
+    pub flow: Option<Box<FnFlow>>,
 }
 
 /// The entry state of a function: how its callers (or a declaration) leave it.
@@ -90,6 +97,8 @@ pub struct Cx<'i, 'a> {
     pub closing_types: &'i HashSet<String>,
     /// Re-parsed macro arguments of the crate.
     pub macros: &'a crate::macros::MacroArgs,
+    /// What the crate stores in its types' fields (`flow`).
+    pub fields: &'i flow::FieldFacts,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,6 +157,26 @@ struct Fact {
     text: Option<String>,
     /// An `Err(..)` value: returning it is an error exit.
     is_err: bool,
+    // Value flow (`flow`): paths and the handles opened on them.
+    /// Made from these parameters of the function (bit i: signature
+    /// position i, the receiver first).
+    from_params: u32,
+    /// A string made of known and unknown pieces (`syntax::UNKNOWN`),
+    /// when `text` is not known whole: `\\\u{1}\pipe\\u{1}`.
+    shape: Option<Box<str>>,
+    /// Read from this field of a crate type.
+    field: Option<Box<FieldKey>>,
+    /// An open without SQOS flags of a path not known to be a pipe, which
+    /// this value (its handle or path) came from: if the code shows the
+    /// value is a pipe, the open is reported.
+    open: Option<Box<flow::Open>>,
+    /// Given to a pipe-only API (or read from a field, or returned by a
+    /// function, whose value was); `creates`: a pipe this code created.
+    pipe_use: Option<Box<PipeUse>>,
+    /// Comes from outside the program (the command line, the environment).
+    external: bool,
+    /// An `OpenOptions` that may create the file (`create(true)`).
+    creates: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -310,6 +339,29 @@ fn join_fact(a: &Fact, b: &Fact) -> Fact {
             None
         },
         is_err: a.is_err && b.is_err,
+        from_params: a.from_params | b.from_params,
+        shape: if a.shape == b.shape {
+            a.shape.clone()
+        } else {
+            None
+        },
+        field: if a.field == b.field {
+            a.field.clone()
+        } else {
+            a.field.clone().or(b.field.clone())
+        },
+        open: match (&a.open, &b.open) {
+            (Some(x), Some(y)) if y.at < x.at => Some(y.clone()),
+            (Some(x), _) | (None, Some(x)) => Some(x.clone()),
+            (None, None) => None,
+        },
+        pipe_use: PipeUse::join(
+            &a.pipe_use.as_deref().cloned(),
+            &b.pipe_use.as_deref().cloned(),
+        )
+        .map(Box::new),
+        external: a.external || b.external,
+        creates: a.creates || b.creates,
     }
 }
 
@@ -409,6 +461,16 @@ pub struct Walker<'c, 'i, 'a> {
     too_deep: Option<Location>,
     is_main: bool,
     returns_guard_type: bool,
+    // Value flow (`flow`, `paths`).
+    /// Parameter names by signature position (`self` for the receiver).
+    sig_params: Vec<String>,
+    /// What this walk learnt of the function's parameters and return.
+    flow: FnFlow,
+    /// The join of the values the function returns.
+    ret_value: Option<Fact>,
+    field_writes: Vec<FieldWrite>,
+    /// Types whose field values reached an open or a pipe-only API.
+    field_demands: std::collections::BTreeSet<std::sync::Arc<str>>,
 }
 
 /// The result of walking a function.
@@ -427,6 +489,13 @@ pub struct WalkResult {
     pub began_any: bool,
     /// Where an expression was too deeply nested to analyse.
     pub too_deep: Option<Location>,
+    /// Value flow: what the function does with its parameters and returns.
+    pub flow: FnFlow,
+    /// Writes into fields of the crate's types this walk saw.
+    pub field_writes: Vec<FieldWrite>,
+    /// Types whose fields' values reached an open or a pipe-only API here:
+    /// what the crate writes into them matters (see `analyze`).
+    pub field_demands: Vec<std::sync::Arc<str>>,
 }
 
 /// How deep expressions are followed (see [`Walker::expr`]).
@@ -753,6 +822,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 syn::FnArg::Receiver(_) => None,
             })
             .collect();
+        let sig_params = cx.ix.syntax[fid]
+            .iter()
+            .flat_map(|s| s.sig.inputs.iter())
+            .map(|a| match a {
+                syn::FnArg::Typed(t) => pattern_ident(&t.pat).unwrap_or_default(),
+                syn::FnArg::Receiver(_) => "self".to_string(),
+            })
+            .collect();
         let returns_guard_type = f.returns_type(|w| cx.guard_types.contains(w));
         Walker {
             cx,
@@ -784,6 +861,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             too_deep: None,
             is_main: f.is_main,
             returns_guard_type,
+            sig_params,
+            flow: FnFlow::default(),
+            ret_value: None,
+            field_writes: Vec::new(),
+            field_demands: Default::default(),
         }
     }
 
@@ -930,8 +1012,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             st.region.origin = Some(o);
             st.region.guarded = true;
         }
-        // Parameters: types from annotations.
-        for input in &syntax.sig.inputs {
+        // Parameters: types from annotations; each value is made from its
+        // parameter (by signature position, the receiver first).
+        for (pos, input) in syntax.sig.inputs.iter().enumerate() {
             if let syn::FnArg::Typed(t) = input {
                 if let Some(name) = pattern_ident(&t.pat) {
                     let ty = syntax::type_path(&t.ty).map(|p| self.cx.ix.full_segments(self.fi, p));
@@ -940,6 +1023,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         depth: 0,
                         fact: Fact {
                             ty,
+                            from_params: paths::param_bit(pos),
                             ..Fact::default()
                         },
                     });
@@ -971,6 +1055,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             .region
             .origin
             .is_some_and(|o| self.origins[o as usize].local);
+        self.flow.ret = self.ret_facts();
         WalkResult {
             events: self.events,
             call_sites: self.call_sites,
@@ -985,6 +1070,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             called_params: self.called_params,
             began_any: self.began_any,
             too_deep: self.too_deep,
+            flow: self.flow,
+            field_writes: self.field_writes,
+            field_demands: self.field_demands.into_iter().collect(),
         }
     }
 
@@ -1028,6 +1116,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 || tail
                     .as_ref()
                     .is_some_and(|v| v.handle.is_some() || v.outcome.is_some()));
+        if let (Some(v), false) = (&tail, st.dead) {
+            self.record_return(v);
+        }
         if let (true, Some(v), Some(syn::Stmt::Expr(e, None))) =
             (reportable, &tail, block.stmts.last())
         {
@@ -1136,7 +1227,25 @@ fn merge_carried(out: &mut Fact, v: &Fact) {
         out.var = v.var.clone();
     }
     out.guard |= v.guard;
+    carry_path(out, v);
+}
+
+/// Carries what a value says about the path it names (or was made from)
+/// into a value made from it: `wide(&name)`, `HSTRING::from(p)`,
+/// `name.as_ptr()`, `a + b`.
+fn carry_path(out: &mut Fact, v: &Fact) {
     out.pipe |= v.pipe;
+    out.from_params |= v.from_params;
+    out.external |= v.external;
+    if out.pipe_use.is_none() {
+        out.pipe_use = v.pipe_use.clone();
+    }
+    if out.open.is_none() {
+        out.open = v.open.clone();
+    }
+    if out.field.is_none() {
+        out.field = v.field.clone();
+    }
 }
 
 /// How a closure (or async block) passed somewhere runs.
