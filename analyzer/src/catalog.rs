@@ -624,6 +624,10 @@ pub const OPEN_EXISTING: (&str, u64) = ("OPEN_EXISTING", 3);
 /// outside, named so, for a pipe client.
 pub const PIPE_WORDS: &[&str] = &["pipe", "pipes", "namedpipe"];
 
+/// Words that, right before a pipe word, make it another thing than a
+/// named pipe (`BrokenPipe`, `anon_pipe`).
+pub const NOT_NAMED_PIPE_WORDS: &[&str] = &["broken", "anon", "anonymous"];
+
 /// Words that may follow a pipe word in a name that still names the pipe
 /// itself (`pipe_name`, `PipeClient`, `pipe_path`), not something about it
 /// (`pipe_config`, `pipe_stats`: not a pipe).

@@ -996,11 +996,17 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>) -> CrateResult {
         notes: tree.notes,
         ..CrateResult::default()
     };
+    // A pattern in a file, or the two halves of a pipe known by names in
+    // any files (see `prefilter::FileHits`).
     let hit = opts.no_prefilter
         || tree
             .files
             .iter()
-            .any(|r| r.source.as_ref().is_ok_and(|s| filter.hits(&s.text)));
+            .filter_map(|r| r.source.as_ref().ok())
+            .fold(prefilter::FileHits::default(), |h, s| {
+                h.join(filter.scan(&s.text))
+            })
+            .crate_hits();
     if !hit {
         tokenize_unit(unit, tree.files, cx, &mut res);
         return res;

@@ -286,6 +286,10 @@ pub enum Trigger {
     DelegationLevel,
     /// A named pipe path (`catalog::PIPE_PREFIX`) in a string literal.
     PipePath,
+    /// An identifier that names a pipe (`syntax::names_a_pipe`) and an open
+    /// (`CreateFile*`, `OpenOptions`, `File::open`), in any files of the
+    /// crate: a pipe client known by names alone.
+    PipeName,
 }
 
 impl Trigger {
@@ -296,6 +300,9 @@ impl Trigger {
     /// The roles whose calls give a token handle that can be hoarded.
     pub const TOKEN_ROLES: &'static [Role] =
         &[Role::SaveToken, Role::TokenSource, Role::TokenDuplicate];
+    /// The roles of APIs that take only named pipes (evidence that a path
+    /// or handle is one), and `CallNamedPipeW/A`.
+    pub const PIPE_ROLES: &'static [Role] = &[Role::PipeOnly, Role::PipeCall];
 
     /// Every trigger [`EventKind::trigger`] returns: the prefilter's patterns
     /// are the names of these.
@@ -307,6 +314,8 @@ impl Trigger {
         Trigger::Api(Trigger::TOKEN_ROLES),
         Trigger::DelegationLevel,
         Trigger::PipePath,
+        Trigger::Api(Trigger::PIPE_ROLES),
+        Trigger::PipeName,
     ];
 }
 
@@ -325,7 +334,15 @@ impl EventKind {
             }
             EventKind::Fact(LintFact::TokenStore { .. }) => Trigger::Api(Trigger::TOKEN_ROLES),
             EventKind::Fact(LintFact::DelegationRequested { .. }) => Trigger::DelegationLevel,
-            EventKind::Fact(LintFact::PipeOpenWithoutSqos { .. }) => Trigger::PipePath,
+            EventKind::Fact(LintFact::PipeOpenWithoutSqos { evidence, .. }) => match evidence {
+                // A path known as a pipe from a literal (or from a
+                // pipe-only API it is also given to: also a pattern).
+                PipeEvidence::Path | PipeEvidence::Caller { .. } => Trigger::PipePath,
+                PipeEvidence::PipeApi | PipeEvidence::Structure { .. } => {
+                    Trigger::Api(Trigger::PIPE_ROLES)
+                }
+                PipeEvidence::Name { .. } => Trigger::PipeName,
+            },
             EventKind::Fact(
                 LintFact::HandleUseAfterRevert { .. } | LintFact::HandleEscape { .. },
             ) => Trigger::ImpersonatedEarlier,

@@ -31,6 +31,17 @@
 //!   `concat!` piece that starts with it). Not covered: the word's own
 //!   letters written as escapes (`\x70ipe`), or a string continued onto a
 //!   new line (`\` at the end of a line) just before it;
+//!   a pipe client reported because the same path or handle goes to an
+//!   API that takes only named pipes, or the call of `CallNamedPipeW/A`,
+//!   names that API (`Trigger::PIPE_ROLES`);
+//! - a pipe client reported on names alone (`Trigger::PipeName`: an
+//!   `OPEN_EXISTING` open of a path from outside, in a function, type or
+//!   module, or of a parameter or field, named for a pipe) needs both an
+//!   identifier that names a pipe (`syntax::names_a_pipe`: `mod pipe;`,
+//!   `open_pipe`, `pipe_name`; read outside comments and strings) and an
+//!   open spelled `CreateFile*`, `OpenOptions` or `File::open`, in any
+//!   files of the crate ([`FileHits`]). Not covered: those opens only
+//!   through a renamed import or type alias, in a crate with no other hit;
 //! - suppressions (`unused_suppression`, `invalid_suppression`) and the
 //!   marker need the word `imperlint` in a comment;
 //! - `parse_error` and `io_error` are still reported (above); only errors
@@ -61,6 +72,15 @@ use aho_corasick::AhoCorasick;
 /// `// imperlint: impersonated`).
 pub const COMMENT_WORD: &str = "imperlint";
 
+/// What a file must name, besides an identifier that names a pipe, for an
+/// open in its crate to be reported on names alone (see the module
+/// documentation): a Win32 `CreateFile*` or std's `OpenOptions` or
+/// `File::open`.
+const OPEN_WORDS: &[&str] = &["CreateFile", "OpenOptions", "File::open"];
+
+/// The word of `catalog::PIPE_WORDS` searched before identifiers are read.
+const PIPE_WORD: &str = "pipe";
+
 /// The patterns for a run with `config`: catalog names, the delegation
 /// constants, the pipe word, the comment word, and the last segment of every
 /// configured begin, end, guard and entry point. Sorted, without duplicates.
@@ -77,6 +97,8 @@ pub fn patterns(config: &Config) -> Vec<String> {
                 out.extend(catalog::DELEGATION_LEVELS.iter().map(|s| s.to_string()))
             }
             Trigger::PipePath => out.extend(pipe_patterns()),
+            // Two halves that may lie in different files: `Prefilter::scan`.
+            Trigger::PipeName => {}
         }
     }
     out.extend(
@@ -120,9 +142,112 @@ pub(crate) fn has_pipe_pattern(text: &str) -> bool {
     pipe_patterns().iter().any(|p| lower.contains(p.as_str()))
 }
 
+/// What a file's text holds, for the decision on its crate: a pattern
+/// ([`Prefilter::hits`]), or the two halves of a name-only pipe finding,
+/// which may lie in different files of the crate (`mod pipe;` in one, the
+/// open in another).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileHits {
+    pub pattern: bool,
+    /// An identifier (outside comments and strings) that names a pipe.
+    pub pipe_name: bool,
+    /// One of [`OPEN_WORDS`].
+    pub open: bool,
+}
+
+impl FileHits {
+    pub fn join(self, other: FileHits) -> FileHits {
+        FileHits {
+            pattern: self.pattern || other.pattern,
+            pipe_name: self.pipe_name || other.pipe_name,
+            open: self.open || other.open,
+        }
+    }
+
+    /// Whether a crate whose files hold these may lead to a finding.
+    pub fn crate_hits(self) -> bool {
+        self.pattern || (self.pipe_name && self.open)
+    }
+}
+
+/// Whether `text` has an identifier, outside comments and string
+/// literals, that names a pipe (`syntax::names_a_pipe`): `mod pipe;`,
+/// `fn open_pipe`, `PipeClient`, `pipe_name`.
+fn names_a_pipe_outside_comments(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0usize;
+                while i < b.len() {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !is_ident(b[i - 1])) =>
+            {
+                // A raw string: r"..", r#".."#.
+                let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
+                let open = i + 1 + hashes;
+                if b.get(open) != Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                let close = format!("\"{}", "#".repeat(hashes));
+                i = text[open + 1..]
+                    .find(&close)
+                    .map_or(b.len(), |n| open + 1 + n + close.len());
+            }
+            c if is_ident(c) && !c.is_ascii_digit() => {
+                let start = i;
+                while i < b.len() && is_ident(b[i]) {
+                    i += 1;
+                }
+                let ident = &text[start..i];
+                if ident.len() >= PIPE_WORD.len()
+                    && ident.to_ascii_lowercase().contains(PIPE_WORD)
+                    && crate::index::syntax::names_a_pipe(ident)
+                {
+                    return true;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 /// A compiled prefilter, shared by the worker threads.
 pub struct Prefilter {
     automaton: AhoCorasick,
+    /// The pipe word and [`OPEN_WORDS`], searched for the name-only case.
+    names: AhoCorasick,
 }
 
 impl Prefilter {
@@ -131,12 +256,40 @@ impl Prefilter {
             .ascii_case_insensitive(true)
             .build(patterns(config))
             .expect("the patterns are short literals");
-        Prefilter { automaton }
+        let names = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(std::iter::once(PIPE_WORD).chain(OPEN_WORDS.iter().copied()))
+            .expect("the patterns are short literals");
+        Prefilter { automaton, names }
     }
 
     /// True when `text` holds a pattern.
     pub fn hits(&self, text: &str) -> bool {
         self.automaton.is_match(text)
+    }
+
+    /// What `text` holds for its crate's decision (see [`FileHits`]).
+    pub fn scan(&self, text: &str) -> FileHits {
+        let mut out = FileHits {
+            pattern: self.hits(text),
+            ..FileHits::default()
+        };
+        if out.pattern {
+            return out;
+        }
+        let mut pipe_word = false;
+        for m in self.names.find_iter(text) {
+            if m.pattern().as_usize() == 0 {
+                pipe_word = true;
+            } else {
+                out.open = true;
+            }
+            if pipe_word && out.open {
+                break;
+            }
+        }
+        out.pipe_name = pipe_word && names_a_pipe_outside_comments(text);
+        out
     }
 
     /// The byte offsets where a pattern starts in `text` (every match,
@@ -194,6 +347,31 @@ mod tests {
         assert!(f.hits(r#"concat!(r"\\.\", "pipe\\x")"#));
         assert!(f.hits("// imperlint: impersonated"));
         assert!(!f.hits("fn pipe() -> (Fd, Fd) { libc::pipe(fds) } // a pipe"));
+    }
+
+    #[test]
+    fn names_of_pipes_and_opens_make_a_crate_hit_together() {
+        let f = Prefilter::new(&Config::default());
+        let module = f.scan("mod pipe;\nmod server;\n");
+        let open = f.scan("pub fn connect(name: &str) -> std::io::Result<std::fs::File> { std::fs::OpenOptions::new().read(true).open(name) }");
+        assert!(module.pipe_name && !module.open && !module.crate_hits());
+        assert!(open.open && !open.pipe_name && !open.crate_hits());
+        assert!(module.join(open).crate_hits());
+        let client = f.scan("impl PipeClient { fn connect(&self) { CreateFileW(self.name, 0, 0, None, OPEN_EXISTING, 0, None) } }");
+        assert!(client.crate_hits());
+        // Lookalikes: comments, strings, pipelines, broken pipes.
+        for text in [
+            "// the pipe\nfn f() { File::open(\"conf/pipe_name.txt\") }",
+            "/* pipe_name */ fn f() { File::open(p) }",
+            "fn run_pipeline(p: &Path) { File::open(p) }",
+            "fn f(e: io::Error) -> bool { File::open(x); e.kind() == io::ErrorKind::BrokenPipe }",
+            "fn f() { let s = r#\"open_pipe\"#; File::open(s) }",
+        ] {
+            assert!(!f.scan(text).crate_hits(), "{text}");
+        }
+        // A pattern alone is a hit, as before.
+        assert!(f.scan(r#"const P: &str = r"\\.\pipe\x";"#).crate_hits());
+        assert!(f.scan("WaitNamedPipeW(name, 0)").crate_hits());
         assert!(!f.hits("use std::thread; fn f() { thread::spawn(|| ()); }"));
     }
 }

@@ -104,11 +104,13 @@ pub fn ident_words(name: &str) -> Vec<String> {
 /// Whether an identifier names a named pipe itself: a pipe word
 /// (`catalog::PIPE_WORDS`) followed only by words of a pipe's role
 /// (`catalog::PIPE_ROLE_WORDS`): `open_pipe`, `PipeClient`, `pipe_name`,
-/// `named_pipe`; not `pipeline`, `pipe_config` or `PipeStats`.
+/// `named_pipe`; not `pipeline`, `pipe_config`, `PipeStats`, nor
+/// `BrokenPipe` or `anon_pipe` (`catalog::NOT_NAMED_PIPE_WORDS`).
 pub fn names_a_pipe(name: &str) -> bool {
     let words = ident_words(name);
     words.iter().enumerate().any(|(i, w)| {
         catalog::PIPE_WORDS.contains(&w.as_str())
+            && !(i > 0 && catalog::NOT_NAMED_PIPE_WORDS.contains(&words[i - 1].as_str()))
             && words[i + 1..]
                 .iter()
                 .all(|r| catalog::PIPE_ROLE_WORDS.contains(&r.as_str()))
@@ -202,6 +204,8 @@ mod tests {
             "open_file",
             "load_pipe_settings",
             "pipelines",
+            "BrokenPipe",
+            "anon_pipe",
         ] {
             assert!(!names_a_pipe(no), "{no}");
         }
