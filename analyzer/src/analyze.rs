@@ -517,7 +517,12 @@ fn flow_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
         })
         .map(|a| name_hash(a.name))
         .collect();
-    let mut marks: NameSet = ix.pipe_consts.iter().map(|c| name_hash(c)).collect();
+    let mut marks: NameSet = ix
+        .pipe_consts
+        .iter()
+        .chain(&ix.sqos_consts)
+        .map(|c| name_hash(c))
+        .collect();
     marks.extend([SQOS_PRESENT.0, SQOS_METHODS.0, SQOS_METHODS.1].map(name_hash));
     let seeds = ix
         .fns

@@ -7,8 +7,8 @@
 //! declarations, and the names of imports that hold a prefilter pattern.
 
 use super::file::FileCx;
-use super::names::ident_hash;
-use super::syntax::{is_pipe_text, string_value, type_path};
+use super::names::{ident_hash, name_hash};
+use super::syntax::{is_pipe_text, mentions_flag, string_value, type_path};
 use super::text::{FnKind, FnSyntax, FnText, ParsedFn, SpanBase, SpanMap};
 use super::{Extra, FileItems, FileSyntax, FnDef, StaticDef, TypeDef};
 use crate::catalog::{self, Role};
@@ -93,7 +93,10 @@ pub fn refresh_fn(def: &mut FnDef, parsed: &ParsedFn, text: &str, unit: u32, hit
     let Some(body) = parsed.body() else {
         return;
     };
-    let mut m = Mentions::default();
+    let mut m = Mentions {
+        text: Arc::from(text),
+        ..Mentions::default()
+    };
     m.visit_block(body);
     let (mentions, calls) = m.take();
     def.mentions = mentions;
@@ -147,7 +150,13 @@ fn collect<'a>(
         items: FileItems::default(),
         syntax: FileSyntax::default(),
         returns: HashMap::new(),
-        mentions: Mentions::default(),
+        mentions: Mentions {
+            text: match source {
+                Source::File => file.src.text.clone(),
+                Source::Expansion(e, _) => Arc::from(e.text.as_str()),
+            },
+            ..Mentions::default()
+        },
     };
     c.collect_items(&ast.items, module);
     (c.items, c.syntax)
@@ -479,6 +488,9 @@ impl<'a> Collector<'a, '_> {
                 }
                 syn::Item::Const(c) => {
                     self.string_const(&c.ident, &c.expr);
+                    if mentions_flag(&c.expr, &[catalog::SQOS_PRESENT]) {
+                        self.items.sqos_consts.push(c.ident.to_string());
+                    }
                     if self.hit_between(&c.attrs, c.const_token.span, c.semi_token.span) {
                         self.items.hit_items.push(c.ident.to_string());
                     }
@@ -873,11 +885,28 @@ impl<'a> Collector<'a, '_> {
 
 /// Calls `f` on every identifier of a macro body's tokens, in groups too.
 fn each_ident(ts: proc_macro2::TokenStream, f: &mut impl FnMut(&proc_macro2::Ident)) {
+    each_leaf(ts, &mut |t| {
+        if let proc_macro2::TokenTree::Ident(i) = t {
+            f(i);
+        }
+    });
+}
+
+/// Calls `f` on every literal of a macro body's tokens, in groups too.
+fn each_literal(ts: proc_macro2::TokenStream, f: &mut impl FnMut(&proc_macro2::Literal)) {
+    each_leaf(ts, &mut |t| {
+        if let proc_macro2::TokenTree::Literal(l) = t {
+            f(l);
+        }
+    });
+}
+
+/// Calls `f` on every token of a macro body that is not a group, in groups too.
+fn each_leaf(ts: proc_macro2::TokenStream, f: &mut impl FnMut(&proc_macro2::TokenTree)) {
     for t in ts {
         match t {
-            proc_macro2::TokenTree::Ident(i) => f(&i),
-            proc_macro2::TokenTree::Group(g) => each_ident(g.stream(), f),
-            _ => {}
+            proc_macro2::TokenTree::Group(g) => each_leaf(g.stream(), f),
+            leaf => f(&leaf),
         }
     }
 }
@@ -923,6 +952,9 @@ struct Mentions {
     /// The name hashes of the macros invoked by a plain name or a
     /// `crate::` path (local macros among them are expanded).
     macros: Vec<u64>,
+    /// The file's text: format strings in macro bodies are read from it
+    /// for the names they capture (`format!("{PIPE_PREFIX}{id}")`).
+    text: std::sync::Arc<str>,
 }
 
 /// An invocation whose path may name a local macro (`name!`,
@@ -993,12 +1025,40 @@ impl<'ast> Visit<'ast> for Mentions {
         if let (true, Some(last)) = (local_path, segs.last()) {
             self.macros.push(ident_hash(&last.ident));
         }
-        // Macro bodies are tokens: their identifiers count too.
+        // Macro bodies are tokens: their identifiers count too, and so do
+        // the names a format string captures (`{PIPE_PREFIX}`).
         each_ident(m.tokens.clone(), &mut |i| {
             let h = ident_hash(i);
             self.all.push(h);
             self.calls.push(h);
         });
+        let text = self.text.clone();
+        each_literal(m.tokens.clone(), &mut |l| {
+            let Some(lit) = text.get(l.span().byte_range()) else {
+                return;
+            };
+            if lit.contains('{') {
+                for name in format_captures(lit) {
+                    self.all.push(name_hash(name));
+                }
+            }
+        });
         syn::visit::visit_macro(self, m);
     }
+}
+
+/// The names a format string captures inline: `{name}`, `{name:?}` (not
+/// `{}`, `{0}` or `{{`).
+fn format_captures(lit: &str) -> impl Iterator<Item = &str> {
+    lit.split('{').skip(1).filter_map(|rest| {
+        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
+        let name = &rest[..end];
+        let closes = rest[end..].starts_with('}') || rest[end..].starts_with(':');
+        (closes
+            && name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_'))
+        .then_some(name)
+    })
 }

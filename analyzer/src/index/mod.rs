@@ -158,6 +158,8 @@ pub struct CrateIndex<'a> {
     pub pipe_consts: HashSet<&'a str>,
     /// Constants and statics whose value is a (short) string literal: their text.
     pub str_consts: HashMap<&'a str, &'a str>,
+    /// Constants whose value holds `SECURITY_SQOS_PRESENT` (pipe-client flags).
+    pub sqos_consts: HashSet<&'a str>,
     /// Names declared in `extern` blocks or `link!` macros.
     pub extern_fns: HashSet<&'a str>,
     /// Every type, trait and alias name the crate defines.
@@ -189,6 +191,7 @@ pub struct FileItems {
     statics: Vec<StaticDef>,
     pipe_consts: Vec<String>,
     str_consts: Vec<(String, String)>,
+    sqos_consts: Vec<String>,
     extern_fns: Vec<String>,
     local_types: Vec<String>,
     local_methods: Vec<String>,
@@ -288,6 +291,7 @@ impl<'a> CrateIndex<'a> {
             statics: HashMap::new(),
             pipe_consts: HashSet::new(),
             str_consts: HashMap::new(),
+            sqos_consts: HashSet::new(),
             extern_fns: HashSet::new(),
             local_types: HashSet::new(),
             local_methods: HashSet::new(),
@@ -337,6 +341,8 @@ impl<'a> CrateIndex<'a> {
                 .extend(it.pipe_consts.iter().map(String::as_str));
             ix.str_consts
                 .extend(it.str_consts.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+            ix.sqos_consts
+                .extend(it.sqos_consts.iter().map(String::as_str));
             ix.extern_fns
                 .extend(it.extern_fns.iter().map(String::as_str));
             ix.local_types

@@ -77,9 +77,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             syn::Expr::Field(f) => {
                 let base = self.expr(&f.base, st);
                 let mut v = Fact::default();
-                // `.0` of a status newtype keeps its meaning.
+                // `.0` of a status, flags or string newtype keeps its meaning.
                 if matches!(f.member, syn::Member::Unnamed(_)) {
                     v.outcome = base.outcome.clone();
+                    v.sqos = base.sqos;
+                    carry_path(&mut v, &base);
                 }
                 if let syn::Member::Named(n) = &f.member {
                     if let Some(ty) = self.field_owner_type(&f.base, &base, st) {
@@ -406,6 +408,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         let c = self.const_fact(&last);
         fact.pipe |= c.pipe;
+        fact.sqos |= c.sqos;
         fact.text = c.text;
         if let Some(s) = self.cx.ix.statics.get(last.as_str()) {
             fact.static_alias = Some(last.clone());

@@ -65,6 +65,18 @@ impl Fact {
     pub(super) fn own_pipe(&self) -> bool {
         self.pipe_use.as_ref().is_some_and(|u| u.creates)
     }
+
+    /// A path known not to be a pipe: its text is known whole, or it
+    /// starts with something else than a backslash (`C:\..`, `logs/..`).
+    pub(super) fn known_file(&self) -> bool {
+        !self.pipe
+            && (self.text.is_some()
+                || self
+                    .shape
+                    .as_deref()
+                    .and_then(|s| s.chars().next())
+                    .is_some_and(|c| !matches!(c, '\\' | '/') && c != UNKNOWN))
+    }
 }
 
 /// `a` then `b`, neighbouring unknown pieces merged.
@@ -242,6 +254,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             f.text = Some(t.to_string());
         }
         f.pipe = self.cx.ix.pipe_consts.contains(name);
+        f.sqos = self.cx.ix.sqos_consts.contains(name);
         f
     }
 
@@ -286,10 +299,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if catalog::STRING_CONVERSIONS.contains(&name) && vals.is_empty() {
             out.text = recv.text.clone();
             out.shape = recv.shape.clone();
-        } else if name == "join" && vals.len() == 1 && (is_path || recv.has_shape()) {
-            if is_path {
-                out.set_shape(&path_join(&recv.shape_text(), &vals[0].shape_text()));
-            }
+        } else if name == "join" && vals.len() == 1 && is_path {
+            out.set_shape(&path_join(&recv.shape_text(), &vals[0].shape_text()));
+            out.ty = Some(vec!["PathBuf".to_string()]);
         } else if catalog::APPEND_METHODS.contains(&name) && vals.len() == 1 {
             if let Some(var) = first_var(&m.receiver).filter(|v| st.var(v).is_some()) {
                 self.append_to(&var, &vals[0], is_path, st);
@@ -363,8 +375,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             return out;
         }
-        if path.text.is_some() {
-            // A path known whole that is not a pipe: a file.
+        if path.known_file() {
             return out;
         }
         let open = Open {
@@ -675,9 +686,63 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             return;
         }
-        if v.text.is_some() {
+        if v.known_file() {
             return;
         }
         self.unknown_open(o, expr, v, st);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_strings_in_pieces() {
+        let pieces = format_pieces(r"\\.\pipe\{{{}}}-{0}-{name}-{PIPE:>4}");
+        let kinds: Vec<String> = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => format!("text {t}"),
+                Piece::Next => "next".to_string(),
+                Piece::Index(i) => format!("index {i}"),
+                Piece::Name(n) => format!("name {n}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                r"text \\.\pipe\{",
+                "next",
+                "text }-",
+                "index 0",
+                "text -",
+                "name name",
+                "text -",
+                "name PIPE",
+            ]
+        );
+    }
+
+    #[test]
+    fn shapes_concatenate_and_join() {
+        let u = UNKNOWN.to_string();
+        assert_eq!(concat(r"\\", &u), format!(r"\\{u}"));
+        // Neighbouring unknown pieces are one.
+        assert_eq!(concat(&u, &format!("{u}x")), format!("{u}x"));
+        assert_eq!(path_join(r"\\", "host"), r"\\host");
+        assert_eq!(path_join(r"\\host", "pipe"), r"\\host\pipe");
+        let remote = path_join(&path_join(&path_join(r"\\", &u), "pipe"), &u);
+        assert!(is_pipe_text(&remote), "{remote:?}");
+    }
+
+    #[test]
+    fn a_drive_path_is_a_file_even_half_known() {
+        let mut f = Fact::default();
+        f.set_shape(&format!(r"C:\Dumps\{UNKNOWN}.bin"));
+        assert!(f.known_file());
+        let mut g = Fact::default();
+        g.set_shape(&format!(r"{UNKNOWN}\x"));
+        assert!(!g.known_file());
     }
 }
