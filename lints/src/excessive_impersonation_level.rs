@@ -13,11 +13,43 @@ declare_lint! {
     /// `DuplicateToken*` or a quality-of-service structure,
     /// `SECURITY_DELEGATION` in pipe flags, `RPC_C_IMP_LEVEL_DELEGATE` in COM
     /// security), and opening a named pipe as a client (`CreateFile*`,
-    /// `std::fs::File::open`, `OpenOptions::open` on a `\\.\pipe\` path)
-    /// without security quality-of-service flags (`SECURITY_SQOS_PRESENT`, or
-    /// `OpenOptionsExt::security_qos_flags`). Both are reported in any state.
-    /// tokio's `ClientOptions` limits the level by default and is reported only
-    /// when told to allow delegation.
+    /// `std::fs::File::open`, `OpenOptions::open`) without security
+    /// quality-of-service flags (`SECURITY_SQOS_PRESENT`, or
+    /// `OpenOptionsExt::security_qos_flags`), or with `CallNamedPipeW/A`,
+    /// which cannot send them. Both are reported in any state. tokio's
+    /// `ClientOptions` limits the level by default and is reported only when
+    /// told to allow delegation.
+    ///
+    /// A path is taken for a named pipe when the code shows it is one:
+    /// - its text: `\\.\pipe\`, `\\?\pipe\` or `\\server\pipe\`, in a literal,
+    ///   a constant, a `format!`/`format_args!`/`write!` string (positional
+    ///   arguments and inline captures such as `{PIPE_PREFIX}` included),
+    ///   pieces joined with `+`, `push_str` or `Path::join`, a wide string made
+    ///   from it (`w!`, `HSTRING`, `encode_utf16`, `encode_wide`,
+    ///   `U16CString`, `PCWSTR`), or a function of the crate that returns one;
+    /// - a caller: a helper that opens its parameter is reported at its open
+    ///   when a caller (through any chain of helpers and methods) passes a
+    ///   pipe path, naming that caller and its argument;
+    /// - a field: a pipe path stored in a field (`Self { path: .. }`, a
+    ///   setter) anywhere in the crate and opened as `self.path`;
+    /// - what else the code does with it: the same path or the opened handle
+    ///   given to `WaitNamedPipeW/A`, `SetNamedPipeHandleState`,
+    ///   `GetNamedPipeInfo`, `GetNamedPipeHandleState`, `PeekNamedPipe` or
+    ///   `TransactNamedPipe`, here or in a helper;
+    /// - names, when the path comes from outside (a parameter, a field, the
+    ///   command line or the environment) and is opened to read what exists
+    ///   (`OPEN_EXISTING`, `File::open`, `OpenOptions` without `create`):
+    ///   the function, its type, its module or the parameter or field is named
+    ///   for a pipe (`open_pipe`, `PipeClient::connect`, `src/ipc/pipe.rs`,
+    ///   `pipe_name`). The message says the path "looks like a named pipe".
+    ///   A `pipeline` module, a `pipe_config.toml`, `BrokenPipe` do not count.
+    ///
+    /// SQOS flags are found in the flags argument, in a variable or constant
+    /// holding them, in a helper's result, and on an `OpenOptions` whose
+    /// `security_qos_flags` or `custom_flags` was set in an earlier
+    /// statement. A client open of a pipe the same code created with
+    /// `CreateNamedPipeW/A` (an anonymous-pipe replacement that holds both
+    /// ends) is not reported.
     ///
     /// ### Why is this bad?
     /// Impersonation levels say what the other side may do with your identity:
@@ -26,25 +58,28 @@ declare_lint! {
     /// describes delegation as the step where credentials hop onward to
     /// further computers, which is exactly what a compromised or malicious
     /// server wants. A pipe client that sets no SQOS flags lets whoever owns
-    /// the pipe name impersonate it at the impersonation level: a low-privileged
-    /// process that creates the pipe first (or a server that was compromised)
-    /// can then act locally with the client's rights, a classic privilege
-    /// escalation when the client is a service. Ask for the lowest level that
-    /// does the job, and say it explicitly: identification when the server
-    /// only needs to know who you are, impersonation when it must act for
-    /// you.
+    /// the pipe name impersonate it at the default `SecurityImpersonation`
+    /// level: a low-privileged process that creates the pipe first (or a
+    /// server that was compromised) can then act locally with the client's
+    /// rights, a classic privilege escalation when the client is a service.
+    /// Ask for the lowest level that does the job, and say it explicitly:
+    /// identification when the server only needs to know who you are,
+    /// impersonation when it must act for you.
     ///
     /// ### Example
     /// ```rust
     /// use std::fs::{File, OpenOptions};
     /// use std::io;
     ///
-    /// const UPDATER_PIPE: &str = r"\\.\pipe\contoso-updater";
+    /// /// Opens a duplex channel to a local service.
+    /// fn open_channel(path: &str) -> io::Result<File> {
+    ///     // No SQOS flags: whoever serves the pipe may impersonate us fully.
+    ///     OpenOptions::new().read(true).write(true).open(path)
+    /// }
     ///
-    /// /// Connects to the updater service.
-    /// pub fn connect_to_updater() -> io::Result<File> {
-    ///     // No SQOS flags: whoever serves this pipe may impersonate us fully.
-    ///     OpenOptions::new().read(true).write(true).open(UPDATER_PIPE)
+    /// /// Connects to the updater of `session`.
+    /// pub fn connect_to_updater(session: u32) -> io::Result<File> {
+    ///     open_channel(&format!(r"\\.\pipe\contoso-updater-{session}"))
     /// }
     /// ```
     ///
@@ -56,29 +91,42 @@ declare_lint! {
     ///
     /// use windows_sys::Win32::Storage::FileSystem::SECURITY_IDENTIFICATION;
     ///
-    /// const UPDATER_PIPE: &str = r"\\.\pipe\contoso-updater";
-    ///
-    /// /// Connects to the updater service.
-    /// pub fn connect_to_updater() -> io::Result<File> {
+    /// /// Opens a duplex channel to a local service.
+    /// fn open_channel(path: &str) -> io::Result<File> {
     ///     // The server may learn who we are, but not act as us.
     ///     OpenOptions::new()
     ///         .read(true)
     ///         .write(true)
     ///         .security_qos_flags(SECURITY_IDENTIFICATION)
-    ///         .open(UPDATER_PIPE)
+    ///         .open(path)
+    /// }
+    ///
+    /// /// Connects to the updater of `session`.
+    /// pub fn connect_to_updater(session: u32) -> io::Result<File> {
+    ///     open_channel(&format!(r"\\.\pipe\contoso-updater-{session}"))
     /// }
     /// ```
     ///
     /// ### Known problems
-    /// Pipe paths are followed from `\\.\pipe\` literals and constants through
-    /// simple formatting in the same crate; a name read from configuration or
-    /// built by another crate is not recognised, nor are flags computed at run
-    /// time. Delegation that is genuinely needed (a front end that must reach a
-    /// back-end server as the user, under constrained delegation) is reported
-    /// too: suppress it with a reason. Calls through function pointers, trait
-    /// objects or other crates' macros beyond the common expression macros
-    /// imperlint re-parses (the crate's own `macro_rules!` are expanded) are
-    /// not seen.
+    /// Pipe paths are followed within one crate: a name built by another
+    /// crate, or read from a configuration file or the registry, is known
+    /// only by names (above). Not followed: paths kept in collections or
+    /// passed through closures, trait objects or function pointers; the
+    /// forward-slash form `//./pipe/name`; `CreateFile2` and `NtCreateFile`
+    /// opens. A field is one fact per type and field, not per value: a field
+    /// that holds a pipe path in one object and a file path in another is
+    /// taken for a pipe everywhere; so is a helper's parameter when any
+    /// caller passes a pipe. Flags computed from a helper's argument
+    /// (`flags(identify)`) count only when every path through the helper
+    /// sets SQOS. The check of a pipe the code created itself does not look
+    /// for `FILE_FLAG_FIRST_PIPE_INSTANCE` or a unique name. A crate is
+    /// read for names alone only when it spells its open `CreateFile*`,
+    /// `OpenOptions` or `File::open` (the prefilter). Delegation that is
+    /// genuinely needed (a front end that must reach a back-end server as the
+    /// user, under constrained delegation) is reported too: suppress it with
+    /// a reason. Calls through other crates' macros beyond the common
+    /// expression macros imperlint re-parses (the crate's own
+    /// `macro_rules!` are expanded) are not seen.
     ///
     /// ### References
     /// - Randy Turner, *What's in a Token (Part 2): Impersonation* (Microsoft Ask the Directory Services Team blog): anonymous, identification, impersonation and delegation, and why the client picks the level.
