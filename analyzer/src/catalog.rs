@@ -873,6 +873,34 @@ pub const RESULT_ADAPTERS: &[&str] = &[
 
 /// Builder types whose methods return the builder itself (the type flows
 /// through a chain of calls: `Command::new(..).arg(..).spawn()`).
+/// Macros whose arguments are a format string and its arguments (`write!`
+/// and `writeln!` after their destination): the names a format string
+/// captures inline are mentions of the function that holds it.
+pub const FORMAT_MACROS: &[&str] = &[
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "panic",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "log",
+    "anyhow",
+    "bail",
+    "ensure",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "event",
+];
+
 /// Conversions that keep a string's (or path's) text: the value they make
 /// names the same file or pipe. Methods (`to_string`, `as_ptr`) and the
 /// last segment of one-argument constructors (`String::from`,

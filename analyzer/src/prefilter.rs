@@ -66,6 +66,7 @@
 use crate::catalog::{self, Role};
 use crate::config::Config;
 use crate::event::Trigger;
+use crate::index::syntax;
 use aho_corasick::AhoCorasick;
 
 /// The word in suppressions and markers (`// imperlint: allow(..)`,
@@ -96,7 +97,7 @@ pub fn patterns(config: &Config) -> Vec<String> {
             Trigger::DelegationLevel => {
                 out.extend(catalog::DELEGATION_LEVELS.iter().map(|s| s.to_string()))
             }
-            Trigger::PipePath => out.extend(pipe_patterns()),
+            Trigger::PipePath => out.extend(syntax::pipe_patterns()),
             // Two halves that may lie in different files: `Prefilter::scan`.
             Trigger::PipeName => {}
         }
@@ -121,25 +122,6 @@ pub fn patterns(config: &Config) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-/// The pipe word of `catalog::PIPE_PREFIX` (`pipe`) after each way of
-/// writing the backslash before it in source, or the quote that starts a
-/// literal with it (see the module documentation).
-pub(crate) fn pipe_patterns() -> Vec<String> {
-    let prefix = catalog::PIPE_PREFIX.trim_end_matches('\\');
-    let word = &prefix[prefix.rfind('\\').map_or(0, |i| i + 1)..];
-    ["\\", "x5c", "5c}", "\""]
-        .iter()
-        .map(|before| format!("{before}{word}"))
-        .collect()
-}
-
-/// Whether source text holds a pipe path's pattern (see
-/// [`pipe_patterns`]), as the prefilter would find it.
-pub(crate) fn has_pipe_pattern(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    pipe_patterns().iter().any(|p| lower.contains(p.as_str()))
 }
 
 /// What a file's text holds, for the decision on its crate: a pattern
@@ -228,7 +210,7 @@ fn names_a_pipe_outside_comments(text: &str) -> bool {
                 let ident = &text[start..i];
                 if ident.len() >= PIPE_WORD.len()
                     && ident.to_ascii_lowercase().contains(PIPE_WORD)
-                    && crate::index::syntax::names_a_pipe(ident)
+                    && syntax::names_a_pipe(ident)
                 {
                     return true;
                 }

@@ -829,7 +829,7 @@ impl<'a> Collector<'a, '_> {
         let pipe_text = self.hit_in(body_bytes.start, body_bytes.end)
             && src_text
                 .get(body_bytes)
-                .is_some_and(crate::prefilter::has_pipe_pattern);
+                .is_some_and(super::syntax::has_pipe_pattern);
         let com_hit = self.com_file
             && src_text.get(text.start..text.end).is_some_and(|t| {
                 catalog::APIS
@@ -1032,17 +1032,24 @@ impl<'ast> Visit<'ast> for Mentions {
             self.all.push(h);
             self.calls.push(h);
         });
-        let text = self.text.clone();
-        each_literal(m.tokens.clone(), &mut |l| {
-            let Some(lit) = text.get(l.span().byte_range()) else {
-                return;
-            };
-            if lit.contains('{') {
-                for name in format_captures(lit) {
-                    self.all.push(name_hash(name));
+        let formats = m
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| catalog::FORMAT_MACROS.iter().any(|f| s.ident == f));
+        if formats {
+            let text = self.text.clone();
+            each_literal(m.tokens.clone(), &mut |l| {
+                let Some(lit) = text.get(l.span().byte_range()) else {
+                    return;
+                };
+                if lit.contains('{') {
+                    for name in format_captures(lit) {
+                        self.all.push(name_hash(name));
+                    }
                 }
-            }
-        });
+            });
+        }
         syn::visit::visit_macro(self, m);
     }
 }

@@ -55,6 +55,25 @@ pub fn string_value(e: &syn::Expr) -> Option<String> {
     }
 }
 
+/// The pipe word of `catalog::PIPE_PREFIX` (`pipe`) after each way of
+/// writing the backslash before it in source, or the quote that starts a
+/// literal with it (the prefilter's patterns: see `prefilter`).
+pub fn pipe_patterns() -> Vec<String> {
+    let prefix = catalog::PIPE_PREFIX.trim_end_matches('\\');
+    let word = &prefix[prefix.rfind('\\').map_or(0, |i| i + 1)..];
+    ["\\", "x5c", "5c}", "\""]
+        .iter()
+        .map(|before| format!("{before}{word}"))
+        .collect()
+}
+
+/// Whether source text holds a pipe path's pattern (see
+/// [`pipe_patterns`]), as the prefilter finds it.
+pub fn has_pipe_pattern(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    pipe_patterns().iter().any(|p| lower.contains(p.as_str()))
+}
+
 /// A piece of a composed string whose text is not known (an argument of
 /// `format!`, the right side of a `+`): it stands for any text without a
 /// backslash, such as a host name.
