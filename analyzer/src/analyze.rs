@@ -500,36 +500,80 @@ fn fns_touching(ix: &CrateIndex<'_>, types: &BTreeSet<std::sync::Arc<str>>) -> V
         .collect()
 }
 
-/// Which functions are walked for value flow (`walk::flow`): those that
-/// may open a file as a pipe client, use or create a named pipe, make a
-/// pipe path (a literal in their body, a pipe constant) or name SQOS
-/// flags, and those that call them, directly or not (by the names in call
-/// position, as [`lifecycle_relevant`]).
+/// Which functions are walked for value flow (`walk::flow`). None, when
+/// the crate has no pipe source: no pipe literal or constant, no API that
+/// takes only named pipes, nothing named for a pipe (most crates). Else
+/// the functions that make a pipe path, use a pipe-only API, name SQOS
+/// flags or are named for a pipe, with those that call them (a path may be
+/// returned to them); and the functions that open a file as a pipe client,
+/// with those that call them (a path may be passed down). Both by the
+/// names in call position, a method's name only where its type is named
+/// ([`Reach::Typed`]).
 fn flow_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
-    use crate::catalog::{Role, APIS, SQOS_METHODS, SQOS_PRESENT};
-    let names: NameSet = APIS
-        .iter()
-        .filter(|a| {
-            matches!(
-                a.role,
-                Role::PipeClientOpen | Role::PipeOnly | Role::PipeCreate | Role::PipeCall
-            )
-        })
-        .map(|a| name_hash(a.name))
-        .collect();
-    let mut marks: NameSet = ix
-        .pipe_consts
-        .iter()
-        .chain(&ix.sqos_consts)
-        .map(|c| name_hash(c))
-        .collect();
-    marks.extend([SQOS_PRESENT.0, SQOS_METHODS.0, SQOS_METHODS.1].map(name_hash));
-    let seeds = ix
+    use crate::catalog::{Role, SQOS_METHODS, SQOS_PRESENT};
+    let n = ix.fns.len();
+    let pipe_consts: NameSet = ix.pipe_consts.iter().map(|c| name_hash(c)).collect();
+    let mut sqos: NameSet = ix.sqos_consts.iter().map(|c| name_hash(c)).collect();
+    sqos.extend([SQOS_PRESENT.0, SQOS_METHODS.0, SQOS_METHODS.1].map(name_hash));
+    let pipe_apis = [Role::PipeOnly, Role::PipeCreate, Role::PipeCall];
+    // Where a pipe path or SQOS flags are made (names alone make none: the
+    // functions named for a pipe matter where they open, below).
+    let sources: Vec<bool> = ix
         .fns
         .iter()
-        .map(|f| f.pipe_text || f.mentions.iter().any(|h| marks.contains(h)))
+        .map(|f| {
+            f.pipe_text
+                || f.mentions.iter().any(|h| pipe_consts.contains(h))
+                || calls_api(f, &pipe_apis)
+        })
         .collect();
-    callers_closure(ix, names, seeds)
+    if !sources.iter().zip(&ix.fns).any(|(s, f)| *s || f.pipe_named) {
+        return vec![false; n];
+    }
+    let seeds: Vec<bool> = (0..n)
+        .map(|id| sources[id] || ix.fns[id].mentions.iter().any(|h| sqos.contains(h)))
+        .collect();
+    let opens: Vec<bool> = ix
+        .fns
+        .iter()
+        .map(|f| calls_api(f, &[Role::PipeClientOpen]))
+        .collect();
+    let makers = callers_closure(ix, NameSet::default(), seeds, Reach::Typed);
+    let openers = callers_closure(ix, NameSet::default(), opens, Reach::Typed);
+    makers.iter().zip(&openers).map(|(a, b)| *a || *b).collect()
+}
+
+/// Whether a function may call a catalog API of one of `roles`, by the
+/// names in call position; a method or associated function of a type
+/// (`OpenOptions::open`, `File::open`, `ServerOptions::create`) only when
+/// the function also names the type (`open` and `create` are common names).
+fn calls_api(f: &crate::index::FnDef, roles: &[crate::catalog::Role]) -> bool {
+    use crate::catalog::{Family, APIS};
+    let names = |h: u64| f.mentions.binary_search(&h).is_ok();
+    APIS.iter().filter(|a| roles.contains(&a.role)).any(|a| {
+        f.calls.binary_search(&name_hash(a.name)).is_ok()
+            && match a.family {
+                Family::Win32 | Family::AnyMethod => true,
+                Family::Paths(paths) => paths
+                    .iter()
+                    .any(|p| p.rsplit("::").nth(1).is_some_and(|t| names(name_hash(t)))),
+                Family::Method(types) => types
+                    .iter()
+                    .any(|t| t.rsplit("::").next().is_some_and(|t| names(name_hash(t)))),
+            }
+    })
+}
+
+/// How far a function that becomes relevant makes its callers relevant.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Every function that calls its name.
+    Name,
+    /// For a method whose name the crate defines more than once (`new`,
+    /// `open`), only the callers that name its type or are its type's
+    /// methods: a cheap stand-in for resolving the call, so that `new`
+    /// does not make every constructor's caller relevant.
+    Typed,
 }
 
 /// Which functions may begin, end, save or restore impersonation, directly
@@ -548,18 +592,32 @@ fn lifecycle_relevant(ix: &CrateIndex<'_>) -> Vec<bool> {
             names.insert(name_hash(last));
         }
     }
-    callers_closure(ix, names, vec![false; ix.fns.len()])
+    callers_closure(ix, names, vec![false; ix.fns.len()], Reach::Name)
 }
 
 /// The functions in `seeds`, those that call one of `names`, and, over and
-/// over, those that call a function already in: a worklist over names.
-fn callers_closure(ix: &CrateIndex<'_>, mut names: NameSet, seeds: Vec<bool>) -> Vec<bool> {
+/// over, those that call a function already in (see [`Reach`]): a
+/// worklist over names (with a type, for [`Reach::Typed`]).
+fn callers_closure(
+    ix: &CrateIndex<'_>,
+    names: NameSet,
+    seeds: Vec<bool>,
+    reach: Reach,
+) -> Vec<bool> {
     let mut relevant = seeds;
-    for (id, f) in ix.fns.iter().enumerate() {
-        if relevant[id] {
-            names.insert(name_hash(&f.name));
+    // A relevant name, and the type its callers must name (`None`: any caller).
+    let item = |id: usize| -> (u64, Option<u64>) {
+        let f = &ix.fns[id];
+        let name = name_hash(&f.name);
+        let shared = ix.fns_by_hash.get(&name).is_some_and(|ids| ids.len() > 1);
+        match (&f.self_ty, reach) {
+            (Some(t), Reach::Typed) if shared => (name, Some(name_hash(t))),
+            _ => (name, None),
         }
-    }
+    };
+    let mut work: Vec<(u64, Option<u64>)> = names.iter().map(|&h| (h, None)).collect();
+    work.extend((0..ix.fns.len()).filter(|&id| relevant[id]).map(item));
+    let mut done: HashSet<(u64, Option<u64>)> = HashSet::new();
     // Who may call each name, sorted by name: one worklist pass over the
     // names that become relevant (no round over every function per step).
     // Only names that can become relevant: the seeds and the crate's own
@@ -576,19 +634,23 @@ fn callers_closure(ix: &CrateIndex<'_>, mut names: NameSet, seeds: Vec<bool>) ->
         })
         .collect();
     callers.sort_unstable();
-    let mut work: Vec<u64> = names.iter().copied().collect();
-    while let Some(h) = work.pop() {
+    while let Some((h, ty)) = work.pop() {
+        if !done.insert((h, ty)) {
+            continue;
+        }
         let from = callers.partition_point(|&(c, _)| c < h);
         for &(c, id) in &callers[from..] {
             if c != h {
                 break;
             }
-            if !relevant[id] {
+            let f = &ix.fns[id];
+            let names_type = ty.is_none_or(|t| {
+                f.self_ty.as_deref().is_some_and(|s| name_hash(s) == t)
+                    || f.mentions.binary_search(&t).is_ok()
+            });
+            if names_type && !relevant[id] {
                 relevant[id] = true;
-                let name = name_hash(&ix.fns[id].name);
-                if names.insert(name) {
-                    work.push(name);
-                }
+                work.push(item(id));
             }
         }
     }

@@ -7,7 +7,7 @@
 //! declarations, and the names of imports that hold a prefilter pattern.
 
 use super::file::FileCx;
-use super::names::{ident_hash, name_hash};
+use super::names::{ident_hash, ident_hash_seen, name_hash};
 use super::syntax::{is_pipe_text, mentions_flag, string_value, type_path};
 use super::text::{FnKind, FnSyntax, FnText, ParsedFn, SpanBase, SpanMap};
 use super::{Extra, FileItems, FileSyntax, FnDef, StaticDef, TypeDef};
@@ -95,13 +95,16 @@ pub fn refresh_fn(def: &mut FnDef, parsed: &ParsedFn, text: &str, unit: u32, hit
     };
     let mut m = Mentions {
         text: Arc::from(text),
+        pipe_words: super::syntax::has_pipe_word(text),
         ..Mentions::default()
     };
     m.visit_block(body);
-    let (mentions, calls) = m.take();
+    let (mentions, calls, names_pipe) = m.take();
     def.mentions = mentions;
     def.calls = calls;
     def.text_hit = hit;
+    def.pipe_text = hit && super::syntax::has_pipe_pattern(text);
+    def.pipe_named |= names_pipe;
     def.com_hit = catalog::APIS
         .iter()
         .any(|a| a.role == Role::ComSecurity && text.contains(a.name));
@@ -155,6 +158,7 @@ fn collect<'a>(
                 Source::File => file.src.text.clone(),
                 Source::Expansion(e, _) => Arc::from(e.text.as_str()),
             },
+            pipe_words: !syntax_only && super::syntax::has_pipe_word(text),
             ..Mentions::default()
         },
     };
@@ -739,7 +743,7 @@ impl<'a> Collector<'a, '_> {
                 .push((name.to_string(), init.clone()));
         } else if lazy {
             self.mentions.visit_expr(init);
-            let (mentions, _) = self.mentions.take();
+            let (mentions, _, _) = self.mentions.take();
             self.items.lazy_inits.push((name.to_string(), mentions));
         }
         let loc = self.loc(name.span());
@@ -837,7 +841,13 @@ impl<'a> Collector<'a, '_> {
                     .any(|a| a.role == Role::ComSecurity && t.contains(a.name))
             });
         self.mentions.visit_block(body);
-        let (mentions, calls) = self.mentions.take();
+        let (mentions, calls, body_names_pipe) = self.mentions.take();
+        // Named for a pipe: the function, its type, its module, or what its
+        // body names (a `pipe_name` parameter it uses, a field).
+        let pipe_named = body_names_pipe
+            || super::syntax::names_a_pipe(&name)
+            || self_ty.as_deref().is_some_and(super::syntax::names_a_pipe)
+            || module.iter().any(|m| super::syntax::names_a_pipe(m));
         let invoked = std::mem::take(&mut self.mentions.macros);
         if self.records_macros() {
             let k = self.items.fns.len() as u32;
@@ -875,6 +885,7 @@ impl<'a> Collector<'a, '_> {
             calls,
             text_hit,
             pipe_text,
+            pipe_named,
             closes_handle,
             com_hit,
             text,
@@ -955,6 +966,10 @@ struct Mentions {
     /// The file's text: format strings in macro bodies are read from it
     /// for the names they capture (`format!("{PIPE_PREFIX}{id}")`).
     text: std::sync::Arc<str>,
+    /// The file holds the word `pipe`: identifiers are read for pipe names.
+    pipe_words: bool,
+    /// An identifier of the body names a pipe (`pipe_name`, `PipeClient`).
+    names_pipe: bool,
 }
 
 /// An invocation whose path may name a local macro (`name!`,
@@ -985,10 +1000,11 @@ fn sorted(v: &mut Vec<u64>) -> Box<[u64]> {
 }
 
 impl Mentions {
-    /// Both lists, sorted, without duplicates; leaves `self` empty for the
-    /// next function.
-    fn take(&mut self) -> (Box<[u64]>, Box<[u64]>) {
-        (sorted(&mut self.all), sorted(&mut self.calls))
+    /// Both lists, sorted, without duplicates, and whether an identifier
+    /// named a pipe; leaves `self` empty for the next function.
+    fn take(&mut self) -> (Box<[u64]>, Box<[u64]>, bool) {
+        let names_pipe = std::mem::take(&mut self.names_pipe);
+        (sorted(&mut self.all), sorted(&mut self.calls), names_pipe)
     }
 
     fn callee(&mut self, e: &syn::Expr) {
@@ -1003,7 +1019,15 @@ impl Mentions {
 impl<'ast> Visit<'ast> for Mentions {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
     fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
-        self.all.push(ident_hash(i));
+        if self.pipe_words && !self.names_pipe {
+            let mut names_pipe = false;
+            self.all.push(ident_hash_seen(i, |s| {
+                names_pipe = super::syntax::names_a_pipe(s);
+            }));
+            self.names_pipe = names_pipe;
+        } else {
+            self.all.push(ident_hash(i));
+        }
     }
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         self.callee(&c.func);

@@ -67,6 +67,10 @@ pub struct FnDef {
     /// Its body holds a pipe path's pattern (a `\\.\pipe\` literal, in a
     /// macro too): it may make a pipe path (value flow starts there).
     pub pipe_text: bool,
+    /// It, its type or its module, or an identifier its body names, is
+    /// named for a pipe (`open_pipe`, `PipeClient`, `ipc::pipe`,
+    /// `pipe_name`): names may show a path it opens is a pipe.
+    pub pipe_named: bool,
     /// For `Drop::drop`: the body closes a handle.
     pub closes_handle: bool,
     /// Its text names a COM security API (the cloaking scan reads it).

@@ -44,6 +44,12 @@ pub type NameSet = HashSet<u64, std::hash::BuildHasherDefault<NameHasher>>;
 
 /// [`name_hash`] of an identifier, without allocating its text.
 pub(super) fn ident_hash(i: &proc_macro2::Ident) -> u64 {
+    ident_hash_seen(i, |_| {})
+}
+
+/// [`ident_hash`], showing the identifier's text to `seen` first (no copy
+/// of its own).
+pub(super) fn ident_hash_seen(i: &proc_macro2::Ident, seen: impl FnOnce(&str)) -> u64 {
     struct W(String);
     impl std::fmt::Write for W {
         fn write_str(&mut self, s: &str) -> std::fmt::Result {
@@ -58,6 +64,7 @@ pub(super) fn ident_hash(i: &proc_macro2::Ident) -> u64 {
         let mut b = b.borrow_mut();
         b.0.clear();
         let _ = std::fmt::Write::write_fmt(&mut *b, format_args!("{i}"));
+        seen(&b.0);
         name_hash(&b.0)
     })
 }
