@@ -968,13 +968,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         .and_then(|i| vals.get(i))
                         .cloned()
                         .unwrap_or_default();
+                    let flags = api.args.flags.and_then(|i| vals.get(i));
                     let sqos = arg(api.args.flags)
                         .is_some_and(|f| syntax::mentions_flag(f, &[catalog::SQOS_PRESENT]))
-                        || api
-                            .args
-                            .flags
-                            .and_then(|i| vals.get(i))
-                            .is_some_and(|v| v.sqos);
+                        || flags.is_some_and(|v| v.sqos);
+                    if let (false, Some(f)) = (sqos, flags) {
+                        self.flags_from_field(f);
+                    }
                     // `File::open` opens what exists; `CreateFileW` says so.
                     let existing = match api.args.disposition {
                         Some(_) => arg(api.args.disposition)

@@ -194,6 +194,10 @@ pub struct FieldFact {
     pub pipe: Option<Location>,
     /// Its value is given to a pipe-only API somewhere.
     pub pipe_use: Option<PipeUse>,
+    /// Some write stores flags that hold `SECURITY_SQOS_PRESENT`.
+    pub sqos: bool,
+    /// Some write stores a value without them.
+    pub plain: bool,
 }
 
 impl FieldFact {
@@ -201,7 +205,16 @@ impl FieldFact {
         FieldFact {
             pipe: first(&self.pipe, &other.pipe, |l| l),
             pipe_use: PipeUse::join(&self.pipe_use, &other.pipe_use),
+            sqos: self.sqos || other.sqos,
+            plain: self.plain || other.plain,
         }
+    }
+
+    /// Every write stores SQOS flags (`ClientOptions { security_qos_flags:
+    /// SECURITY_IDENTIFICATION | SECURITY_SQOS_PRESENT, .. }` and a setter
+    /// that adds `SECURITY_SQOS_PRESENT`).
+    pub fn always_sqos(&self) -> bool {
+        self.sqos && !self.plain
     }
 
     pub fn is_empty(&self) -> bool {
@@ -306,10 +319,18 @@ mod tests {
     }
 
     fn field() -> impl Strategy<Value = FieldFact> {
-        (proptest::option::of(0usize..4), pipe_use()).prop_map(|(p, pipe_use)| FieldFact {
-            pipe: p.map(loc),
-            pipe_use,
-        })
+        (
+            proptest::option::of(0usize..4),
+            pipe_use(),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(p, pipe_use, sqos, plain)| FieldFact {
+                pipe: p.map(loc),
+                pipe_use,
+                sqos,
+                plain,
+            })
     }
 
     proptest! {

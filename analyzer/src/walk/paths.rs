@@ -341,6 +341,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         creates
     }
 
+    /// SQOS flags read from a field (`self.flags`, a getter of it) that are
+    /// not known to be set: what the crate writes there decides.
+    pub(super) fn flags_from_field(&mut self, flags: &Fact) {
+        if let (false, Some(k)) = (flags.sqos, &flags.field) {
+            self.field_demands.insert(k.ty.clone());
+        }
+    }
+
     /// A file or pipe-client open of `path` (`expr`: its syntax). A pipe
     /// path opened without SQOS flags is reported; the open of a path not
     /// known is recorded for the parameters and fields it comes from, and
@@ -483,8 +491,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             self.field_writes.push(FieldWrite {
                 key: k.clone(),
                 fact: FieldFact {
-                    pipe: None,
                     pipe_use: Some(use_.clone()),
+                    ..FieldFact::default()
                 },
             });
         }
@@ -552,6 +560,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if let Some(f) = self.cx.fields.get(&key) {
             v.pipe |= f.pipe.is_some() || f.pipe_use.is_some();
             v.pipe_use = f.pipe_use.clone().map(Box::new);
+            v.sqos |= f.always_sqos();
         }
         v.field = Some(Box::new(key));
     }
@@ -567,16 +576,18 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     fn store_in_field(&mut self, key: &FieldKey, v: &Fact, span: impl FnOnce() -> Span) {
-        if v.pipe || v.pipe_use.is_some() {
-            let at = v.pipe.then(|| self.loc(span()));
-            self.field_writes.push(FieldWrite {
-                key: key.clone(),
-                fact: FieldFact {
-                    pipe: at,
-                    pipe_use: v.pipe_use.as_deref().cloned(),
-                },
-            });
-        }
+        // Every write is kept: whether a field always holds SQOS flags
+        // depends on the writes that do not.
+        let at = v.pipe.then(|| self.loc(span()));
+        self.field_writes.push(FieldWrite {
+            key: key.clone(),
+            fact: FieldFact {
+                pipe: at,
+                pipe_use: v.pipe_use.as_deref().cloned(),
+                sqos: v.sqos,
+                plain: !v.sqos,
+            },
+        });
         for pos in positions(v.from_params) {
             self.flow.param_mut(pos).add_stored(key);
         }
@@ -644,6 +655,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if let Some(k) = &r.field {
             if let Some(f) = self.cx.fields.get(k) {
                 out.pipe |= f.pipe.is_some() || f.pipe_use.is_some();
+                out.sqos |= f.always_sqos();
             }
             out.field = Some(Box::new(k.clone()));
         }
