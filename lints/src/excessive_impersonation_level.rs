@@ -45,9 +45,10 @@ declare_lint! {
     ///   A `pipeline` module, a `pipe_config.toml`, `BrokenPipe` do not count.
     ///
     /// SQOS flags are found in the flags argument, in a variable or constant
-    /// holding them, in a helper's result, and on an `OpenOptions` whose
-    /// `security_qos_flags` or `custom_flags` was set in an earlier
-    /// statement. A client open of a pipe the same code created with
+    /// holding them, in a helper's result, in a field every write of which
+    /// (anywhere in the crate) stores them (`self.open_flags`), and on an
+    /// `OpenOptions` whose `security_qos_flags` or `custom_flags` was set in
+    /// an earlier statement. A client open of a pipe the same code created with
     /// `CreateNamedPipeW/A` (an anonymous-pipe replacement that holds both
     /// ends) is not reported.
     ///
