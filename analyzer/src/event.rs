@@ -337,7 +337,9 @@ impl EventKind {
             EventKind::Fact(LintFact::PipeOpenWithoutSqos { evidence, .. }) => match evidence {
                 // A path known as a pipe from a literal (or from a
                 // pipe-only API it is also given to: also a pattern).
-                PipeEvidence::Path | PipeEvidence::Caller { .. } => Trigger::PipePath,
+                PipeEvidence::Path | PipeEvidence::Field { .. } | PipeEvidence::Caller { .. } => {
+                    Trigger::PipePath
+                }
                 PipeEvidence::PipeApi | PipeEvidence::Structure { .. } => {
                     Trigger::Api(Trigger::PIPE_ROLES)
                 }
@@ -366,8 +368,12 @@ pub enum PipeEvidence {
     PipeApi,
     /// The path is a pipe path (`\\.\pipe\`, `\\server\pipe\`, `\\?\pipe\`):
     /// a literal or constant, formatted or converted, from a function that
-    /// returns one, or read from a field that holds one.
+    /// returns one.
     Path,
+    /// The path is read from a field of one of the crate's types that is
+    /// given a pipe path somewhere in the crate: `field` (`Type::field`)
+    /// is, at `at` (the first such write).
+    Field { field: String, at: Location },
     /// A caller passes a pipe path: `caller` gives `arg` to `callee` at
     /// `at`, and the path reaches this open.
     Caller {
@@ -390,7 +396,7 @@ impl PipeEvidence {
     pub fn rank(&self) -> u8 {
         match self {
             PipeEvidence::PipeApi => 0,
-            PipeEvidence::Path => 1,
+            PipeEvidence::Path | PipeEvidence::Field { .. } => 1,
             PipeEvidence::Caller { .. } => 2,
             PipeEvidence::Structure { .. } => 3,
             PipeEvidence::Name { .. } => 4,

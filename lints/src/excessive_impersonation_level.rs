@@ -31,7 +31,8 @@ declare_lint! {
     ///   when a caller (through any chain of helpers and methods) passes a
     ///   pipe path, naming that caller and its argument;
     /// - a field: a pipe path stored in a field (`Self { path: .. }`, a
-    ///   setter) anywhere in the crate and opened as `self.path`;
+    ///   setter) anywhere in the crate and opened as `self.path`; the
+    ///   finding points at the first place the field is given one;
     /// - what else the code does with it: the same path or the opened handle
     ///   given to `WaitNamedPipeW/A`, `SetNamedPipeHandleState`,
     ///   `GetNamedPipeInfo`, `GetNamedPipeHandleState`, `PeekNamedPipe` or
@@ -188,6 +189,12 @@ fn pipe_open(api: &Api, written: &str, evidence: &PipeEvidence) -> Finding {
             DEFAULT_LEVEL,
             help,
         ),
+        PipeEvidence::Field { field, at } => Finding::new(
+            format!("named pipe opened with `{name}` without security quality-of-service flags: `{field}` holds a pipe path"),
+            DEFAULT_LEVEL,
+            help,
+        )
+        .related(at.clone(), format!("a pipe path is stored in `{field}` here")),
         PipeEvidence::Caller {
             caller,
             callee,
@@ -222,7 +229,7 @@ fn pipe_open(api: &Api, written: &str, evidence: &PipeEvidence) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::LINT;
-    use crate::test_support::{api, event, reverted, run};
+    use crate::test_support::{api, event, loc, reverted, run};
     use imperlint_analyzer::catalog::{Api, Args, Family, ResultKind, Role};
     use imperlint_analyzer::event::{EventKind, LintFact, PipeEvidence};
 
@@ -278,6 +285,23 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("security_qos_flags"));
+    }
+
+    #[test]
+    fn points_at_where_a_field_is_given_a_pipe_path() {
+        let kind = LintFact::PipeOpenWithoutSqos {
+            api: &STD_OPEN,
+            written: "OpenOptions::open".into(),
+            evidence: PipeEvidence::Field {
+                field: "RelayEndpoint::address".into(),
+                at: loc(10),
+            },
+        };
+        let diags = run(&LINT, &event(kind, reverted()));
+        assert!(diags[0].message.contains("`RelayEndpoint::address` holds a pipe path"));
+        assert_eq!(diags[0].related.len(), 1);
+        assert_eq!(diags[0].related[0].location, loc(10));
+        assert!(diags[0].related[0].message.contains("stored in"));
     }
 
     #[test]

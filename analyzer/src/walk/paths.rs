@@ -377,7 +377,10 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         api: u.api.to_string(),
                         at: u.at.clone(),
                     },
-                    None => PipeEvidence::Path,
+                    None => match self.field_pipe(path) {
+                        Some((field, at)) => PipeEvidence::Field { field, at },
+                        None => PipeEvidence::Path,
+                    },
                 };
                 self.report_open(api, written, evidence, loc, st);
             }
@@ -399,6 +402,14 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             out.open = Some(Box::new(open));
         }
         out
+    }
+
+    /// The field a path was read from, when the crate stores a pipe path
+    /// in it (`Type::field`), with the first place it does.
+    fn field_pipe(&self, path: &Fact) -> Option<(String, Location)> {
+        let k = path.field.as_deref()?;
+        let at = self.cx.fields.get(k)?.pipe.clone()?;
+        Some((format!("{}::{}", k.ty, k.field), at))
     }
 
     /// An open (here, or in a callee the value is passed to) of a path not
