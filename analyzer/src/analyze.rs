@@ -576,6 +576,16 @@ enum Reach {
     Typed,
 }
 
+/// Whether a type has a field of the type whose name hashes to `t`
+/// (`link: Link`: its methods may call `self.link.connect(..)`).
+fn has_field_of(d: &crate::index::TypeDef, t: u64) -> bool {
+    d.fields.iter().any(|(_, p)| {
+        p.as_ref()
+            .and_then(|p| p.last())
+            .is_some_and(|l| name_hash(l) == t)
+    })
+}
+
 /// Which functions may begin, end, save or restore impersonation, directly
 /// or through functions they call (by the names in call position): a
 /// worklist over names.
@@ -645,8 +655,9 @@ fn callers_closure(
             }
             let f = &ix.fns[id];
             let names_type = ty.is_none_or(|t| {
-                f.self_ty.as_deref().is_some_and(|s| name_hash(s) == t)
-                    || f.mentions.binary_search(&t).is_ok()
+                f.self_ty.as_deref().is_some_and(|s| {
+                    name_hash(s) == t || ix.types.get(s).is_some_and(|d| has_field_of(d, t))
+                }) || f.mentions.binary_search(&t).is_ok()
             });
             if names_type && !relevant[id] {
                 relevant[id] = true;

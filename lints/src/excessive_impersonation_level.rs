@@ -120,8 +120,13 @@ declare_lint! {
     /// taken for a pipe everywhere; so is a helper's parameter when any
     /// caller passes a pipe. Flags computed from a helper's argument
     /// (`flags(identify)`) count only when every path through the helper
-    /// sets SQOS. The check of a pipe the code created itself does not look
-    /// for `FILE_FLAG_FIRST_PIPE_INSTANCE` or a unique name. A crate is
+    /// sets SQOS. A method whose name several of the crate's types define
+    /// (`connect`, `open`) passes a path down only from callers that name
+    /// its type (in their body or parameters), are its type's methods, or
+    /// are methods of a type with a field of it (`self.link.connect(p)`; not
+    /// a field behind `Arc<Mutex<..>>`). The check of a pipe the code
+    /// created itself does not look for `FILE_FLAG_FIRST_PIPE_INSTANCE` or a
+    /// unique name. A crate is
     /// read for names alone only when it spells its open `CreateFile*`,
     /// `OpenOptions` or `File::open` (the prefilter). Delegation that is
     /// genuinely needed (a front end that must reach a back-end server as the

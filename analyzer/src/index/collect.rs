@@ -98,6 +98,7 @@ pub fn refresh_fn(def: &mut FnDef, parsed: &ParsedFn, text: &str, unit: u32, hit
         pipe_words: super::syntax::has_pipe_word(text),
         ..Mentions::default()
     };
+    m.visit_params(parsed.sig());
     m.visit_block(body);
     let (mentions, calls, names_pipe) = m.take();
     def.mentions = mentions;
@@ -840,6 +841,7 @@ impl<'a> Collector<'a, '_> {
                     .iter()
                     .any(|a| a.role == Role::ComSecurity && t.contains(a.name))
             });
+        self.mentions.visit_params(sig);
         self.mentions.visit_block(body);
         let (mentions, calls, body_names_pipe) = self.mentions.take();
         // Named for a pipe: the function, its type, its module, or what its
@@ -951,8 +953,9 @@ fn names_any(block: &syn::Block, names: &[&str]) -> bool {
     v.found
 }
 
-/// The [`name_hash`]es of the identifiers a function body mentions (path
-/// segments, method names, the tokens of macro bodies), and of those it may
+/// The [`name_hash`]es of the identifiers a function body and its
+/// parameters' types mention (path segments, method names, the tokens of
+/// macro bodies), and of those it may
 /// call: callee paths' last segments, method names, functions passed by
 /// name as arguments (in-place runners call them), and every identifier in
 /// a macro body. Items nested in the body are functions of their own.
@@ -1005,6 +1008,17 @@ impl Mentions {
     fn take(&mut self) -> (Box<[u64]>, Box<[u64]>, bool) {
         let names_pipe = std::mem::take(&mut self.names_pipe);
         (sorted(&mut self.all), sorted(&mut self.calls), names_pipe)
+    }
+
+    /// The types the parameters are declared with (`link: &mut Link`):
+    /// a method call on one names its type there (see `analyze`'s
+    /// `Reach::Typed`).
+    fn visit_params(&mut self, sig: &syn::Signature) {
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(t) = input {
+                self.visit_type(&t.ty);
+            }
+        }
     }
 
     fn callee(&mut self, e: &syn::Expr) {

@@ -56,9 +56,9 @@ pub struct FnDef {
     pub has_receiver: bool,
     /// A method that takes `self` by value (calling it consumes the receiver).
     pub self_by_value: bool,
-    /// The identifiers its body mentions (path segments, method names,
-    /// macro tokens), as [`name_hash`]es, sorted. Not those of items nested
-    /// in it (they are functions of their own).
+    /// The identifiers its body and its parameters' types mention (path
+    /// segments, method names, macro tokens), as [`name_hash`]es, sorted.
+    /// Not those of items nested in it (they are functions of their own).
     pub mentions: Box<[u64]>,
     /// Those of its mentions it may call (see `Mentions`), sorted.
     pub calls: Box<[u64]>,

@@ -123,6 +123,15 @@ impl ParsedFn {
         }
     }
 
+    /// Its signature.
+    pub fn sig(&self) -> &syn::Signature {
+        match self {
+            ParsedFn::Free(f) => &f.sig,
+            ParsedFn::Impl(f) => &f.sig,
+            ParsedFn::Trait(f) => &f.sig,
+        }
+    }
+
     /// Its syntax, with the map that places its spans in the file.
     pub fn syntax<'a>(&'a self, base: SpanMap<'a>) -> Option<FnSyntax<'a>> {
         let sig = match self {
