@@ -225,7 +225,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         let moved: Vec<(String, Location)> = st
             .vars
-            .iter()
+            .marked(vars::OPEN_HANDLE)
+            .into_iter()
             .filter(|v| idents.contains(&v.name))
             .filter_map(|v| {
                 v.fact
@@ -258,10 +259,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     ) -> Fact {
         let before = st.region;
         // The current token counts as saved while a variable holding it is still open.
-        let saved = restore.is_some()
-            || st.vars.iter().any(|v| {
-                v.fact.saved.is_some() && !v.fact.token.as_ref().is_some_and(|t| t.closed)
-            });
+        let saved = restore.is_some() || st.vars.any(vars::SAVED_TOKEN);
         self.began_any = true;
         let ev = self.event(
             EventKind::Begin {
@@ -277,7 +275,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             Some(s) => st.region = s,
             None => {
                 let o = self.origin(loc, name, true, None);
-                let guarded = st.vars.iter().any(|v| v.fact.guard);
+                let guarded = st.vars.any(vars::GUARD);
                 st.region.begin(o, guarded);
             }
         }
@@ -430,7 +428,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         if var.fact.guard {
                             st.revert();
                         }
-                        if let Some(slot) = st.var_mut(&v) {
+                        if let Some(mut slot) = st.var_mut(&v) {
                             slot.fact.guard = false;
                             if let Some(h) = slot.fact.handle.as_mut() {
                                 h.closed = true;
@@ -452,7 +450,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 if let Some(v) = first_var(&c.args[0]) {
                     if st.var(&v).is_some_and(|x| x.fact.guard) {
                         st.region.guarded = false;
-                        if let Some(slot) = st.var_mut(&v) {
+                        if let Some(mut slot) = st.var_mut(&v) {
                             slot.fact.guard = false;
                         }
                     }
@@ -611,7 +609,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             {
                 for v in &vals {
                     if let Some(var) = &v.var {
-                        if let Some(slot) = st.var_mut(var) {
+                        if let Some(mut slot) = st.var_mut(var) {
                             if let Some(t) = slot.fact.token.as_mut() {
                                 t.closed = true;
                             }
@@ -631,7 +629,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             if self.cx.closing_types.contains(name) {
                 for v in &vals {
                     if let Some(var) = &v.var {
-                        if let Some(slot) = st.var_mut(var) {
+                        if let Some(mut slot) = st.var_mut(var) {
                             if let Some(t) = slot.fact.token.as_mut() {
                                 t.closed = true;
                             }
@@ -837,7 +835,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let snap = st.region;
                 st.region.saved = true;
                 if let Some(name) = arg(api.args.token).and_then(out_param) {
-                    if let Some(v) = st.var_mut(&name) {
+                    if let Some(mut v) = st.var_mut(&name) {
                         v.fact.saved = Some(snap);
                         v.fact.token = Some(TokenFact::opened(&loc));
                         v.fact.null = false;
@@ -852,7 +850,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             Role::TokenSource | Role::TokenDuplicate => {
                 if let Some(name) = arg(api.args.token).and_then(out_param) {
-                    if let Some(v) = st.var_mut(&name) {
+                    if let Some(mut v) = st.var_mut(&name) {
                         v.fact.token = Some(TokenFact::opened(&loc));
                         v.fact.null = false;
                     }
@@ -862,7 +860,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
             Role::HandleClose => {
                 if let Some(name) = args.first().and_then(|a| first_var(a)) {
-                    if let Some(v) = st.var_mut(&name) {
+                    if let Some(mut v) = st.var_mut(&name) {
                         if let Some(h) = v.fact.handle.as_mut() {
                             h.closed = true;
                         }
@@ -1000,7 +998,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         reported: false,
                     };
                     if let Some(name) = arg(api.args.token).and_then(out_param) {
-                        if let Some(v) = st.var_mut(&name) {
+                        if let Some(mut v) = st.var_mut(&name) {
                             v.fact.handle = Some(h);
                         }
                     } else {

@@ -4,61 +4,55 @@
 use super::*;
 
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
-    /// Drops the variables declared deeper than `depth`; a dropped guard reverts.
+    /// Drops the variables declared deeper than `depth` (at the end of the
+    /// state: the scopes being left), last declared first; a dropped guard
+    /// reverts, a dropped token stored somewhere lasting is reported. Only
+    /// those variables are visited (see `vars`).
     pub(super) fn pop_scope(&mut self, mut st: State, depth: u32) -> State {
-        if st.dead {
-            st.vars.retain(|v| v.depth <= depth);
-            return st;
-        }
-        while st.vars.last().is_some_and(|v| v.depth > depth) {
-            let v = st.vars.pop().expect("checked non-empty");
-            if v.fact.guard {
-                st.revert();
-            }
-            if let Some(t) = v.fact.token.as_ref().filter(|t| !t.closed) {
-                if let Some((loc, how)) = t.stored.clone() {
-                    if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
-                        self.event(
-                            LintFact::TokenStore {
-                                open: t.open.clone(),
-                                name: v.name.clone(),
-                                how,
-                            },
-                            loc,
-                            &st,
-                        );
+        let keep = st.vars.kept(depth);
+        if !st.dead {
+            for v in st.vars.marked_rev(keep, vars::GUARD | vars::STORED_TOKEN) {
+                if v.fact.guard {
+                    st.revert();
+                }
+                if let Some(t) = v.fact.token.as_ref().filter(|t| !t.closed) {
+                    if let Some((loc, how)) = t.stored.clone() {
+                        if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
+                            self.event(
+                                LintFact::TokenStore {
+                                    open: t.open.clone(),
+                                    name: v.name.clone(),
+                                    how,
+                                },
+                                loc,
+                                &st,
+                            );
+                        }
                     }
                 }
             }
         }
+        st.vars.truncate(keep);
         st
     }
 
     /// At a function's exits: tokens stored somewhere lasting and never closed.
     pub(super) fn finish_tokens(&mut self, st: &State) {
-        // No token stored yet: nothing to look for (each exit scanning every
-        // variable made a function with many exits quadratic).
+        // Only variables holding a stored token are visited (each exit
+        // scanning every variable made a function with many exits quadratic).
         if st.dead || !self.stored_token {
             return;
         }
-        let stores: Vec<(String, TokenFact)> = st
-            .vars
-            .iter()
-            .filter_map(|v| {
-                v.fact
-                    .token
-                    .clone()
-                    .filter(|t| t.stored.is_some() && !t.closed)
-                    .map(|t| (v.name.clone(), t))
-            })
-            .collect();
-        for (name, t) in stores {
-            let (loc, how) = t.stored.clone().expect("filtered on stored");
-            if self.emit && !st.dead && self.reported_stores.insert(loc.byte_start) {
+        for v in st.vars.marked(vars::STORED_TOKEN) {
+            let Some(t) = v.fact.token else { continue };
+            let Some((loc, how)) = t.stored.clone() else {
+                continue;
+            };
+            if self.emit && self.reported_stores.insert(loc.byte_start) {
                 self.event(
                     LintFact::TokenStore {
                         open: t.open.clone(),
-                        name,
+                        name: v.name,
                         how,
                     },
                     loc,
@@ -99,6 +93,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     pub(super) fn stmt(&mut self, s: &'a syn::Stmt, st: &mut State) {
+        vars::tick(1);
         match s {
             syn::Stmt::Local(l) => self.local(l, st),
             syn::Stmt::Expr(e, _) => {
@@ -166,7 +161,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     if v.var.is_some() && v.guard {
                         // Moving a guard into a new binding keeps it alive.
                         if let Some(old) = v.var.clone() {
-                            if let Some(ov) = st.var_mut(&old) {
+                            if let Some(mut ov) = st.var_mut(&old) {
                                 ov.fact.guard = false;
                             }
                         }

@@ -5,6 +5,7 @@ use super::*;
 
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     pub(super) fn expr(&mut self, e: &'a syn::Expr, st: &mut State) -> Fact {
+        vars::tick(1);
         // Operator and method chains nest without brackets; past this depth
         // the rest of the expression is not analysed (and the run says so),
         // rather than exhausting the thread's stack.
@@ -365,7 +366,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                                 st,
                             );
                         }
-                        if let Some(var) = st.var_mut(&name) {
+                        if let Some(mut var) = st.var_mut(&name) {
                             if let Some(h) = var.fact.handle.as_mut() {
                                 h.reported = true;
                             }
@@ -483,7 +484,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
         } else if matches!(b.op, BitOrAssign(_)) && (r.pipe || r.sqos) {
             if let Some(name) = first_var(&b.left) {
-                if let Some(v) = st.var_mut(&name) {
+                if let Some(mut v) = st.var_mut(&name) {
                     v.fact.pipe |= r.pipe;
                     v.fact.sqos |= r.sqos;
                 }
@@ -618,7 +619,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         st.revert();
                     }
                     let depth = var.depth;
-                    if let Some(slot) = st.var_mut(&name) {
+                    if let Some(mut slot) = st.var_mut(&name) {
                         *slot = Var {
                             name: name.clone(),
                             depth,
@@ -723,7 +724,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         if v.token.is_some() {
             if let Some(name) = &v.var {
-                if let Some(var) = st.var_mut(name) {
+                if let Some(mut var) = st.var_mut(name) {
                     if let Some(t) = var.fact.token.as_mut() {
                         if t.stored.is_none() {
                             t.stored = Some((loc, how));

@@ -80,7 +80,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     .iter()
                     .any(|&id| self.cx.ix.fns[id].self_by_value);
                 if consumes {
-                    if let Some(slot) = st.var_mut(&var) {
+                    if let Some(mut slot) = st.var_mut(&var) {
                         slot.fact.guard = false;
                     }
                     let ids = self.cx.ix.local_methods_named(

@@ -34,9 +34,12 @@ pub(crate) mod flow;
 mod methods;
 mod paths;
 mod region;
+mod vars;
 
 use flow::{FieldKey, FieldWrite, FnFlow, PipeUse};
 use region::Region;
+pub(crate) use vars::steps;
+use vars::{VarMut, Vars};
 
 /// What a function does to its caller's impersonation state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -195,7 +198,8 @@ struct State {
     /// Unreachable: the bottom, below every region; the identity of
     /// [`State::join`]. `region` means nothing then.
     dead: bool,
-    vars: Vec<Var>,
+    /// Shared between copies until they differ (see `vars`).
+    vars: Vars,
 }
 
 impl State {
@@ -203,7 +207,7 @@ impl State {
         State {
             region: Region::REVERTED,
             dead: false,
-            vars: Vec::new(),
+            vars: Vars::default(),
         }
     }
 
@@ -215,11 +219,11 @@ impl State {
     }
 
     fn var(&self, name: &str) -> Option<&Var> {
-        self.vars.iter().rev().find(|v| v.name == name)
+        self.vars.get(name)
     }
 
-    fn var_mut(&mut self, name: &str) -> Option<&mut Var> {
-        self.vars.iter_mut().rev().find(|v| v.name == name)
+    fn var_mut(&mut self, name: &str) -> Option<VarMut<'_>> {
+        self.vars.get_mut(name)
     }
 
     fn revert(&mut self) {
@@ -236,53 +240,11 @@ impl State {
         if other.dead {
             return self.clone();
         }
-        // Where two paths meet, both usually hold the same variables in the
-        // same order (those of the enclosing scopes): joined pairwise, in
-        // time linear in their number; looking each up in the other made a
-        // function of many branches and many variables cubic.
-        let aligned = self.vars.len() == other.vars.len()
-            && self
-                .vars
-                .iter()
-                .zip(&other.vars)
-                .all(|(a, b)| a.name == b.name && a.depth == b.depth);
-        let vars = if aligned {
-            self.vars
-                .iter()
-                .zip(&other.vars)
-                .map(|(a, b)| Var {
-                    name: a.name.clone(),
-                    depth: a.depth,
-                    fact: join_fact(&a.fact, &b.fact),
-                })
-                .collect()
-        } else {
-            self.join_vars_by_name(other)
-        };
         State {
             region: self.region.join(other.region),
             dead: false,
-            vars,
+            vars: self.vars.join(&other.vars, &join_fact),
         }
-    }
-
-    /// The variables both states hold, by name and scope depth, joined.
-    fn join_vars_by_name(&self, other: &State) -> Vec<Var> {
-        self.vars
-            .iter()
-            .filter_map(|a| {
-                let b = other
-                    .vars
-                    .iter()
-                    .rev()
-                    .find(|b| b.name == a.name && b.depth == a.depth)?;
-                Some(Var {
-                    name: a.name.clone(),
-                    depth: a.depth,
-                    fact: join_fact(&a.fact, &b.fact),
-                })
-            })
-            .collect()
     }
 }
 

@@ -261,7 +261,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     /// Appends `v` to the string (or, with `as_path`, the path) in variable
     /// `var`: `s.push_str(x)`, `s += x`, `write!(s, ..)`, `p.push(x)`.
     pub(super) fn append_to(&mut self, var: &str, v: &Fact, as_path: bool, st: &mut State) {
-        let Some(slot) = st.var_mut(var) else {
+        let Some(mut slot) = st.var_mut(var) else {
             return;
         };
         let before = slot.fact.shape_text().into_owned();
@@ -333,7 +333,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 !matches!(a, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) if !b.value)
             });
         if sqos || creates {
-            if let Some(slot) = first_var(&m.receiver).and_then(|v| st.var_mut(&v)) {
+            if let Some(mut slot) = first_var(&m.receiver).and_then(|v| st.var_mut(&v)) {
                 slot.fact.sqos |= sqos;
                 slot.fact.creates |= creates;
             }
@@ -442,7 +442,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 );
             }
         }
-        if let Some(slot) = expr.and_then(first_var).and_then(|v| st.var_mut(&v)) {
+        if let Some(mut slot) = expr.and_then(first_var).and_then(|v| st.var_mut(&v)) {
             if slot.fact.open.is_none() {
                 slot.fact.open = Some(Box::new(open.clone()));
             }
@@ -507,7 +507,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 },
             });
         }
-        if let Some(slot) = expr.and_then(first_var).and_then(|n| st.var_mut(&n)) {
+        if let Some(mut slot) = expr.and_then(first_var).and_then(|n| st.var_mut(&n)) {
             if !slot.fact.pipe || use_.creates {
                 slot.fact.pipe = true;
                 slot.fact.pipe_use = Some(Box::new(use_.clone()));

@@ -172,7 +172,7 @@ mod tests {
         (region(), any::<bool>()).prop_map(|(region, dead)| State {
             region,
             dead,
-            vars: Vec::new(),
+            vars: super::super::Vars::default(),
         })
     }
 
