@@ -115,6 +115,11 @@ pub struct Outcome {
     pub targets: HashMap<String, Target>,
     /// The checked roots, canonical: writes never go through a link inside them.
     pub roots: Vec<PathBuf>,
+    /// The work the walks of functions did, counted (expressions and
+    /// statements visited, nodes of the variable stores visited or copied):
+    /// it grows linearly with a function's size whatever its shape, which
+    /// the tests check by comparing it between two sizes (`tests/linearity.rs`).
+    pub walk_steps: u64,
 }
 
 /// One crate of a run, as the summary and `-v` describe it.
@@ -471,6 +476,7 @@ fn merge(
         for (path, note) in r.notes {
             notes.entry(path).or_insert(note);
         }
+        out.walk_steps += r.walk_steps;
     }
 }
 
@@ -487,6 +493,7 @@ struct CrateResult {
     reached: Vec<String>,
     /// Paths not read (outside the roots), with the note saying so.
     notes: Vec<(PathBuf, String)>,
+    walk_steps: u64,
 }
 
 /// The name a crate is shown by: its package's folder (`.` for the root)
@@ -1079,7 +1086,11 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>) -> CrateResult {
         }
     }
     let files = files;
+    // The analysis runs on this thread alone (no parallel work to steal
+    // another crate's in): its walk steps are the counter's difference.
+    let steps = crate::walk::steps();
     let analysis = second_pass(&files, &items, &renames, opts, edition);
+    res.walk_steps = crate::walk::steps().wrapping_sub(steps);
     drop(items);
     let events = analysis.events;
     for (loc, function) in analysis.incomplete {
