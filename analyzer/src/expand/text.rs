@@ -34,7 +34,7 @@ impl Lines {
     }
 
     /// The 1-based line and column (in characters) of byte `byte`.
-    fn at(&self, text: &str, byte: usize) -> (u32, u32) {
+    pub(crate) fn at(&self, text: &str, byte: usize) -> (u32, u32) {
         let byte = byte.min(text.len());
         let line = self.0.partition_point(|&s| s as usize <= byte).max(1) - 1;
         let start = self.0[line] as usize;

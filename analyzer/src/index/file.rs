@@ -33,7 +33,7 @@ pub struct FileCx {
     pub macro_sites: Vec<crate::expand::MacroSite>,
     /// The file's text holds a prefilter pattern.
     pub prefilter_hit: bool,
-    /// Where its lines start, counted when expanded code is first placed.
+    /// Where its lines start, counted when a place in it is first needed.
     pub lines: std::sync::OnceLock<crate::expand::text::Lines>,
 }
 
@@ -49,11 +49,15 @@ impl FileCx {
         }
     }
 
-    /// The place of bytes `r` of the file.
-    pub fn location_of(&self, r: std::ops::Range<usize>) -> crate::diag::Location {
+    /// Where the file's lines start (counted once, at the first need).
+    fn lines(&self) -> &crate::expand::text::Lines {
         self.lines
             .get_or_init(|| crate::expand::text::Lines::new(&self.src.text))
-            .location(&self.src.display, &self.src.text, r)
+    }
+
+    /// The place of bytes `r` of the file.
+    pub fn location_of(&self, r: std::ops::Range<usize>) -> crate::diag::Location {
+        self.lines().location(&self.src.display, &self.src.text, r)
     }
 
     /// How the spans of a function's text, parsed alone, map to the file.
@@ -63,7 +67,16 @@ impl FileCx {
                 exp,
                 start: t.start,
             },
-            None => super::text::SpanMap::File(t.base(&self.src.text)),
+            // Placed by the file's line index: counting the lines before
+            // each function made a file of many walked functions quadratic.
+            None => {
+                let (line, column) = self.lines().at(&self.src.text, t.start);
+                super::text::SpanMap::File(super::text::SpanBase {
+                    line: line - 1,
+                    column: column - 1,
+                    byte: t.start,
+                })
+            }
         }
     }
 }

@@ -25,7 +25,7 @@ pub mod text;
 
 use file::FileCx;
 use names::{name_hash, NameMap, NameSet};
-use text::{FnSyntax, FnText, SpanBase};
+use text::{FnSyntax, FnText};
 
 /// A function or method with a body: what the analysis knows of it without
 /// its syntax (which only functions that are walked need: `FnSyntax`).
@@ -43,7 +43,7 @@ pub struct FnDef {
     /// Declared to always run impersonated (marker comment or configuration).
     pub impersonated: bool,
     /// The bytes of the function's name in its file: its line and column
-    /// are counted when needed ([`CrateIndex::name_loc`]), for few functions.
+    /// are placed when needed ([`CrateIndex::name_loc`], by the file's line index).
     name_bytes: std::ops::Range<usize>,
     /// The module the function is in (`["util", "tests"]`), from the file's
     /// place under `src/` and inline `mod` blocks: shared by the module's
@@ -371,22 +371,7 @@ impl<'a> CrateIndex<'a> {
     /// Where function `id`'s name is.
     pub fn name_loc(&self, id: usize) -> Location {
         let f = self.fns[id];
-        let src = &self.files[f.file].src;
-        let start = SpanBase::at(&src.text, f.name_bytes.start);
-        // A name is on one line: its end is counted from its start.
-        let width = src
-            .text
-            .get(f.name_bytes.clone())
-            .map_or(0, |t| t.chars().count());
-        Location {
-            file: src.display.clone(),
-            line: start.line + 1,
-            column: start.column + 1,
-            end_line: start.line + 1,
-            end_column: start.column + 1 + width as u32,
-            byte_start: f.name_bytes.start,
-            byte_end: f.name_bytes.end,
-        }
+        self.files[f.file].location_of(f.name_bytes.clone())
     }
 
     /// The functions whose name is among `mentions` (name hashes).

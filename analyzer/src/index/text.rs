@@ -22,13 +22,6 @@ pub struct FnText {
 }
 
 impl FnText {
-    /// What places the spans of this text, parsed alone, in `file` (the
-    /// file's text): counted here, for the few functions parsed alone,
-    /// rather than measured for every function of the first pass.
-    pub fn base(&self, file: &str) -> SpanBase {
-        SpanBase::at(file, self.start)
-    }
-
     /// Parses the function from its file's text, alone: the analysis walks
     /// a few functions of most files, and parsing just those is cheaper in
     /// time and memory than parsing (and keeping) their files. `None` when
@@ -70,18 +63,6 @@ pub struct SpanBase {
 }
 
 impl SpanBase {
-    /// The lines, and characters on its line, before byte `byte` of `file`
-    /// (counted: for the few places that need it).
-    pub fn at(file: &str, byte: usize) -> SpanBase {
-        let before = file.get(..byte).unwrap_or("");
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        SpanBase {
-            line: before.bytes().filter(|&b| b == b'\n').count() as u32,
-            column: before[line_start..].chars().count() as u32,
-            byte,
-        }
-    }
-
     /// The bytes in the file of a span of the text.
     pub fn byte_range(&self, span: Span) -> std::ops::Range<usize> {
         let r = span.byte_range();
