@@ -16,7 +16,7 @@ use crate::expand::scope::Parent;
 use crate::expand::UnitKind;
 use crate::facts::CrateFacts;
 use crate::fsx;
-use crate::index::collect::{collect_expansion_syntax, collect_file, collect_syntax};
+use crate::index::collect::{collect_expansion_syntax, collect_syntax, FileCollector};
 use crate::index::expanded::{expand_crate, Done, Wanted};
 use crate::index::file::{impersonated_markers, FileCx, UseMap};
 use crate::index::resolve::cargo_renames;
@@ -542,10 +542,11 @@ fn release_spans() {
 }
 
 /// The first pass over a crate, in parallel over the files of its module
-/// tree (already read): each file is parsed, indexed into owned facts
-/// (`index::collect::collect_file`) and its syntax tree dropped on the thread that
-/// parsed it (syn's trees are not `Send`), so a crate's trees are never
-/// all in memory. Sorted by displayed path.
+/// tree (already read): each file is parsed item by item, each item
+/// indexed into owned facts (`index::collect::FileCollector`) and its
+/// syntax tree dropped on the thread that parsed it (syn's trees are not
+/// `Send`), so a crate's trees, or even a file's, are never all in memory.
+/// Sorted by displayed path.
 fn first_pass(
     unit: &CrateUnit,
     files: Vec<Reached>,
@@ -598,8 +599,7 @@ fn first_pass_file(
             None => is_loose_bin_root(&reached.path),
         };
     let src = reached.source?;
-    let ast = parse::parse_file_edition(&src, edition)?;
-    let mut cx = file_cx(src, &ast, reached.module, is_bin_root);
+    let mut cx = file_cx(src, reached.module, is_bin_root);
     // Most files hold no prefilter match: only the ones that do are searched for where.
     let hits = if filter.hits(&cx.src.text) {
         filter.match_starts(&cx.src.text)
@@ -607,27 +607,50 @@ fn first_pass_file(
         Vec::new()
     };
     cx.prefilter_hit = !hits.is_empty();
-    let items = collect_file(&cx, &ast, extra, &hits);
+    // Most files have no suppression at all: their items' lines are not needed.
+    let ranges = cx.src.text.contains(prefilter::COMMENT_WORD);
+    // Item by item: each item's facts are taken and its tree dropped at
+    // once, so that only one item's tree is alive (a file's whole tree is
+    // about 50 bytes per byte of source: 4.8 GB for a 50 MB file).
+    let facts = parse::parse_items_edition(
+        &cx.src,
+        edition,
+        || FirstPass {
+            collector: FileCollector::new(&cx),
+            uses: UseMap::default(),
+            item_ranges: Vec::new(),
+        },
+        |f, item| {
+            f.uses.add_item(&item);
+            if ranges {
+                item_ranges(&item, &mut f.item_ranges);
+            }
+            f.collector.add(&cx, &item, extra, &hits);
+        },
+    )?;
+    let items = facts.collector.finish();
+    cx.uses = facts.uses;
+    cx.item_ranges = facts.item_ranges;
     Ok(Loaded { cx, items })
 }
 
-/// The owned facts of a parsed file.
-fn file_cx(src: SourceFile, ast: &syn::File, module: Vec<String>, is_bin_root: bool) -> FileCx {
-    let uses = UseMap::build(ast);
+/// What the first pass takes from a file's items (see [`first_pass_file`]).
+struct FirstPass {
+    collector: FileCollector,
+    uses: UseMap,
+    item_ranges: Vec<(u32, u32)>,
+}
+
+/// The owned facts of a file that do not come from its items.
+fn file_cx(src: SourceFile, module: Vec<String>, is_bin_root: bool) -> FileCx {
     let impersonated_markers = impersonated_markers(&src.text);
-    // Most files have no suppression at all: their items' lines are not needed.
-    let item_ranges = if src.text.contains(prefilter::COMMENT_WORD) {
-        item_ranges(ast)
-    } else {
-        Vec::new()
-    };
     FileCx {
         src,
-        uses,
+        uses: UseMap::default(),
         module,
         impersonated_markers,
         is_bin_root,
-        item_ranges,
+        item_ranges: Vec::new(),
         expansions: Vec::new(),
         unit_kinds: Vec::new(),
         macro_sites: Vec::new(),
@@ -910,8 +933,9 @@ fn module_dirs(path: &Path) -> (PathBuf, PathBuf) {
     (dir, mod_dir)
 }
 
-/// 1-based line ranges of every item, impl item and trait item (for suppressions).
-fn item_ranges(ast: &syn::File) -> Vec<(u32, u32)> {
+/// 1-based line ranges of a top-level item and of every item, impl item
+/// and trait item in it (for suppressions), added to `out`.
+fn item_ranges(item: &syn::Item, out: &mut Vec<(u32, u32)>) {
     use syn::spanned::Spanned;
     struct V(Vec<(u32, u32)>);
     impl<'ast> Visit<'ast> for V {
@@ -931,9 +955,9 @@ fn item_ranges(ast: &syn::File) -> Vec<(u32, u32)> {
             syn::visit::visit_trait_item(self, i);
         }
     }
-    let mut v = V(Vec::new());
-    v.visit_file(ast);
-    v.0
+    let mut v = V(std::mem::take(out));
+    v.visit_item(item);
+    *out = v.0;
 }
 
 /// In a folder without `Cargo.toml` (no targets known): `main.rs`, a file

@@ -334,13 +334,129 @@ const MAX_REWRITES: usize = 64;
 // The error is the diagnostic itself, made once per bad file: not a hot path.
 #[allow(clippy::result_large_err)]
 pub fn parse_file_edition(file: &SourceFile, edition: Edition) -> Result<syn::File, Diagnostic> {
+    with_rewrites(file, edition, syn::parse2::<syn::File>)
+}
+
+/// [`parse_file_edition`], one item at a time: each top-level item is
+/// handed to `add` (with the state `init` made) as soon as it is parsed,
+/// and dropped after, so that at most one item's syntax tree is alive,
+/// not the file's (a 50 MB generated file's tree is about 4.8 GB). The
+/// items, the errors and the rewrites of older syntax are those of
+/// [`parse_file_edition`]; when the file is parsed again (an item that
+/// does not parse alone, a rewrite), the state starts over from `init`.
+/// The file's inner attributes are not handed over.
+///
+/// The file's tokens are cut into items where an item can end (a `;` or
+/// a `{..}` group at the top level) and each piece parsed alone, so that
+/// syn's buffer holds one item's tokens, not the file's, and each item's
+/// tokens are freed once it is parsed. A piece that does not parse as an
+/// item (`use a::{b, c};` ends at its `;`, not at its group) takes the
+/// next one too; when that fails 16 times in a row, or at the end of the
+/// file, the file is parsed whole as syn parses a file, for its error.
+#[allow(clippy::result_large_err)]
+pub fn parse_items_edition<S>(
+    file: &SourceFile,
+    edition: Edition,
+    init: impl Fn() -> S,
+    mut add: impl FnMut(&mut S, syn::Item),
+) -> Result<S, Diagnostic> {
+    let mut state = init();
+    if each_item(tokenize_file(file)?, &mut |item| add(&mut state, item)) {
+        return Ok(state);
+    }
+    drop(state);
+    with_rewrites(file, edition, |tokens| {
+        // What `syn::File`'s parser does, with each item handed over.
+        let items = |input: syn::parse::ParseStream| -> syn::Result<S> {
+            input.call(syn::Attribute::parse_inner)?;
+            let mut state = init();
+            while !input.is_empty() {
+                add(&mut state, input.parse()?);
+            }
+            Ok(state)
+        };
+        syn::parse::Parser::parse2(items, tokens)
+    })
+}
+
+/// Parses a file's `tokens` item by item (see [`parse_items_edition`]):
+/// false when a piece could not be parsed as an item.
+fn each_item(tokens: TokenStream, add: &mut impl FnMut(syn::Item)) -> bool {
+    const MAX_JOINED: usize = 16;
+    let mut piece: Vec<TokenTree> = Vec::new();
+    let mut failed = 0;
+    // Inner attributes (`#![..]`, `//!`) come first, and only there.
+    let mut at_start = true;
+    for tt in tokens {
+        let ends = match &tt {
+            TokenTree::Punct(p) => p.as_char() == ';',
+            TokenTree::Group(g) => g.delimiter() == Delimiter::Brace,
+            _ => false,
+        };
+        piece.push(tt);
+        if at_start {
+            match piece.as_slice() {
+                [TokenTree::Punct(h), TokenTree::Punct(b), TokenTree::Group(g)]
+                    if h.as_char() == '#'
+                        && b.as_char() == '!'
+                        && g.delimiter() == Delimiter::Bracket =>
+                {
+                    piece.clear();
+                    continue;
+                }
+                [TokenTree::Punct(h)] if h.as_char() == '#' => continue,
+                [TokenTree::Punct(h), TokenTree::Punct(b)]
+                    if h.as_char() == '#' && b.as_char() == '!' =>
+                {
+                    continue
+                }
+                _ => at_start = false,
+            }
+        }
+        if !ends {
+            continue;
+        }
+        match syn::parse2::<syn::Item>(piece.iter().cloned().collect()) {
+            Ok(item) => {
+                piece.clear();
+                failed = 0;
+                add(item);
+            }
+            Err(_) if failed < MAX_JOINED => failed += 1,
+            Err(_) => return false,
+        }
+    }
+    piece.is_empty()
+}
+
+/// Parses the file's tokens with `parse`, rewriting older syntax rustc
+/// accepts in `edition` and parsing again (see [`parse_file_edition`]).
+#[allow(clippy::result_large_err)]
+fn with_rewrites<T>(
+    file: &SourceFile,
+    edition: Edition,
+    mut parse: impl FnMut(TokenStream) -> syn::Result<T>,
+) -> Result<T, Diagnostic> {
     let mut tokens = tokenize_file(file)?;
+    // The first parse takes the file's tokens (syn copies them into its
+    // buffer: a second copy kept for a rewrite would be half a gigabyte
+    // for a 50 MB file); they are made again only if it fails.
+    let mut first = true;
     let mut seen: Option<(OldSyntax, syn::Error)> = None;
     for _ in 0..=MAX_REWRITES {
-        let e = match syn::parse2::<syn::File>(tokens.clone()) {
+        let attempt = if first {
+            std::mem::take(&mut tokens)
+        } else {
+            tokens.clone()
+        };
+        let e = match parse(attempt) {
             Ok(ast) => return Ok(ast),
             Err(e) => e,
         };
+        if first {
+            first = false;
+            tokens = tokenize_file(file)?;
+        }
         match rewrite_old_syntax(&tokens, &e, edition) {
             Some((kind, rewritten)) => {
                 tokens = rewritten;
@@ -806,6 +922,64 @@ mod tests {
             };
             assert_eq!(parse_file(&bad).unwrap_err().lint, builtin::PARSE_ERROR);
         });
+    }
+
+    /// Item by item, a file gives the items, in order, and the errors that
+    /// parsing it whole gives: items whose `{..}` groups are not their end
+    /// (a `use` group, a block or closure in a constant, a const generic
+    /// argument), inner attributes and doc comments, macros, older syntax
+    /// rewritten, and broken files.
+    #[test]
+    fn item_by_item_is_the_whole_file_parse() {
+        let items = |text: &str, edition| {
+            parse_items_edition(&source(text), edition, Vec::new, |v, i| v.push(i))
+        };
+        let whole = |text: &str, edition| parse_file_edition(&source(text), edition);
+        for text in [
+            "//! Crate docs.\n#![allow(dead_code)]\n#![doc = \"x\"]\nuse a::{b, c::{d, e}};\nfn f() {}\n",
+            "const X: u32 = { 1 + 2 };\nstatic F: fn() = || {};\nconst S: S = S { a: 1 };\n",
+            "fn g<const N: usize>() -> Foo<{ N + 1 }> where [(); { N }]: Sized { }\nimpl<T> Tr<{ 3 }> for T {}\n",
+            "macro_rules! m { ($x:expr) => { $x }; }\nm! { a }\nm!(b);\nmod inner { fn h() { m!(1); } }\n",
+            "#[cfg(test)]\nmod t;\nextern crate core as c;\nunsafe extern \"C\" { fn ext(); }\ntrait T { fn d(&self) {} }\n",
+            "struct S(u8);\nenum E { A = { 1 }, B }\nunion U { a: u8 }\ntype A = [u8; { 2 }];\n",
+            "",
+        ] {
+            let got = items(text, Edition::E2021).unwrap();
+            let want = whole(text, Edition::E2021).unwrap().items;
+            assert_eq!(got, want, "{text}");
+        }
+        // Older syntax, rewritten: the same items in its edition, the same
+        // warning in a later one.
+        let old = "trait T { fn f(&self, u8) -> u8; }\npub fn run(f: &Fn()) {}\n";
+        assert_eq!(
+            items(old, Edition::E2015).unwrap(),
+            whole(old, Edition::E2015).unwrap().items
+        );
+        // Broken files: the error of the whole file's parse.
+        for bad in [
+            "fn f() {}\nfn g( {}\n",
+            "fn f() {}\n#![late]\n",
+            "fn f() {};\n",
+            "fn f() {}\n#[dangling]\n",
+            "struct S { a: u8 }\nuse a::{b, c}\n",
+            old,
+        ] {
+            for edition in [Edition::E2015, Edition::E2021] {
+                // (Items compare without their spans, which differ
+                // between two tokenizations; diagnostics by their places.)
+                match (items(bad, edition), whole(bad, edition)) {
+                    (Ok(got), Ok(want)) => assert_eq!(got, want.items, "{bad} ({edition:?})"),
+                    (Err(got), Err(want)) => {
+                        assert_eq!(
+                            format!("{got:?}"),
+                            format!("{want:?}"),
+                            "{bad} ({edition:?})"
+                        )
+                    }
+                    (got, want) => panic!("{bad} ({edition:?}): {got:?} / {want:?}"),
+                }
+            }
+        }
     }
 
     fn source(text: &str) -> SourceFile {

@@ -22,12 +22,72 @@ use std::sync::Arc;
 use syn::visit::Visit;
 
 /// Collects a file's items (the first pass), with what expansion needs
-/// of its macros ([`FileItems::macros`]).
+/// of its macros ([`FileItems::macros`]). The first pass itself collects
+/// item by item ([`FileCollector`]), from a file it never holds whole.
+#[cfg(test)]
 pub fn collect_file(file: &FileCx, ast: &syn::File, extra: &Extra, hits: &[usize]) -> FileItems {
-    let module: Arc<[String]> = file.module.clone().into();
-    let mut items = collect(file, Source::File, ast, &module, extra, hits, false).0;
-    items.own_fns = items.fns.len();
-    items
+    let mut c = FileCollector::new(file);
+    for item in &ast.items {
+        c.add(file, item, extra, hits);
+    }
+    c.finish()
+}
+
+/// [`collect_file`] one top-level item at a time, for a file parsed item
+/// by item (`parse::parse_items_edition`): the same facts, in the same
+/// order, without the file's syntax tree.
+pub struct FileCollector {
+    module: Arc<[String]>,
+    com_file: bool,
+    items: FileItems,
+    returns: HashMap<Vec<String>, Arc<[String]>>,
+    mentions: Mentions,
+}
+
+impl FileCollector {
+    pub fn new(file: &FileCx) -> FileCollector {
+        FileCollector {
+            module: file.module.clone().into(),
+            com_file: names_com_api(&file.src.text),
+            items: FileItems::default(),
+            returns: HashMap::new(),
+            mentions: Mentions::default(),
+        }
+    }
+
+    /// Collects one of `file`'s top-level items.
+    pub fn add(&mut self, file: &FileCx, item: &syn::Item, extra: &Extra, hits: &[usize]) {
+        let mut c = Collector {
+            file,
+            source: Source::File,
+            extra,
+            hits,
+            syntax_only: false,
+            com_file: self.com_file,
+            in_fn: None,
+            items: std::mem::take(&mut self.items),
+            syntax: FileSyntax::default(),
+            returns: std::mem::take(&mut self.returns),
+            mentions: std::mem::take(&mut self.mentions),
+        };
+        c.collect_items(std::slice::from_ref(item), &self.module);
+        self.items = c.items;
+        self.returns = c.returns;
+        self.mentions = c.mentions;
+    }
+
+    pub fn finish(self) -> FileItems {
+        let mut items = self.items;
+        items.own_fns = items.fns.len();
+        items
+    }
+}
+
+/// The text names a COM security API (`CoInitializeSecurity`, `SetBlanket`).
+fn names_com_api(text: &str) -> bool {
+    catalog::APIS
+        .iter()
+        .any(|a| a.role == Role::ComSecurity && text.contains(a.name))
 }
 
 /// The syntax of a file whose [`FileItems`] are already known: the same
@@ -139,10 +199,7 @@ fn collect<'a>(
         Source::File => &file.src.text,
         Source::Expansion(e, _) => &e.text,
     };
-    let com_file = !syntax_only
-        && catalog::APIS
-            .iter()
-            .any(|a| a.role == Role::ComSecurity && text.contains(a.name));
+    let com_file = !syntax_only && names_com_api(text);
     let mut c = Collector {
         file,
         source,

@@ -91,7 +91,18 @@ pub struct UseMap {
 }
 
 impl UseMap {
+    #[cfg(test)]
     pub fn build(file: &syn::File) -> UseMap {
+        let mut m = UseMap::default();
+        for item in &file.items {
+            m.add_item(item);
+        }
+        m
+    }
+
+    /// Adds the names a top-level item imports (its own, and those of the
+    /// `use` items in it: in inline modules and bodies).
+    pub fn add_item(&mut self, item: &syn::Item) {
         struct V<'m>(&'m mut UseMap);
         impl<'ast> Visit<'ast> for V<'_> {
             fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
@@ -147,9 +158,7 @@ impl UseMap {
                 }
             }
         }
-        let mut m = UseMap::default();
-        V(&mut m).visit_file(file);
-        m
+        V(self).visit_item(item);
     }
 }
 
