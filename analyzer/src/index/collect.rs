@@ -51,7 +51,7 @@ impl FileCollector {
             com_file: names_com_api(&file.src.text),
             items: FileItems::default(),
             returns: HashMap::new(),
-            mentions: Mentions::default(),
+            mentions: Mentions::of(file.src.text.clone(), false),
         }
     }
 
@@ -70,7 +70,10 @@ impl FileCollector {
             returns: std::mem::take(&mut self.returns),
             mentions: std::mem::take(&mut self.mentions),
         };
-        c.collect_items(std::slice::from_ref(item), &self.module);
+        c.collect_items(
+            std::slice::from_ref(item),
+            &Module::root(self.module.clone()),
+        );
         self.items = c.items;
         self.returns = c.returns;
         self.mentions = c.mentions;
@@ -211,22 +214,75 @@ fn collect<'a>(
         items: FileItems::default(),
         syntax: FileSyntax::default(),
         returns: HashMap::new(),
-        mentions: Mentions {
-            text: match source {
+        mentions: Mentions::of(
+            match source {
                 Source::File => file.src.text.clone(),
                 Source::Expansion(e, _) => Arc::from(e.text.as_str()),
             },
-            pipe_words: !syntax_only && super::syntax::has_pipe_word(text),
-            ..Mentions::default()
-        },
+            syntax_only,
+        ),
     };
-    c.collect_items(&ast.items, module);
+    c.collect_items(&ast.items, &Module::root(module.clone()));
     (c.items, c.syntax)
 }
 
 /// String constants longer than this are not kept for the walk (pipe names
 /// and path prefixes are short).
 const MAX_CONST_TEXT: usize = 512;
+
+/// The module items are collected in. Its path (an `Arc` its items
+/// share) is made only when an item needs it, from the names of the
+/// modules around it: `mod` blocks nested d deep cost O(d), where copying
+/// the path at each level cost O(d²) (490 MB for 4,000 levels).
+struct Module<'m> {
+    parent: Option<&'m Module<'m>>,
+    name: String,
+    path: std::cell::OnceCell<Arc<[String]>>,
+}
+
+impl<'m> Module<'m> {
+    fn root(path: Arc<[String]>) -> Module<'m> {
+        Module {
+            parent: None,
+            name: String::new(),
+            path: path.into(),
+        }
+    }
+
+    fn child(&'m self, name: String) -> Module<'m> {
+        Module {
+            parent: Some(self),
+            name,
+            path: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn path(&self) -> Arc<[String]> {
+        self.path
+            .get_or_init(|| {
+                // The names up to the nearest module whose path is made.
+                let mut names = vec![self.name.as_str()];
+                let mut at = self.parent;
+                let base = loop {
+                    match at {
+                        Some(m) => match m.path.get() {
+                            Some(p) => break p.clone(),
+                            None => {
+                                names.push(m.name.as_str());
+                                at = m.parent;
+                            }
+                        },
+                        None => break Arc::from([]),
+                    }
+                };
+                base.iter()
+                    .cloned()
+                    .chain(names.into_iter().rev().map(str::to_string))
+                    .collect()
+            })
+            .clone()
+    }
+}
 
 /// A function item's parts, as `Collector::push_fn` takes them.
 struct FnItem<'a> {
@@ -421,7 +477,7 @@ impl<'a> Collector<'a, '_> {
         self.hit_in(start, last.byte_range().end)
     }
 
-    fn collect_items(&mut self, items: &'a [syn::Item], module: &Arc<[String]>) {
+    fn collect_items(&mut self, items: &'a [syn::Item], module: &Module<'_>) {
         for item in items {
             match item {
                 syn::Item::Fn(f) => {
@@ -434,7 +490,7 @@ impl<'a> Collector<'a, '_> {
                         body: &f.block,
                         kind: FnKind::Free,
                     };
-                    self.push_fn(item, None, false, is_main, module);
+                    self.push_fn(item, None, false, is_main, &module.path());
                     self.collect_nested(&f.block, module);
                 }
                 syn::Item::Impl(imp) => {
@@ -469,8 +525,13 @@ impl<'a> Collector<'a, '_> {
                                 body: &m.block,
                                 kind: FnKind::Impl,
                             };
-                            let k =
-                                self.push_fn(item, Some(shared_ty.clone()), is_drop, false, module);
+                            let k = self.push_fn(
+                                item,
+                                Some(shared_ty.clone()),
+                                is_drop,
+                                false,
+                                &module.path(),
+                            );
                             if is_drop {
                                 self.items.drops.push((self_ty.clone(), k));
                             }
@@ -496,7 +557,7 @@ impl<'a> Collector<'a, '_> {
                                     Some(t.ident.to_string().into()),
                                     false,
                                     false,
-                                    module,
+                                    &module.path(),
                                 );
                             }
                         }
@@ -601,9 +662,7 @@ impl<'a> Collector<'a, '_> {
                         self.record_mod(m);
                     }
                     if let Some((_, items)) = &m.content {
-                        let mut inner = module.to_vec();
-                        inner.push(m.ident.to_string());
-                        self.collect_items(items, &inner.into());
+                        self.collect_items(items, &module.child(m.ident.to_string()));
                     }
                 }
                 syn::Item::Macro(m) => {
@@ -632,7 +691,7 @@ impl<'a> Collector<'a, '_> {
     }
 
     /// Items nested in function bodies (helper fns, statics).
-    fn collect_nested(&mut self, block: &'a syn::Block, module: &Arc<[String]>) {
+    fn collect_nested(&mut self, block: &'a syn::Block, module: &Module<'_>) {
         let body = block.brace_token.span.open().byte_range().end
             ..block.brace_token.span.close().byte_range().start;
         let outer = self.in_fn.replace(body);
@@ -670,7 +729,7 @@ impl<'a> Collector<'a, '_> {
 
     /// A `macro_rules!` definition, or an invocation among items that may
     /// name a local macro.
-    fn record_macro_item(&mut self, m: &syn::ItemMacro, module: &Arc<[String]>) {
+    fn record_macro_item(&mut self, m: &syn::ItemMacro, module: &Module<'_>) {
         let first = m
             .mac
             .path
@@ -704,13 +763,13 @@ impl<'a> Collector<'a, '_> {
             .map_or(close.close().byte_range().end, |s| s.span.byte_range().end);
         self.items.macros.calls.push(MacroCall {
             bytes: start..end,
-            cx: CallCx::Module(module.clone()),
+            cx: CallCx::Module(module.path()),
             ..call
         });
     }
 
     /// The invocations among an `impl` block's items.
-    fn record_impl_calls(&mut self, imp: &syn::ItemImpl, module: &Arc<[String]>) {
+    fn record_impl_calls(&mut self, imp: &syn::ItemImpl, module: &Module<'_>) {
         let mut bytes: Option<Range<usize>> = None;
         for ii in &imp.items {
             let syn::ImplItem::Macro(m) = ii else {
@@ -727,7 +786,7 @@ impl<'a> Collector<'a, '_> {
                 .clone();
             self.items.macros.calls.push(MacroCall {
                 bytes: bytes.clone(),
-                cx: CallCx::Impl(module.clone(), bytes),
+                cx: CallCx::Impl(module.path(), bytes),
                 ..call
             });
         }
@@ -1032,6 +1091,18 @@ struct Mentions {
     names_pipe: bool,
 }
 
+impl Mentions {
+    /// For the functions of `text` (a file's, or an expansion's); with
+    /// `syntax_only`, pipe names are not looked for.
+    fn of(text: Arc<str>, syntax_only: bool) -> Mentions {
+        Mentions {
+            pipe_words: !syntax_only && super::syntax::has_pipe_word(&text),
+            text,
+            ..Mentions::default()
+        }
+    }
+}
+
 /// An invocation whose path may name a local macro (`name!`,
 /// `crate::name!`), without its place.
 fn macro_call(mac: &syn::Macro) -> Option<MacroCall> {
@@ -1163,4 +1234,75 @@ fn format_captures(lit: &str) -> impl Iterator<Item = &str> {
                 .is_some_and(|c| c.is_alphabetic() || c == '_'))
         .then_some(name)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::file::UseMap;
+    use crate::source::SourceFile;
+
+    fn collected(text: &str) -> FileItems {
+        let ast = syn::parse_file(text).unwrap();
+        let cx = FileCx {
+            src: SourceFile {
+                path: "src/lib.rs".into(),
+                display: "src/lib.rs".into(),
+                text: text.into(),
+            },
+            uses: UseMap::build(&ast),
+            impersonated_markers: Vec::new(),
+            is_bin_root: false,
+            item_ranges: Vec::new(),
+            expansions: Vec::new(),
+            unit_kinds: Vec::new(),
+            macro_sites: Vec::new(),
+            prefilter_hit: false,
+            lines: Default::default(),
+        };
+        collect_file(&cx, &ast, &Extra::default(), &[])
+    }
+
+    /// Each function's module is the path of the `mod` blocks around it
+    /// (those in bodies too), made once per module and shared by its
+    /// functions, also past modules that hold none.
+    #[test]
+    fn functions_get_the_path_of_their_modules() {
+        let items = collected(
+            "fn a() {}\nmod m1 { fn b() {} mod m2 { mod m3 { fn c() {} fn c2() {} } fn d() {} } }\n\
+             mod m4 { fn e() { mod inner { fn g() {} } } }\n",
+        );
+        let path = |name: &str| {
+            let f = items.fns.iter().find(|f| f.name == name).unwrap();
+            f.module.to_vec()
+        };
+        assert_eq!(path("a"), Vec::<String>::new());
+        assert_eq!(path("b"), ["m1"]);
+        assert_eq!(path("c"), ["m1", "m2", "m3"]);
+        assert_eq!(path("d"), ["m1", "m2"]);
+        assert_eq!(path("e"), ["m4"]);
+        assert_eq!(path("g"), ["m4", "inner"]);
+        let module = |name: &str| &items.fns.iter().find(|f| f.name == name).unwrap().module;
+        assert!(Arc::ptr_eq(module("c"), module("c2")));
+        // 2,000 levels deep, a function at the bottom only (syn recurses
+        // per level: on the analysis threads' stack).
+        std::thread::Builder::new()
+            .stack_size(crate::driver::STACK_SIZE)
+            .spawn(|| {
+                let deep = format!(
+                    "{}fn z() {{}}{}",
+                    (0..2000)
+                        .map(|i| format!("mod l{i} {{ "))
+                        .collect::<String>(),
+                    " }".repeat(2000)
+                );
+                let items = collected(&deep);
+                let z = &items.fns[0].module;
+                assert_eq!(z.len(), 2000);
+                assert_eq!((z[0].as_str(), z[1999].as_str()), ("l0", "l1999"));
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
 }
