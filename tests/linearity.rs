@@ -46,7 +46,7 @@ fn steps(shape: fn(usize) -> String, n: usize) -> u64 {
         config: Config::default(),
         ..Options::default()
     };
-    let out = driver::run(&opts, &imperlint_lints::registry::LINTS.to_vec());
+    let out = driver::run(&opts, imperlint_lints::registry::LINTS);
     assert_found(&out.diagnostics, root);
     out.walk_steps
 }

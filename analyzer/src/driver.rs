@@ -18,7 +18,7 @@ use crate::facts::CrateFacts;
 use crate::fsx;
 use crate::index::collect::{collect_expansion_syntax, collect_syntax, FileCollector};
 use crate::index::expanded::{expand_crate, Done, Wanted};
-use crate::index::file::{impersonated_markers, FileCx, UseMap};
+use crate::index::file::{FileCx, UseMap};
 use crate::index::resolve::cargo_renames;
 use crate::index::text::ParsedFn;
 use crate::index::{self, CrateIndex, Extra, FileItems, FileSyntax};
@@ -27,7 +27,7 @@ use crate::macros::MacroArgs;
 use crate::parse;
 use crate::prefilter::{self, Prefilter};
 use crate::progress;
-use crate::source::{self, CrateUnit, Discovery, Policy, Reached, SourceFile, Target, Tree};
+use crate::source::{self, CrateUnit, Discovery, Policy, Reached, Target, Tree};
 use crate::suppress;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -599,7 +599,7 @@ fn first_pass_file(
             None => is_loose_bin_root(&reached.path),
         };
     let src = reached.source?;
-    let mut cx = file_cx(src, reached.module, is_bin_root);
+    let mut cx = FileCx::new(src, reached.module, is_bin_root);
     // Most files hold no prefilter match: only the ones that do are searched for where.
     let hits = if filter.hits(&cx.src.text) {
         filter.match_starts(&cx.src.text)
@@ -639,24 +639,6 @@ struct FirstPass {
     collector: FileCollector,
     uses: UseMap,
     item_ranges: Vec<(u32, u32)>,
-}
-
-/// The owned facts of a file that do not come from its items.
-fn file_cx(src: SourceFile, module: Vec<String>, is_bin_root: bool) -> FileCx {
-    let impersonated_markers = impersonated_markers(&src.text);
-    FileCx {
-        src,
-        uses: UseMap::default(),
-        module,
-        impersonated_markers,
-        is_bin_root,
-        item_ranges: Vec::new(),
-        expansions: Vec::new(),
-        unit_kinds: Vec::new(),
-        macro_sites: Vec::new(),
-        prefilter_hit: false,
-        lines: Default::default(),
-    }
 }
 
 fn extra_of(opts: &Options) -> Extra {

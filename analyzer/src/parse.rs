@@ -930,6 +930,7 @@ mod tests {
     /// argument), inner attributes and doc comments, macros, older syntax
     /// rewritten, and broken files.
     #[test]
+    #[allow(clippy::result_large_err)]
     fn item_by_item_is_the_whole_file_parse() {
         let items = |text: &str, edition| {
             parse_items_edition(&source(text), edition, Vec::new, |v, i| v.push(i))

@@ -4,31 +4,13 @@
 
 use super::*;
 use crate::index::collect::collect_file;
-use crate::index::file::{FileCx, UseMap};
+use crate::index::file::FileCx;
 use crate::index::text::FnKind;
 use crate::index::{Extra, FileItems};
-use crate::source::SourceFile;
 
 /// One file, parsed and collected as the first pass does.
 fn file(text: &str) -> (FileCx, FileItems) {
-    let ast = syn::parse_file(text).unwrap();
-    let cx = FileCx {
-        src: SourceFile {
-            path: "src/lib.rs".into(),
-            display: "src/lib.rs".into(),
-            text: text.into(),
-        },
-        uses: UseMap::build(&ast),
-        module: Vec::new(),
-        impersonated_markers: Vec::new(),
-        is_bin_root: false,
-        item_ranges: Vec::new(),
-        expansions: Vec::new(),
-        unit_kinds: Vec::new(),
-        macro_sites: Vec::new(),
-        prefilter_hit: false,
-        lines: Default::default(),
-    };
+    let (cx, ast) = FileCx::parsed_for_test(text);
     let items = collect_file(&cx, &ast, &Extra::default(), &[]);
     (cx, items)
 }

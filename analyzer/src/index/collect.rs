@@ -1239,27 +1239,9 @@ fn format_captures(lit: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::file::UseMap;
-    use crate::source::SourceFile;
 
     fn collected(text: &str) -> FileItems {
-        let ast = syn::parse_file(text).unwrap();
-        let cx = FileCx {
-            src: SourceFile {
-                path: "src/lib.rs".into(),
-                display: "src/lib.rs".into(),
-                text: text.into(),
-            },
-            uses: UseMap::build(&ast),
-            impersonated_markers: Vec::new(),
-            is_bin_root: false,
-            item_ranges: Vec::new(),
-            expansions: Vec::new(),
-            unit_kinds: Vec::new(),
-            macro_sites: Vec::new(),
-            prefilter_hit: false,
-            lines: Default::default(),
-        };
+        let (cx, ast) = FileCx::parsed_for_test(text);
         collect_file(&cx, &ast, &Extra::default(), &[])
     }
 

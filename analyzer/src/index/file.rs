@@ -38,6 +38,41 @@ pub struct FileCx {
 }
 
 impl FileCx {
+    /// A file's context before its items are read (their imports and
+    /// suppression ranges are added as they are parsed).
+    pub fn new(src: SourceFile, module: Vec<String>, is_bin_root: bool) -> FileCx {
+        FileCx {
+            impersonated_markers: impersonated_markers(&src.text),
+            src,
+            uses: UseMap::default(),
+            module,
+            is_bin_root,
+            item_ranges: Vec::new(),
+            expansions: Vec::new(),
+            unit_kinds: Vec::new(),
+            macro_sites: Vec::new(),
+            prefilter_hit: false,
+            lines: Default::default(),
+        }
+    }
+
+    /// A file `src/lib.rs` of `text`, parsed, with its imports (tests).
+    #[cfg(test)]
+    pub fn parsed_for_test(text: &str) -> (FileCx, syn::File) {
+        let ast = syn::parse_file(text).unwrap();
+        let mut cx = FileCx::new(
+            SourceFile {
+                path: "src/lib.rs".into(),
+                display: "src/lib.rs".into(),
+                text: text.into(),
+            },
+            Vec::new(),
+            false,
+        );
+        cx.uses = UseMap::build(&ast);
+        (cx, ast)
+    }
+
     /// The text a function's [`FnText`](super::text::FnText) is in.
     pub fn fn_text(&self, t: &super::text::FnText) -> &str {
         match t.unit {
