@@ -836,6 +836,7 @@ fn a_file_of_many_walked_functions_is_analysed_in_linear_time() {
         ));
     }
     std::fs::write(root.join("src/many.rs"), src).unwrap();
+    declare_modules(&root);
     let start = Instant::now();
     let run = imperlint_within(
         dir.path(),
