@@ -19,7 +19,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{fixture_crates, fixtures_dir};
+use support::{fixture_crates, fixtures_dir, generated_source};
 
 /// What one run of the binary did.
 struct Run {
@@ -440,23 +440,6 @@ fn a_long_else_if_chain_is_analysed() {
             .all(|d| d.0 != "parse_error" && d.0 != "analysis_incomplete"),
         "{diags:#?}"
     );
-}
-
-/// A generated file of about `mb` megabytes: many small functions, and at
-/// the end one real hazard, which must be found (the file was analysed).
-pub fn generated_source(mb: usize) -> String {
-    let mut s = String::with_capacity(mb << 20);
-    s.push_str("use windows_sys::Win32::Security::{ImpersonateLoggedOnUser, RevertToSelf};\n\n");
-    let mut i = 0usize;
-    while s.len() < mb << 20 {
-        s.push_str(&format!(
-            "/// Generated helper {i}.\npub fn helper_{i}(values: &[u64], scale: u64) -> u64 {{\n    let mut total = {i};\n    for v in values.iter().filter(|v| **v % 3 != 0) {{\n        total = total.wrapping_add(v.wrapping_mul(scale));\n    }}\n    match total % 4 {{\n        0 => helper_{j}(values, scale + 1),\n        1 => total >> 1,\n        _ => format!(\"{{total}}-{{scale}}\").len() as u64,\n    }}\n}}\n\n",
-            j = i.saturating_sub(1),
-        ));
-        i += 1;
-    }
-    s.push_str("pub fn serve(token: isize) -> bool {\n    if unsafe { ImpersonateLoggedOnUser(token) } == 0 {\n        return false;\n    }\n    unsafe { RevertToSelf() };\n    true\n}\n");
-    s
 }
 
 /// The size of the generated file: 1 MB by default (tests run unoptimised,
