@@ -449,7 +449,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             "forget" if c.args.len() == 1 => {
                 if let Some(v) = first_var(&c.args[0]) {
                     if st.var(&v).is_some_and(|x| x.fact.guard) {
-                        st.region.guarded = false;
+                        st.region.set_guarded(false);
                         if let Some(mut slot) = st.var_mut(&v) {
                             slot.fact.guard = false;
                         }
@@ -740,7 +740,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 v.ty = ret_ty;
                 v.guard = sum.returns_guard;
                 if sum.returns_guard {
-                    st.region.guarded = true;
+                    st.region.set_guarded(true);
                 }
                 v
             }

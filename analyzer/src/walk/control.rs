@@ -167,7 +167,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         }
                     }
                     if v.guard {
-                        st.region.guarded = true;
+                        st.region.set_guarded(true);
                     }
                     self.bind(name, v, st);
                 } else {
@@ -186,7 +186,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         };
                         f.outcome = None;
                         if f.guard {
-                            st.region.guarded = true;
+                            st.region.set_guarded(true);
                         }
                         self.bind(n, f, st);
                     }
@@ -332,7 +332,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     r.contains(&b)
                 });
             let leaks = began_inside
-                && !st.region.guarded
+                && !st.region.guarded()
                 && st.region.imp != Imp::No
                 && self.is_local_origin(st);
             if leaks {

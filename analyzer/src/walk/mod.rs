@@ -872,7 +872,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             imp: st.region.imp,
             began: o.map(|o| o.loc.clone()),
             began_by: o.map(|o| o.by.clone()),
-            guarded: st.region.guarded,
+            guarded: st.region.guarded(),
             local: self.is_local_origin(st),
             via: o.and_then(|o| o.via.clone()),
         }
@@ -970,9 +970,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 .clone()
                 .unwrap_or_else(|| "declared `imperlint: impersonated`".to_string());
             let o = self.origin(loc, &by, false, entry.via.clone());
-            st.region.imp = entry.imp;
-            st.region.origin = Some(o);
-            st.region.guarded = true;
+            st.region = Region::entered(entry.imp, o);
         }
         // Parameters: types from annotations; each value is made from its
         // parameter (by signature position, the receiver first).
@@ -1157,7 +1155,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         if let Some(h) = &v.handle {
             if !h.closed
-                && (st.region.imp == Imp::No || st.region.guarded || self.is_local_origin(st))
+                && (st.region.imp == Imp::No || st.region.guarded() || self.is_local_origin(st))
             {
                 let name = v.var.clone().unwrap_or_else(|| "the handle".to_string());
                 self.event(

@@ -8,7 +8,7 @@
 //! `imp` is the value; the other fields describe it:
 //!
 //! - `Imp::No` (reverted): the thread runs with the process token on every
-//!   path here. `origin` is `None`; `guarded` means nothing.
+//!   path here. `origin` is `None` and `guarded` is `false`.
 //! - `Imp::Yes` (impersonating since `origin`) on every path here.
 //! - `Imp::Maybe` (impersonating since `origin` on some paths, not on others).
 //!
@@ -23,31 +23,52 @@
 //! # What a value carries, and how each joins
 //!
 //! - `origin`: where impersonation began (an index into the walker's list of
-//!   origins), the place diagnostics point at. It is a witness, not part of
-//!   the order: the join keeps the first impersonating operand's (the left
-//!   one's when it impersonates). So the join is associative and idempotent
-//!   in full, and commutative in everything but which of two different
-//!   origins it keeps.
+//!   origins, in the order the walk created them), the place diagnostics
+//!   point at. When both operands impersonate since different places, the
+//!   join keeps the origin created *last*: whatever order the operands come
+//!   in, so the join is commutative, associative and idempotent in full.
+//!   Created last means innermost: the origin a function inherits (its
+//!   entry, a closure helper's region) is created before any begin the
+//!   walk meets in it, and a closure's own begins after those of the code
+//!   around it. So a joined region began in the current function or
+//!   closure (`Walker::is_local_origin`) exactly when one of the
+//!   impersonating operands did: a function that begins on one path and
+//!   inherits its caller's region on another returns a region of its own
+//!   (a leak, or a begin wrapper), whichever branch came first in the text.
+//!   Between two begins of the same function, the diagnostic points at the
+//!   one the walk met last.
 //! - `guarded`: a guard holds the region on every impersonating path (and
-//!   over the impersonating operands; `false` when neither impersonates).
+//!   over the impersonating operands). It is normalised: always `false`
+//!   while reverted (a guard bound while not impersonating holds nothing;
+//!   the next begin looks at the variables again), so two regions are the
+//!   same value exactly when they are equal, and the walk's fixed points
+//!   compare states with `==`.
 //! - `work`: some path did work after its begin (or): a function that only
 //!   begins and returns is a begin wrapper, one that works on leaks.
 //! - `saved`: the token before the begin was saved on every path (and), so
 //!   a second begin is not a nested impersonation.
 //!
-//! Two regions that differ only in `guarded` while reverted are the same
-//! value ([`Region::same`]): the join forgets it there.
+//! # Height
+//!
+//! A chain of ever larger regions is short: `imp` rises at most twice
+//! (`No`/`Yes` to `Maybe`), `guarded` and `saved` fall at most once, `work`
+//! rises at most once, and `origin` moves only to an origin created later,
+//! of which a walk has one per begin place (`Walker::origin` reuses them).
+//! This is what makes the walk's loops and the analysis's fixed points
+//! terminate (see `walk::control` and `analyze`).
 
 use crate::event::Imp;
 
 /// The thread's impersonation at a reachable program point (see the module
-/// documentation for its order and join).
+/// documentation for its order and join). Its fields are read directly and
+/// written through its methods, which keep the invariants: `origin` is
+/// `Some` exactly when impersonating, `guarded` only then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) struct Region {
     pub(super) imp: Imp,
     /// Where impersonation began: `Some` exactly when `imp` is not `No`.
     pub(super) origin: Option<u32>,
-    pub(super) guarded: bool,
+    guarded: bool,
     pub(super) work: bool,
     pub(super) saved: bool,
 }
@@ -63,6 +84,18 @@ impl Region {
         saved: false,
     };
 
+    /// Entered `imp` (not `No`) since `origin`, held by the caller (a
+    /// function entered impersonating does not revert what it inherits).
+    pub(super) fn entered(imp: Imp, origin: u32) -> Region {
+        debug_assert!(imp != Imp::No);
+        Region {
+            imp,
+            origin: Some(origin),
+            guarded: true,
+            ..Region::REVERTED
+        }
+    }
+
     /// Impersonating since `origin` on every path, with no work done since;
     /// what was saved stays saved.
     pub(super) fn begin(&mut self, origin: u32, guarded: bool) {
@@ -72,12 +105,24 @@ impl Region {
         self.work = false;
     }
 
+    /// A guard holds the region on every impersonating path.
+    pub(super) fn guarded(self) -> bool {
+        self.guarded
+    }
+
+    /// Whether a guard holds the region: meaningful (and kept) only while
+    /// impersonating.
+    pub(super) fn set_guarded(&mut self, guarded: bool) {
+        self.guarded = guarded && self.imp != Imp::No;
+    }
+
     /// The least region above both (see the module documentation).
     pub(super) fn join(self, other: Region) -> Region {
         let (ai, bi) = (self.imp != Imp::No, other.imp != Imp::No);
         Region {
             imp: self.imp.join(other.imp),
-            origin: if ai { self.origin } else { other.origin },
+            // Both `None` when neither impersonates; `None < Some`.
+            origin: self.origin.max(other.origin),
             guarded: match (ai, bi) {
                 (true, true) => self.guarded && other.guarded,
                 (true, false) => self.guarded,
@@ -88,17 +133,6 @@ impl Region {
             saved: self.saved && other.saved,
         }
     }
-
-    /// The same value: equal, except that `guarded` means nothing while
-    /// reverted.
-    #[cfg(test)]
-    pub(super) fn same(self, other: Region) -> bool {
-        let norm = |r: Region| Region {
-            guarded: r.guarded && r.imp != Imp::No,
-            ..r
-        };
-        norm(self) == norm(other)
-    }
 }
 
 #[cfg(test)]
@@ -108,7 +142,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// Regions as the walk makes them: an origin exactly when impersonating
-    /// (a few origins, so that operands share some).
+    /// (a few origins, so that operands share some), guarded only then.
     fn region() -> impl Strategy<Value = Region> {
         (
             prop_oneof![Just(Imp::No), Just(Imp::Yes), Just(Imp::Maybe)],
@@ -117,43 +151,39 @@ mod tests {
             any::<bool>(),
             any::<bool>(),
         )
-            .prop_map(|(imp, o, guarded, work, saved)| Region {
-                imp,
-                origin: (imp != Imp::No).then_some(o),
-                guarded,
-                work,
-                saved,
+            .prop_map(|(imp, o, guarded, work, saved)| {
+                let mut r = Region {
+                    imp,
+                    origin: (imp != Imp::No).then_some(o),
+                    work,
+                    saved,
+                    ..Region::REVERTED
+                };
+                r.set_guarded(guarded);
+                r
             })
     }
 
-    /// A region without its witness (the origin it keeps).
-    fn value(r: Region) -> Region {
-        Region { origin: None, ..r }
+    /// The invariants every region keeps.
+    fn well_formed(r: Region) -> bool {
+        r.origin.is_some() == (r.imp != Imp::No) && (!r.guarded || r.imp != Imp::No)
     }
 
     proptest! {
         #[test]
-        fn join_is_commutative_but_for_the_origin_kept(a in region(), b in region()) {
-            let (ab, ba) = (a.join(b), b.join(a));
-            prop_assert!(value(ab).same(value(ba)));
-            // Which origin is kept depends on the order only when both
-            // sides impersonate since different places.
-            if a.origin.is_none() || b.origin.is_none() || a.origin == b.origin {
-                prop_assert_eq!(ab.origin, ba.origin);
-            } else {
-                prop_assert_eq!(ab.origin, a.origin);
-                prop_assert_eq!(ba.origin, b.origin);
-            }
+        fn join_is_commutative(a in region(), b in region()) {
+            // In full: the origin kept does not depend on the order either.
+            prop_assert_eq!(a.join(b), b.join(a));
         }
 
         #[test]
         fn join_is_associative(a in region(), b in region(), c in region()) {
-            prop_assert!(a.join(b).join(c).same(a.join(b.join(c))));
+            prop_assert_eq!(a.join(b).join(c), a.join(b.join(c)));
         }
 
         #[test]
         fn join_is_idempotent(a in region()) {
-            prop_assert!(a.join(a).same(a));
+            prop_assert_eq!(a.join(a), a);
         }
 
         #[test]
@@ -163,7 +193,18 @@ mod tests {
             for x in [a, b] {
                 prop_assert!(j.imp == x.imp || j.imp == Imp::Maybe);
             }
-            prop_assert_eq!(j.origin.is_some(), j.imp != Imp::No);
+            prop_assert!(well_formed(j));
+            // The origin kept is one of the operands' (the later one).
+            prop_assert!(j.origin == a.origin || j.origin == b.origin);
+            prop_assert!(j.origin >= a.origin && j.origin >= b.origin);
+        }
+
+        #[test]
+        fn guarded_means_nothing_while_reverted(a in region(), g in any::<bool>()) {
+            let mut r = a;
+            r.set_guarded(g);
+            prop_assert!(well_formed(r));
+            prop_assert_eq!(r.guarded(), g && a.imp != Imp::No);
         }
     }
 
@@ -178,7 +219,7 @@ mod tests {
 
     /// The same state: both dead, or both reachable in the same region.
     fn same_state(a: &State, b: &State) -> bool {
-        a.dead == b.dead && (a.dead || a.region.same(b.region))
+        a.dead == b.dead && (a.dead || a.region == b.region)
     }
 
     proptest! {
@@ -193,28 +234,24 @@ mod tests {
         fn states_join_like_their_regions(a in state(), b in state(), c in state()) {
             prop_assert!(same_state(&a.join(&a), &a));
             prop_assert!(same_state(&a.join(&b).join(&c), &a.join(&b.join(&c))));
-            let (ab, ba) = (a.join(&b), b.join(&a));
-            prop_assert_eq!(ab.dead, ba.dead);
-            prop_assert!(ab.dead || value(ab.region).same(value(ba.region)));
+            prop_assert!(same_state(&a.join(&b), &b.join(&a)));
         }
     }
 
     #[test]
     fn fields_join_as_documented() {
-        let yes = |guarded, work, saved| Region {
-            imp: Imp::Yes,
-            origin: Some(1),
-            guarded,
-            work,
-            saved,
+        let yes = |guarded, work, saved| {
+            let mut r = Region::entered(Imp::Yes, 1);
+            r.set_guarded(guarded);
+            r.work = work;
+            r.saved = saved;
+            r
         };
         // Guarded on every impersonating path: a reverted side says nothing.
-        assert!(yes(true, false, false).join(Region::REVERTED).guarded);
-        assert!(
-            !yes(true, false, false)
-                .join(yes(false, false, false))
-                .guarded
-        );
+        assert!(yes(true, false, false).join(Region::REVERTED).guarded());
+        assert!(!yes(true, false, false)
+            .join(yes(false, false, false))
+            .guarded());
         // Work on some path.
         assert!(yes(false, false, false).join(yes(false, true, false)).work);
         // Saved on every path.
@@ -228,13 +265,22 @@ mod tests {
 
     #[test]
     fn different_values_join_to_maybe() {
-        let yes = Region {
-            imp: Imp::Yes,
-            origin: Some(0),
-            ..Region::REVERTED
-        };
+        let mut yes = Region::REVERTED;
+        yes.begin(0, false);
         assert_eq!(Region::REVERTED.join(yes).imp, Imp::Maybe);
         assert_eq!(yes.join(Region::REVERTED).origin, Some(0));
+        assert_eq!(Region::REVERTED.join(yes).origin, Some(0));
         assert_eq!(yes.join(yes), yes);
+    }
+
+    #[test]
+    fn the_later_origin_is_kept_in_either_order() {
+        // Entered impersonating (origin 0, the caller's), and a begin of
+        // the function's own on one path (origin 1, created later).
+        let inherited = Region::entered(Imp::Yes, 0);
+        let mut own = inherited;
+        own.begin(1, false);
+        assert_eq!(inherited.join(own).origin, Some(1));
+        assert_eq!(own.join(inherited).origin, Some(1));
     }
 }
