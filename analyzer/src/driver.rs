@@ -9,7 +9,7 @@
 //! an `internal_error` for that crate while every other crate's results are
 //! kept.
 
-use crate::analyze::{self, analyze_crate, Analysis, CrateAnalysis};
+use crate::analyze::{self, analyze_crate, Analysis, CrateAnalysis, Incomplete};
 use crate::config::Config;
 use crate::diag::{builtin, sort_diagnostics, Diagnostic, Level, Location};
 use crate::expand::scope::Parent;
@@ -29,6 +29,7 @@ use crate::prefilter::{self, Prefilter};
 use crate::progress;
 use crate::source::{self, CrateUnit, Discovery, Policy, Reached, Target, Tree};
 use crate::suppress;
+use crate::walk::NoExternal;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -764,7 +765,7 @@ fn second_pass(
         );
         let facts = CrateFacts::scan(&ix, items, &syntax);
         let macros = MacroArgs::collect(asts.iter().flatten().chain(unit_asts.values()), bodies);
-        match analyze_crate(&ix, &facts, &macros, opts.walk_all) {
+        match analyze_crate(&ix, &facts, &macros, &NoExternal, opts.walk_all) {
             Analysis::Done(a) => return a,
             Analysis::NeedSyntax {
                 fns: more_fns,
@@ -1061,7 +1062,7 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>) -> CrateResult {
                     renames.clone(),
                     extra.clone(),
                 );
-                analyze::interest(&ix)
+                analyze::interest(&ix, &NoExternal)
             };
             let mut first_fn = Vec::with_capacity(items.len());
             let mut n = 0;
@@ -1099,19 +1100,8 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>) -> CrateResult {
     res.walk_steps = crate::walk::steps().wrapping_sub(steps);
     drop(items);
     let events = analysis.events;
-    for (loc, function) in analysis.incomplete {
-        res.diagnostics.push(Diagnostic {
-            lint: builtin::ANALYSIS_INCOMPLETE,
-            level: Level::Warn,
-            message: format!("an expression in `{function}` nests too deeply to analyse; the rest of it was not checked"),
-            location: loc,
-            label: "analysis stops here".to_string(),
-            related: Vec::new(),
-            notes: vec![format!("imperlint follows expressions {} levels deep", crate::walk::MAX_EXPR_DEPTH)],
-            help: Some("split the expression (generated code can be excluded with `[paths] exclude`)".to_string()),
-            fix: None,
-        });
-    }
+    res.diagnostics
+        .extend(analysis.incomplete.iter().map(Incomplete::diagnostic));
     let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
     for ev in &events {
         for lint in lints {

@@ -95,10 +95,10 @@ impl FnDef {
     }
 
     /// Whether the return type names `ty` (or `Self` inside `impl ty`).
-    pub fn returns_type(&self, pred: impl Fn(&str) -> bool) -> bool {
+    pub fn returns_type(&self, mut pred: impl FnMut(&str) -> bool) -> bool {
         self.ret_idents
             .iter()
-            .any(|w| pred(w) || (w == "Self" && self.self_ty.as_deref().is_some_and(&pred)))
+            .any(|w| pred(w) || (w == "Self" && self.self_ty.as_deref().is_some_and(&mut pred)))
     }
 
     /// Whether the function returns a `Result` or an `Option`.

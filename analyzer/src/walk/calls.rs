@@ -72,7 +72,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         if let Callable::FnItem(p) = c {
             // A function passed by name runs with the state it is run in:
             // record it as a call from here (not for work sent elsewhere).
-            if mode != Mode::Fresh {
+            if mode != Mode::Fresh && self.emit {
                 if let Target::Local(ids) = self.cx.ix.resolve_path_in(
                     self.fi,
                     &p.path,
@@ -516,8 +516,21 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 self.end(&n, (loc, key), st, ResultKind::Result)
             }
             Target::Unknown => {
+                let full = self.cx.ix.full_path(self.fi, path);
+                if let Some(sum) = self.cx.external.function(&full) {
+                    let display = full.join("::");
+                    let exprs: Vec<&'a syn::Expr> = c.args.iter().collect();
+                    let call = SummaryCall {
+                        display: &display,
+                        ret_ty: None,
+                        at: (loc, key),
+                        args: &exprs,
+                        recv: None,
+                    };
+                    return self.apply_summary(&sum, call, vals, callables, st);
+                }
                 self.run_in_place(callables, st);
-                self.generic_call(path, &name, vals, st)
+                self.generic_call(full, &name, vals, st)
             }
         }
     }
@@ -565,12 +578,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     /// `Type::new`-style constructor gives the value's type.
     pub(super) fn generic_call(
         &mut self,
-        path: &syn::Path,
+        full: Vec<String>,
         name: &str,
         vals: Vec<Fact>,
         st: &mut State,
     ) -> Fact {
-        let full = self.cx.ix.full_path(self.fi, path);
         let wrapper = matches!(
             name,
             "Ok" | "Some" | "Err" | "new" | "from" | "pin" | "Cell" | "RefCell"
@@ -625,7 +637,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         } else if first_upper(name) && !matches!(name, "Ok" | "Some" | "Err") {
             // Tuple-struct constructor.
             out.ty = Some(full.clone());
-            out.guard |= self.cx.guard_types.contains(name);
+            out.guard |= self.is_guard_type(name);
             if self.cx.closing_types.contains(name) {
                 for v in &vals {
                     if let Some(var) = &v.var {
@@ -657,31 +669,68 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         recv: Option<(&'a syn::Expr, &Fact)>,
     ) -> Fact {
         let id = ids[0];
-        let cx = self.cx;
-        let sum = &cx.sums[id];
-        let began = st.region.origin.map(|o| {
-            (
-                self.origins[o as usize].loc.clone(),
-                self.origins[o as usize].by.clone(),
-            )
-        });
-        for &callee in ids {
-            self.call_sites.push(CallSite {
-                callee,
-                imp: if st.dead { Imp::No } else { st.region.imp },
-                began: began.as_ref().map(|b| b.0.clone()),
-                began_by: began.as_ref().map(|b| b.1.clone()),
-                at: loc.clone(),
+        let sum = self.summary_of(id);
+        // Call sites feed the callees' entry states, which are computed from
+        // the walks that emit (a loop's rounds before its fixed point would
+        // add sites in states that do not hold).
+        if self.emit {
+            let began = st.region.origin.map(|o| {
+                (
+                    self.origins[o as usize].loc.clone(),
+                    self.origins[o as usize].by.clone(),
+                )
             });
+            for &callee in ids {
+                self.call_sites.push(CallSite {
+                    callee,
+                    imp: if st.dead { Imp::No } else { st.region.imp },
+                    began: began.as_ref().map(|b| b.0.clone()),
+                    began_by: began.as_ref().map(|b| b.1.clone()),
+                    at: loc.clone(),
+                });
+            }
         }
         let display = self.cx.ix.fns[id].display();
+        let ret_ty = self.return_type(id);
+        let _ = name;
+        // Arguments by signature position: the receiver first.
+        let recv = recv.filter(|_| self.cx.ix.fns[id].has_receiver);
+        let call = SummaryCall {
+            display: &display,
+            ret_ty,
+            at: (loc, key),
+            args,
+            recv,
+        };
+        self.apply_summary(&sum, call, vals, callables, st)
+    }
+
+    /// A call of a function whose summary is `sum` (a local function, or
+    /// one of another crate: `ExternalSummaries`): runs the closures it is
+    /// handed as it does, carries values through it as its value flow says,
+    /// and begins or ends as it does.
+    pub(super) fn apply_summary(
+        &mut self,
+        sum: &Summary,
+        call: SummaryCall<'_, 'a, '_>,
+        vals: Vec<Fact>,
+        callables: Vec<(usize, Callable<'a>)>,
+        st: &mut State,
+    ) -> Fact {
+        let SummaryCall {
+            display,
+            ret_ty,
+            at: (loc, key),
+            args,
+            recv,
+        } = call;
         for (i, c) in callables {
             if sum.runs_closure.contains(&i) {
                 self.run_callable(
                     c,
                     Mode::Helper,
                     st,
-                    Some((loc.clone(), display.clone())),
+                    Some((loc.clone(), display.to_string())),
                     None,
                     None,
                 );
@@ -698,20 +747,17 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         match sum.flow.as_deref() {
             Some(fl) => {
-                // Arguments by signature position: the receiver first.
                 let mut by_pos: Vec<(Option<&'a syn::Expr>, Fact)> =
                     Vec::with_capacity(vals.len() + 1);
-                if cx.ix.fns[id].has_receiver {
-                    if let Some((e, f)) = recv {
-                        by_pos.push((Some(e), f.clone()));
-                    }
+                if let Some((e, f)) = recv {
+                    by_pos.push((Some(e), f.clone()));
                 }
                 by_pos.extend(
                     vals.iter()
                         .enumerate()
                         .map(|(i, v)| (args.get(i).copied(), v.clone())),
                 );
-                let v = self.apply_flow(fl, &display, &by_pos, st);
+                let v = self.apply_flow(fl, display, &by_pos, st);
                 carry_path(&mut out, &v);
                 out.sqos |= v.sqos;
                 out.text = None;
@@ -724,14 +770,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 }
             }
         }
-        let ret_ty = self.return_type(id);
         if out.ty.is_none() {
             out.ty = ret_ty.clone();
         }
         match sum.effect {
             Effect::Begins => {
                 let mut v = self.begin(
-                    &display,
+                    display,
                     (loc, key),
                     st,
                     sum.ret_kind.unwrap_or(ResultKind::Unit),
@@ -745,15 +790,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 v
             }
             Effect::Ends => self.end(
-                &display,
+                display,
                 (loc, key),
                 st,
                 sum.ret_kind.unwrap_or(ResultKind::Unit),
             ),
-            Effect::None => {
-                let _ = name;
-                out
-            }
+            Effect::None => out,
         }
     }
 
@@ -1039,4 +1081,16 @@ fn written_path(path: &syn::Path) -> String {
     } else {
         joined
     }
+}
+
+/// How a call whose summary applies is written (see
+/// [`Walker::apply_summary`]): the callee's name in messages, its return
+/// type when known, where the call is, its argument expressions and its
+/// receiver (for a method of the crate).
+pub(super) struct SummaryCall<'d, 'a, 'f> {
+    pub(super) display: &'d str,
+    pub(super) ret_ty: Option<Vec<String>>,
+    pub(super) at: (Location, usize),
+    pub(super) args: &'d [&'a syn::Expr],
+    pub(super) recv: Option<(&'a syn::Expr, &'f Fact)>,
 }

@@ -262,7 +262,29 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
     }
 
-    /// Runs a loop body to a fixed point, then once more to emit events.
+    /// Runs a loop body to its fixed point: rounds that do not emit, each
+    /// from the join of the last round's entry with the states the body
+    /// and its `continue`s end in, until that join is the entry; then, when
+    /// the walk emits, once more from the fixed point to emit the events.
+    ///
+    /// Why this ends: entries only rise (each is a join with the last),
+    /// and every chain they can climb is short. The region's is (see
+    /// `region`: a handful of steps); variables only leave the state at a
+    /// join, never come back; and what each variable carries (`Fact`, see
+    /// `join_fact`) keeps its first value once it has one, or flips a
+    /// flag once, except a saved token's snapshot, which is dropped when
+    /// the token is closed on some path and may come back. So a loop
+    /// settles in a few rounds, and two guards stand where the argument
+    /// does not reach:
+    ///
+    /// - an entry that comes back to one the loop had before is not
+    ///   settling: the walk says so (`Stop::LoopUnsettled`, reported as
+    ///   `analysis_incomplete` at the loop) and goes on from the latest;
+    /// - nesting multiplies rounds (each round of an outer loop runs the
+    ///   inner loops to their fixed points), so one walk takes at most
+    ///   [`MAX_LOOP_ROUNDS`] in all; past that, each loop body is walked
+    ///   once from the state it is entered with (`Stop::LoopRounds`,
+    ///   reported at the first loop it cut short).
     pub(super) fn run_loop(
         &mut self,
         label: Option<String>,
@@ -272,14 +294,18 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         exits_normally: bool,
     ) {
         let emit = self.emit;
-        // Loops nested deeper than four are walked once, without a fixed
-        // point: each level iterating would make the walk exponential in the
-        // nesting (`while while while .. {} {} {}`).
-        let rounds = if self.loop_depth >= 4 { 0 } else { 4 };
-        self.loop_depth += 1;
-        let mut entry = st.clone();
         self.emit = false;
-        for _ in 0..rounds {
+        let mut entry = st.clone();
+        // Entries of the rounds before this one (short: see above).
+        let mut seen: Vec<State> = Vec::new();
+        // A round from a fixed point: what it leaves when the loop ends.
+        let mut settled: Option<(State, Vec<State>)> = None;
+        loop {
+            if self.loop_fuel == 0 {
+                self.stop(Stop::LoopRounds, |w| w.loc(loop_keyword(node)));
+                break;
+            }
+            self.loop_fuel -= 1;
             self.frames
                 .push(Frame::new(self.depth, label.clone(), true, node));
             let mut s = entry.clone();
@@ -290,19 +316,31 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 next = next.join(c);
             }
             if next == entry {
+                settled = Some((s, frame.breaks));
                 break;
             }
-            entry = next;
+            if seen.contains(&next) {
+                self.stop(Stop::LoopUnsettled, |w| w.loc(loop_keyword(node)));
+                entry = next;
+                break;
+            }
+            seen.push(std::mem::replace(&mut entry, next));
         }
         self.emit = emit;
-        self.frames.push(Frame::new(self.depth, label, true, node));
-        let mut s = entry.clone();
-        let end = iteration(self, &mut s);
-        let frame = self.frames.pop().expect("pushed above");
-        self.loop_depth -= 1;
-        let _ = end;
+        // Without events to emit, the round that found the fixed point is
+        // the last one.
+        let (s, breaks) = match settled {
+            Some(done) if !emit => done,
+            _ => {
+                self.frames.push(Frame::new(self.depth, label, true, node));
+                let mut s = entry;
+                iteration(self, &mut s);
+                let frame = self.frames.pop().expect("pushed above");
+                (s, frame.breaks)
+            }
+        };
         let mut out = if exits_normally { s } else { State::dead() };
-        for b in &frame.breaks {
+        for b in &breaks {
             out = out.join(b);
         }
         *st = out;
@@ -382,5 +420,16 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
         }
         *st = State::dead();
+    }
+}
+
+/// The keyword of a loop (`for`, `while`, `loop`), where a report about the
+/// whole loop points.
+fn loop_keyword(node: &syn::Expr) -> Span {
+    match node {
+        syn::Expr::ForLoop(l) => l.for_token.span,
+        syn::Expr::While(l) => l.while_token.span,
+        syn::Expr::Loop(l) => l.loop_token.span,
+        other => other.span(),
     }
 }

@@ -10,9 +10,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         // the rest of the expression is not analysed (and the run says so),
         // rather than exhausting the thread's stack.
         if self.expr_depth >= MAX_EXPR_DEPTH {
-            if self.too_deep.is_none() {
-                self.too_deep = Some(self.loc(e.span()));
-            }
+            self.stop(Stop::TooDeep, |w| w.loc(e.span()));
             return Fact::default();
         }
         self.expr_depth += 1;
@@ -133,7 +131,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     self.expr(r, st);
                 }
                 if let Some(t) = ty {
-                    out.guard = self.cx.guard_types.contains(&t);
+                    out.guard = self.is_guard_type(&t);
                     out.ty = Some(vec![t]);
                 }
                 out
@@ -384,7 +382,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             ..Fact::default()
         };
         // A unit-struct guard value (`let _revert = RevertOnDrop;`).
-        if self.cx.guard_types.contains(&last) {
+        if self.is_guard_type(&last) {
             fact.guard = true;
             fact.ty = Some(vec![last.clone()]);
         }

@@ -89,7 +89,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     );
                     if ids
                         .first()
-                        .is_none_or(|&id| self.cx.sums[id].effect == Effect::None)
+                        .is_none_or(|&id| self.summary_of(id).effect == Effect::None)
                     {
                         // Consumed and dropped: the guard's `Drop` reverts.
                         st.revert();

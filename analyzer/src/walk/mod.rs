@@ -34,10 +34,12 @@ pub(crate) mod flow;
 mod methods;
 mod paths;
 mod region;
+mod summary;
 mod vars;
 
 use flow::{FieldKey, FieldWrite, FnFlow, PipeUse};
 use region::Region;
+pub use summary::{ExternalSummaries, GuardTypes, NoExternal, Reads};
 pub(crate) use vars::steps;
 use vars::{VarMut, Vars};
 
@@ -67,6 +69,9 @@ pub struct Summary {
     /// (`flow`); `None` when it was not walked for that (a call then
     /// returns what its arguments carry).
     pub flow: Option<Box<FnFlow>>,
+    /// A `Drop::drop` that reverts (on some path: a flag guard): its type
+    /// is a guard ([`GuardTypes`]).
+    pub reverts_on_drop: bool,
 }
 
 /// The entry state of a function: how its callers (or a declaration) leave it.
@@ -79,7 +84,7 @@ pub struct Entry {
 }
 
 /// A call of a local function, with the state at the call.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallSite {
     pub callee: usize,
     pub imp: Imp,
@@ -89,13 +94,17 @@ pub struct CallSite {
 }
 
 /// Shared, read-only inputs of every walk in a crate.
+#[derive(Clone, Copy)]
 pub struct Cx<'i, 'a> {
     pub ix: &'i CrateIndex<'a>,
     /// What particular lints need to know of the crate (COM cloaking, lazy
     /// statics that do identity-sensitive work).
     pub facts: &'i CrateFacts<'a>,
     pub sums: &'i [Summary],
-    pub guard_types: &'i HashSet<String>,
+    /// Which types are guards (with `sums`).
+    pub guards: &'i GuardTypes,
+    /// Summaries of functions of other crates.
+    pub external: &'i dyn ExternalSummaries,
     /// Types whose `Drop` closes a handle (owning wrappers).
     pub closing_types: &'i HashSet<String>,
     /// Re-parsed macro arguments of the crate.
@@ -411,16 +420,21 @@ pub struct Walker<'c, 'i, 'a> {
     call_stack: Vec<Location>,
     reported_stores: HashSet<usize>,
     reported_delegation: HashSet<usize>,
-    loop_depth: u32,
     fn_display: String,
     /// A begin happened somewhere in this walk.
     began_any: bool,
     /// A token handle was stored somewhere lasting in this walk (until
     /// then, exits have no stored token to report).
     stored_token: bool,
-    /// Current expression nesting, and where analysis stopped for depth.
+    /// Current expression nesting.
     expr_depth: u32,
-    too_deep: Option<Location>,
+    /// Loop rounds this walk may still take before its loops stop
+    /// iterating to their fixed points (see `run_loop`).
+    loop_fuel: u32,
+    /// Where the walk first stopped following the function, and why.
+    stopped: Option<Stopped>,
+    /// The crate functions whose summaries this walk read.
+    reads: Reads,
     is_main: bool,
     returns_guard_type: bool,
     // Value flow (`flow`, `paths`).
@@ -449,8 +463,11 @@ pub struct WalkResult {
     pub called_params: Vec<usize>,
     /// Some path begins impersonation.
     pub began_any: bool,
-    /// Where an expression was too deeply nested to analyse.
-    pub too_deep: Option<Location>,
+    /// Where the walk stopped following part of the function, and why.
+    pub stopped: Option<Stopped>,
+    /// The crate functions whose summaries the walk read: it must be
+    /// walked again when one of them changes.
+    pub reads: Reads,
     /// Value flow: what the function does with its parameters and returns.
     pub flow: FnFlow,
     /// Writes into fields of the crate's types this walk saw.
@@ -460,8 +477,38 @@ pub struct WalkResult {
     pub field_demands: Vec<std::sync::Arc<str>>,
 }
 
+/// Why a walk did not follow part of a function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// An expression nests deeper than [`MAX_EXPR_DEPTH`]: the rest of it
+    /// is not analysed.
+    TooDeep,
+    /// The function's loops took [`MAX_LOOP_ROUNDS`] rounds in all before
+    /// reaching their fixed points (loops nested so deep that every level
+    /// multiplies the rounds of the levels inside it): from this loop on,
+    /// each loop body is walked once, from the state it is entered with.
+    LoopRounds,
+    /// The loop's state came back to one it had before instead of
+    /// settling (which the lattice's order rules out for everything but
+    /// the facts of values): the loop is walked from its latest state.
+    LoopUnsettled,
+}
+
+/// Where and why a walk stopped following part of a function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    pub at: Location,
+    pub why: Stop,
+}
+
 /// How deep expressions are followed (see [`Walker::expr`]).
 pub const MAX_EXPR_DEPTH: u32 = 1500;
+
+/// How many loop rounds one walk of a function may take in all (see
+/// `Walker::run_loop`). A loop reaches its fixed point in a few rounds;
+/// what can exhaust this is loops nested dozens deep, each level
+/// multiplying the rounds of those inside it.
+pub const MAX_LOOP_ROUNDS: u32 = 1 << 14;
 
 /// The value of a begin or end call at `key` whose result reads as `kind`:
 /// an outcome to check when the result can say it failed (`err`: the state
@@ -792,7 +839,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 syn::FnArg::Receiver(_) => "self".to_string(),
             })
             .collect();
-        let returns_guard_type = f.returns_type(|w| cx.guard_types.contains(w));
+        let mut reads = Vec::new();
+        let returns_guard_type = f.returns_type(|w| cx.guards.is_guard(w, cx.sums, &mut reads));
         Walker {
             cx,
             fid,
@@ -815,12 +863,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             call_stack: Vec::new(),
             reported_stores: HashSet::new(),
             reported_delegation: HashSet::new(),
-            loop_depth: 0,
             fn_display: f.display(),
             began_any: false,
             stored_token: false,
             expr_depth: 0,
-            too_deep: None,
+            loop_fuel: MAX_LOOP_ROUNDS,
+            stopped: None,
+            reads,
             is_main: f.is_main,
             returns_guard_type,
             sig_params,
@@ -840,6 +889,27 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     /// macro's rules wrote is at the invocation).
     fn call_key(span: Span) -> usize {
         span.byte_range().start
+    }
+
+    /// The summary of the crate's function `id`, recorded as read.
+    fn summary_of(&mut self, id: usize) -> Summary {
+        self.reads.push(id);
+        self.cx.sums[id].clone()
+    }
+
+    /// Whether the type named `name` is a guard; what decides it is
+    /// recorded as read.
+    fn is_guard_type(&mut self, name: &str) -> bool {
+        self.cx.guards.is_guard(name, self.cx.sums, &mut self.reads)
+    }
+
+    /// Records that the walk stopped following part of the function at
+    /// `at` (the first such place is reported).
+    fn stop(&mut self, why: Stop, at: impl FnOnce(&Self) -> Location) {
+        if self.stopped.is_none() {
+            let at = at(self);
+            self.stopped = Some(Stopped { at, why });
+        }
     }
 
     fn origin(&mut self, loc: Location, by: &str, local: bool, via: Option<CallerNote>) -> u32 {
@@ -1029,7 +1099,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             ret_kind: ret,
             called_params: self.called_params,
             began_any: self.began_any,
-            too_deep: self.too_deep,
+            stopped: self.stopped,
+            reads: self.reads,
             flow: self.flow,
             field_writes: self.field_writes,
             field_demands: self.field_demands.into_iter().collect(),
