@@ -105,7 +105,10 @@ declare_lint! {
     /// other crates' macros beyond the common expression macros imperlint
     /// re-parses (the crate's own `macro_rules!` are expanded) are not seen.
     /// A task that impersonates a token it was given is still reported where
-    /// it is submitted from inside a region.
+    /// it is submitted from inside a region. Work handed to the crate's
+    /// closure runners (`as_client(pipe, || ..)`) is followed through any
+    /// number of layers that pass their closure parameter on, as long as it
+    /// is passed under the parameter's own name.
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): a work item runs as the process unless `WT_TRANSFER_IMPERSONATION` is passed.

@@ -84,7 +84,10 @@ declare_lint! {
     /// `macro_rules!` are expanded) are not seen. A spawned closure that
     /// impersonates a token captured from the parent is still reported when the
     /// spawn itself sits inside the parent's region; move the spawn after the
-    /// revert, or suppress the finding with a reason.
+    /// revert, or suppress the finding with a reason. Helpers called while
+    /// impersonating, and closures handed to the crate's closure runners, are
+    /// followed however deep the calls go (a closure parameter passed on by its
+    /// own name).
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): a worker thread runs with the identity of the process.

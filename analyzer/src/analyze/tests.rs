@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::config::Config;
-use crate::event::{EventKind, Imp};
+use crate::event::{EventKind, Imp, LintFact};
 use crate::index::collect::{collect_file, collect_syntax};
 use crate::index::file::{impersonated_markers, FileCx, UseMap};
 use crate::index::{Extra, FileItems, FileSyntax};
@@ -139,6 +139,38 @@ fn helpers_called_while_impersonating_are_followed_to_any_depth() {
 }
 
 #[test]
+fn work_forwarded_through_closure_runners_runs_impersonated() {
+    // `as_client` runs its closure impersonated; fifty layers forward their
+    // closure parameter to the one below.
+    let depth = 50;
+    let mut text = format!(
+        "{PRELUDE}fn as_client<T>(t: HANDLE, work: impl FnOnce() -> T) -> windows::core::Result<T> {{\n    unsafe {{ ImpersonateLoggedOnUser(t) }}?;\n    let out = work();\n    unsafe {{ RevertToSelf() }}?;\n    Ok(out)\n}}\n\
+        fn layer0<T>(t: HANDLE, work: impl FnOnce() -> T) -> windows::core::Result<T> {{\n    as_client(t, work)\n}}\n"
+    );
+    for i in 1..depth {
+        text += &format!(
+            "fn layer{i}<T>(t: HANDLE, work: impl FnOnce() -> T) -> windows::core::Result<T> {{\n    let w = work;\n    layer{}(t, w)\n}}\n",
+            i - 1
+        );
+    }
+    text += &format!(
+        "pub fn export(t: HANDLE) -> windows::core::Result<()> {{\n    layer{}(t, || {{\n        std::thread::spawn(|| {{}});\n    }})\n}}\n",
+        depth - 1
+    );
+    let a = analyse(&text);
+    assert_eq!(spawns(&a), vec![("export".to_string(), Imp::No)]);
+    // Forwarded under another name: not followed (a parameter is
+    // recognised by its own name only), so no layer above runs it.
+    let direct = text
+        .replace("    let w = work;\n", "")
+        .replace("(t, w)", "(t, work)");
+    let a = analyse(&direct);
+    assert_eq!(spawns(&a), vec![("export".to_string(), Imp::Yes)]);
+    let runs = a.summaries.iter().filter(|s| s.runs_closure == [1]).count();
+    assert_eq!(runs, depth + 1);
+}
+
+#[test]
 fn a_helper_called_both_ways_may_impersonate() {
     let text = format!(
         "{PRELUDE}pub fn serve(t: HANDLE) -> windows::core::Result<()> {{\n    unsafe {{ ImpersonateLoggedOnUser(t) }}?;\n    work();\n    unsafe {{ RevertToSelf() }}\n}}\npub fn idle() {{\n    work();\n}}\nfn work() {{\n    std::thread::spawn(|| {{}});\n}}\n"
@@ -205,7 +237,7 @@ fn loops_iterate_to_their_fixed_point() {
     let escapes: Vec<&Event> = a
         .events
         .iter()
-        .filter(|e| matches!(&e.kind, EventKind::HandleEscape { name, .. } if name == "h8"))
+        .filter(|e| matches!(&e.kind, EventKind::Fact(LintFact::HandleEscape { name, .. }) if name == "h8"))
         .collect();
     assert_eq!(escapes.len(), 1, "{:#?}", a.events);
     assert!(a.incomplete.is_empty());
@@ -288,4 +320,15 @@ fn the_crates_summaries_come_out() {
         .filter(|s| s.effect == Effect::Begins)
         .count();
     assert_eq!(begins, 3);
+}
+
+#[test]
+fn the_docs_say_the_bounds() {
+    let info = builtin::INFOS
+        .iter()
+        .find(|i| i.name == builtin::ANALYSIS_INCOMPLETE)
+        .expect("described");
+    for bound in [crate::walk::MAX_EXPR_DEPTH, crate::walk::MAX_LOOP_ROUNDS] {
+        assert!(info.docs.contains(&bound.to_string()), "{bound}");
+    }
 }

@@ -724,6 +724,19 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             args,
             recv,
         } = call;
+        // A closure parameter of this function handed on to a helper that
+        // runs it impersonated: this function runs it impersonated too (a
+        // layer that forwards its work to `as_client`).
+        for i in sum.runs_closure.iter().copied() {
+            let forwarded = vals
+                .get(i)
+                .and_then(|v| v.var.as_deref())
+                .filter(|&n| st.var(n).is_some_and(|v| v.depth == 0))
+                .and_then(|n| self.params.iter().position(|p| p == n));
+            if let Some(pos) = forwarded.filter(|p| !self.called_params.contains(p)) {
+                self.called_params.push(pos);
+            }
+        }
         for (i, c) in callables {
             if sum.runs_closure.contains(&i) {
                 self.run_callable(
