@@ -192,7 +192,7 @@ pub mod builtin {
     pub const IO_ERROR: &str = "io_error";
     /// The analyzer itself failed on a file (a bug in imperlint).
     pub const INTERNAL_ERROR: &str = "internal_error";
-    /// Part of a function was too deeply nested to analyse.
+    /// The analysis stopped short of following part of a function.
     pub const ANALYSIS_INCOMPLETE: &str = "analysis_incomplete";
     pub use crate::suppress::{INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 
@@ -206,14 +206,28 @@ pub mod builtin {
         &LintInfo {
             name: ANALYSIS_INCOMPLETE,
             default_level: Level::Warn,
-            summary: "part of a function nests too deeply to analyse, so the rest of it was not checked",
+            summary: "imperlint stopped short of following part of a function, so a hazard there may go unreported",
             docs: "### What it does\n\
-                   Reports an expression nested more deeply than the walk follows (1500 \
-                   levels) inside a function imperlint analyses. What follows it in that \
-                   function is not checked, so a hazard there would go unreported.\n\n\
+                   Reports a place where imperlint did not follow the code to the end, so \
+                   a hazard after it could go unreported:\n\n\
+                   - an expression nested more deeply than the walk follows (1500 levels): \
+                   the rest of that function is not checked;\n\
+                   - loops nested so deeply that following them to their fixed points would \
+                   take one function more than 16384 rounds (each level of nesting \
+                   multiplies the rounds of the loops inside it): from that loop on, each \
+                   loop body is checked once, from the state it is entered with;\n\
+                   - a loop, a function's summary (what it does to its callers' \
+                   impersonation) or the state a function is called in that comes back to \
+                   a value it had instead of settling: it keeps its last value.\n\n\
+                   Nothing else is cut short: chains of wrappers, helpers called while \
+                   impersonating, recursion and loops are followed to their fixed points \
+                   however deep they go.\n\n\
                    ### What to do\n\
-                   Split the expression. Generated code that is not meant to be read can \
-                   be left out with `[paths] exclude`. The level cannot be configured.\n",
+                   Split the expression, or move inner loops into functions of their own. A \
+                   summary or state that does not settle is a bug in imperlint: please \
+                   report it with the function the message names. Generated code that is \
+                   not meant to be read can be left out with `[paths] exclude`. The level \
+                   cannot be configured.\n",
             security_severity: "",
         },
         &LintInfo {
