@@ -94,11 +94,12 @@ declare_lint! {
     /// a function pointer, a trait object, or another crate's macro beyond the
     /// common expression macros imperlint re-parses (the crate's own
     /// `macro_rules!` are expanded) is not seen, so the exit after it is
-    /// reported anyway. Guard types and begin/end wrappers from other crates
-    /// are only known when the configuration names them. Exits from `async`
-    /// code are reported by `impersonation_across_await` instead, and `main` is
-    /// exempt on purpose: a small tool that impersonates until it exits leaks
-    /// nothing.
+    /// reported anyway. The crate's own begin/end wrappers are followed
+    /// through any number of layers and through recursion; guard types and
+    /// begin/end wrappers from other crates are only known when the
+    /// configuration names them. Exits from `async` code are reported by
+    /// `impersonation_across_await` instead, and `main` is exempt on purpose:
+    /// a small tool that impersonates until it exits leaks nothing.
     ///
     /// ### References
     /// - Microsoft Learn, [`RevertToSelf`](https://learn.microsoft.com/en-us/windows/win32/api/securitybaseapi/nf-securitybaseapi-reverttoself): a process should call it after finishing any impersonation.

@@ -79,8 +79,10 @@ declare_lint! {
     /// made through function pointers, trait objects or other crates' macros
     /// beyond the common expression macros imperlint re-parses (the crate's own
     /// `macro_rules!` are expanded) are not seen; neither are wrappers defined
-    /// in other crates unless the configuration names them. Whether a guard
-    /// constructor fails open is judged from its body in this crate.
+    /// in other crates unless the configuration names them. The crate's own
+    /// wrappers are followed through any number of layers (each handing the
+    /// begin's result up) and through recursion. Whether a guard constructor
+    /// fails open is judged from its body in this crate.
     ///
     /// ### References
     /// - Microsoft Learn, [`ImpersonateNamedPipeClient`](https://learn.microsoft.com/en-us/windows/win32/api/namedpipeapi/nf-namedpipeapi-impersonatenamedpipeclient): always check the return value; if it failed, execute no client request.
