@@ -55,13 +55,13 @@ pub type Reads = Vec<usize>;
 /// Which types are guards: a type whose `Drop` reverts. Types are known by
 /// the last segment of their name, as the walk meets them.
 pub struct GuardTypes {
-    /// Guards whatever the crate's summaries say: configured
-    /// (`[impersonation] guards`) and other crates' (`ExternalSummaries`).
-    fixed: HashSet<String>,
-    /// The crate's `Drop::drop` functions that may revert, by their type's
-    /// name: the type is a guard when one of them does
-    /// (`Summary::reverts_on_drop`).
-    drops: HashMap<String, Vec<usize>>,
+    /// Type name → the crate's `Drop::drop` functions that may make it a
+    /// guard (it is one when one of them reverts:
+    /// `Summary::reverts_on_drop`), or `None` for a guard whatever the
+    /// crate's summaries say: configured (`[impersonation] guards`) or
+    /// another crate's (`ExternalSummaries`). One table: the walk asks for
+    /// every path it meets.
+    types: HashMap<String, Option<Vec<usize>>>,
 }
 
 impl GuardTypes {
@@ -71,50 +71,50 @@ impl GuardTypes {
         fixed: impl IntoIterator<Item = &'s str>,
         drops: impl IntoIterator<Item = (String, usize)>,
     ) -> GuardTypes {
-        let fixed = fixed
-            .into_iter()
-            .filter_map(|g| g.rsplit("::").next().map(str::to_string))
-            .collect();
-        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut types: HashMap<String, Option<Vec<usize>>> = HashMap::new();
         for (t, id) in drops {
-            by_type.entry(t).or_default().push(id);
+            if let Some(ids) = types.entry(t).or_insert_with(|| Some(Vec::new())) {
+                ids.push(id);
+            }
         }
-        GuardTypes {
-            fixed,
-            drops: by_type,
+        for g in fixed {
+            if let Some(last) = g.rsplit("::").next() {
+                types.insert(last.to_string(), None);
+            }
         }
+        GuardTypes { types }
     }
 
     /// Whether the type named `name` is a guard with the summaries `sums`;
     /// the `Drop::drop` functions that decide it are recorded in `reads`.
     pub fn is_guard(&self, name: &str, sums: &[Summary], reads: &mut Reads) -> bool {
-        if self.fixed.contains(name) {
-            return true;
+        match self.types.get(name) {
+            None => false,
+            Some(None) => true,
+            Some(Some(drops)) => {
+                reads.extend(drops);
+                drops.iter().any(|&id| sums[id].reverts_on_drop)
+            }
         }
-        let Some(drops) = self.drops.get(name) else {
-            return false;
-        };
-        reads.extend(drops);
-        drops.iter().any(|&id| sums[id].reverts_on_drop)
     }
 
     /// Every guard type's name with the summaries `sums`.
     pub fn names(&self, sums: &[Summary]) -> HashSet<String> {
-        let mut out = self.fixed.clone();
-        for (t, drops) in &self.drops {
-            if drops.iter().any(|&id| sums[id].reverts_on_drop) {
-                out.insert(t.clone());
-            }
-        }
-        out
+        self.types
+            .iter()
+            .filter(|(_, d)| {
+                d.as_ref()
+                    .is_none_or(|d| d.iter().any(|&id| sums[id].reverts_on_drop))
+            })
+            .map(|(t, _)| t.clone())
+            .collect()
     }
 
     /// The names of the types whose guard-ness depends on the crate's
     /// summaries, with their `Drop::drop` functions.
     pub fn undecided(&self) -> impl Iterator<Item = (&str, &[usize])> {
-        self.drops
+        self.types
             .iter()
-            .filter(|(t, _)| !self.fixed.contains(t.as_str()))
-            .map(|(t, d)| (t.as_str(), d.as_slice()))
+            .filter_map(|(t, d)| Some((t.as_str(), d.as_deref()?)))
     }
 }
