@@ -23,6 +23,7 @@
 use crate::index::names::{name_hash, NameMap};
 use crate::index::CrateIndex;
 use crate::walk::GuardTypes;
+use std::collections::HashMap;
 
 /// Where each function of the set comes in the order.
 pub(super) struct Order {
@@ -128,6 +129,29 @@ impl Order {
     pub(super) fn comp(&self, id: usize) -> u32 {
         self.comp[id]
     }
+}
+
+/// The components of the graph over `members` (function ids) whose edges
+/// are `succ(id)` (ids outside `members` are left out): function id →
+/// component, successors' components first.
+pub(super) fn components_of<I: IntoIterator<Item = usize>>(
+    members: &[usize],
+    mut succ: impl FnMut(usize) -> I,
+) -> HashMap<usize, u32> {
+    let node: HashMap<usize, u32> = members
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i as u32))
+        .collect();
+    let mut offsets: Vec<u32> = Vec::with_capacity(members.len() + 1);
+    let mut edges: Vec<u32> = Vec::new();
+    for &id in members {
+        offsets.push(edges.len() as u32);
+        edges.extend(succ(id).into_iter().filter_map(|s| node.get(&s).copied()));
+    }
+    offsets.push(edges.len() as u32);
+    let comp = components(&offsets, &edges);
+    members.iter().copied().zip(comp).collect()
 }
 
 /// The strongly connected components of the graph whose node `v` has the

@@ -15,10 +15,13 @@
 //! callee's summary; its own entry), so the order makes the usual case one
 //! walk per function and a cycle iterate until nothing changes, and no
 //! round count limits anything: a chain of wrappers or of helpers called
-//! while impersonating is followed however deep it goes. Why the fixed
-//! points are reached, and what is reported when the argument does not
-//! hold, is in each module's documentation; every place where the analysis
-//! stops short is reported as `analysis_incomplete` ([`Incomplete`]).
+//! while impersonating is followed however deep it goes. Both start from
+//! the bottom of their lattice (no effect; not called yet), so what they
+//! reach is the least solution, which no order of walks can change. Why
+//! the fixed points are reached, and what is reported when the argument
+//! does not hold, is in each module's documentation; every place where the
+//! analysis stops short is reported as `analysis_incomplete`
+//! ([`Incomplete`]).
 //!
 //! # What goes in and comes out
 //!

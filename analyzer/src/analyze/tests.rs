@@ -332,3 +332,47 @@ fn the_docs_say_the_bounds() {
         assert!(info.docs.contains(&bound.to_string()), "{bound}");
     }
 }
+
+#[test]
+fn a_cycle_entered_impersonating_is_impersonating_whatever_the_order() {
+    // `b` comes first in the file (and in the order of a component), but it
+    // is only called by `a`, which is only called impersonating (and by `b`).
+    for (first, second) in [("a", "b"), ("b", "a")] {
+        let body = |name: &str| {
+            match name {
+            "a" => "fn a(d: u32) {\n    std::thread::spawn(|| {});\n    if d > 0 {\n        b(d - 1);\n    }\n}\n",
+            _ => "fn b(d: u32) {\n    a(d);\n}\n",
+        }
+        };
+        let text = format!(
+            "{PRELUDE}{}{}pub fn serve(t: HANDLE) -> windows::core::Result<()> {{\n    unsafe {{ ImpersonateLoggedOnUser(t) }}?;\n    a(3);\n    unsafe {{ RevertToSelf() }}\n}}\n",
+            body(first),
+            body(second)
+        );
+        assert_eq!(
+            spawns(&analyse(&text)),
+            vec![("a".to_string(), Imp::Yes)],
+            "{first} first"
+        );
+    }
+}
+
+#[test]
+fn recursion_only_other_crates_call_is_entered_not_impersonating() {
+    // `crawl` calls itself and nothing else in the crate calls it: it is
+    // entered from outside, not impersonating; `hash` below it is called
+    // only inside the region, so it impersonates (not "maybe").
+    let text = format!(
+        "{PRELUDE}pub fn crawl(t: HANDLE, depth: u32) -> windows::core::Result<()> {{\n    std::thread::spawn(|| {{}});\n    unsafe {{ ImpersonateLoggedOnUser(t) }}?;\n    hash();\n    unsafe {{ RevertToSelf() }}?;\n    if depth > 0 {{\n        crawl(t, depth - 1)?;\n    }}\n    Ok(())\n}}\n\
+        fn hash() {{\n    std::thread::spawn(|| {{}});\n}}\n"
+    );
+    let mut s = spawns(&analyse(&text));
+    s.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        s,
+        vec![
+            ("crawl".to_string(), Imp::No),
+            ("hash".to_string(), Imp::Yes)
+        ]
+    );
+}
