@@ -30,6 +30,11 @@ fn analyse_with(text: &str, walk_all: bool, external: &dyn ExternalSummaries) ->
         impersonated_markers: impersonated_markers(text),
         is_bin_root: false,
         item_ranges: Vec::new(),
+        expansions: Vec::new(),
+        unit_kinds: Vec::new(),
+        macro_sites: Vec::new(),
+        prefilter_hit: !hits.is_empty(),
+        lines: Default::default(),
         src,
     }];
     let extra = Extra::default();
