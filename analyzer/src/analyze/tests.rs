@@ -27,6 +27,7 @@ fn analyse_with(text: &str, walk_all: bool, external: &dyn ExternalSummaries) ->
     let hits = Prefilter::new(&Config::default()).match_starts(text);
     let files = vec![FileCx {
         uses: UseMap::build(&ast),
+        module: Vec::new(),
         impersonated_markers: impersonated_markers(text),
         is_bin_root: false,
         item_ranges: Vec::new(),
