@@ -23,6 +23,20 @@
 //! analysis stops short is reported as `analysis_incomplete`
 //! ([`Incomplete`]).
 //!
+//! # Value flow and field facts
+//!
+//! The summaries carry value flow too (`walk::flow`: what a function does
+//! with its parameters and returns), computed in the same order and read
+//! like the rest (a caller is walked again when a callee's flow changes);
+//! functions walked for value flow alone (`relevant::flow_relevant`) get
+//! that part only, from one walk. What the crate stores in its fields is
+//! not a call-graph fact: it is the join over every write the summary
+//! walks see, read wherever a field is. So the summaries' fixed point is
+//! computed again, with the larger field facts, while a walk writes a
+//! field value not yet known or a field value reaching an open makes more
+//! functions walked (`relevant::fns_touching`); field facts only grow,
+//! each a join of finite height, so this ends.
+//!
 //! # What goes in and comes out
 //!
 //! [`analyze_crate`] takes the crate's index and facts, and the summaries

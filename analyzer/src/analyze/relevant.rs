@@ -12,7 +12,10 @@ use std::collections::{BTreeSet, HashSet};
 /// Which functions may begin, end, save or restore impersonation, directly
 /// or through functions they call (by the names in call position): a
 /// worklist over names.
-pub(super) fn lifecycle_relevant(ix: &CrateIndex<'_>, external: &dyn ExternalSummaries) -> Vec<bool> {
+pub(super) fn lifecycle_relevant(
+    ix: &CrateIndex<'_>,
+    external: &dyn ExternalSummaries,
+) -> Vec<bool> {
     use crate::catalog::APIS;
     let mut names: NameSet = APIS
         .iter()
@@ -32,7 +35,10 @@ pub(super) fn lifecycle_relevant(ix: &CrateIndex<'_>, external: &dyn ExternalSum
 /// The functions that may write the fields of these types: their methods,
 /// and the functions that name the type (constructing it, calling its
 /// associated functions).
-pub(super) fn fns_touching(ix: &CrateIndex<'_>, types: &BTreeSet<std::sync::Arc<str>>) -> Vec<usize> {
+pub(super) fn fns_touching(
+    ix: &CrateIndex<'_>,
+    types: &BTreeSet<std::sync::Arc<str>>,
+) -> Vec<usize> {
     if types.is_empty() {
         return Vec::new();
     }
@@ -131,7 +137,6 @@ fn has_field_of(d: &crate::index::TypeDef, t: u64) -> bool {
             .is_some_and(|l| name_hash(l) == t)
     })
 }
-
 
 /// The functions in `seeds`, those that call one of `names`, and, over and
 /// over, those that call a function already in (see [`Reach`]): a
