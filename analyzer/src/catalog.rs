@@ -1001,6 +1001,27 @@ pub const COM_HELPER_METHODS: &[&str] = &[
     "as_unknown",
 ];
 
+/// Whether the crate `name` (`-` or `_`) is one the catalog describes:
+/// a Windows binding (and the `windows-*` crates they are made of), or the
+/// root of a catalogued path or method type (`std`, `tokio`, `rayon`,
+/// `winreg`, ..). Its source adds nothing to the catalog, so a dependent's
+/// analysis never reads it (see `deps`).
+pub fn describes_crate(name: &str) -> bool {
+    let name = name.replace('-', "_");
+    if WINDOWS_CRATES.contains(&name.as_str()) || name.starts_with("windows_") {
+        return true;
+    }
+    APIS.iter().any(|a| {
+        let paths: &[&str] = match a.family {
+            Family::Paths(p) | Family::Method(p) => p,
+            _ => &[],
+        };
+        paths
+            .iter()
+            .any(|p| p.split("::").next() == Some(name.as_str()))
+    })
+}
+
 /// Looks up a Win32-family entry by name (function, constant or type).
 pub fn win32(name: &str) -> Option<&'static Api> {
     APIS.iter()
@@ -1051,6 +1072,24 @@ fn path_matches(path: &str, segments: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn catalogued_crates_are_known() {
+        for c in [
+            "windows",
+            "windows-sys",
+            "windows_core",
+            "winapi",
+            "std",
+            "tokio",
+            "rayon",
+        ] {
+            assert!(super::describes_crate(c), "{c}");
+        }
+        for c in ["serde", "win-security", "pipe-ipc"] {
+            assert!(!super::describes_crate(c), "{c}");
+        }
+    }
+
     use super::*;
 
     fn segs(s: &str) -> Vec<String> {

@@ -11,6 +11,7 @@
 
 use crate::analyze::{self, analyze_crate, Analysis, CrateAnalysis, Incomplete};
 use crate::config::Config;
+use crate::deps::{self, DepSummaries, Exports, Link};
 use crate::diag::{builtin, sort_diagnostics, Diagnostic, Level, Location};
 use crate::expand::scope::Parent;
 use crate::expand::UnitKind;
@@ -29,7 +30,6 @@ use crate::prefilter::{self, Prefilter};
 use crate::progress;
 use crate::source::{self, CrateUnit, Discovery, Policy, Reached, Target, Tree};
 use crate::suppress;
-use crate::walk::NoExternal;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -189,39 +189,92 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
     };
     let mut trees: Vec<Option<Tree>> = disc.crates.iter().map(|_| None).collect();
     select_reaching(&mut disc, &mut trees, &cx, &pool);
-    // Largest crates first, one task each: a big crate started last would
-    // leave the other threads idle at the end. Output order does not depend
-    // on it (diagnostics are sorted).
+    // Crates that use each other: analysed in waves, a crate after the
+    // crates it uses, with their summaries (most runs are one wave).
+    let mut checked: Vec<bool> = vec![true; disc.crates.len()];
+    let graph = crate_graph(&mut disc.crates, &mut checked, &policy, &root);
+    trees.resize_with(disc.crates.len(), || None);
+    for (path, note) in &graph.notes {
+        notes.entry(path.clone()).or_insert_with(|| note.clone());
+    }
     let mut sizes = SizeHints::default();
-    let mut order: Vec<(u64, usize)> = disc
-        .crates
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| trees[*i].is_some() || c.report.is_none() || c.target.is_none())
-        .map(|(i, c)| {
-            let size = match &trees[i] {
-                Some(t) => t.files.iter().map(text_len).sum(),
-                None => sizes.of(c),
-            };
-            (size, i)
-        })
+    let analysed = |i: usize, c: &CrateUnit| {
+        !checked[i] || trees[i].is_some() || c.report.is_none() || c.target.is_none()
+    };
+    let keep: Vec<bool> = (0..disc.crates.len())
+        .map(|i| analysed(i, &disc.crates[i]))
         .collect();
-    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let tasks: Vec<(usize, Option<Tree>)> =
-        order.iter().map(|&(_, i)| (i, trees[i].take())).collect();
-    let bar = progress::Bar::start(opts.progress, tasks.len());
+    let bar = progress::Bar::start(
+        opts.progress,
+        graph.waves.iter().flatten().filter(|&&i| keep[i]).count(),
+    );
     let units = &disc.crates;
-    let mut results: Vec<(usize, CrateResult)> = in_pool(&pool, || {
-        tasks
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|(i, tree)| {
-                let r = analyse_guarded(&units[i], tree, &cx);
-                bar.crate_done();
-                (i, r)
+    let mut exports: HashMap<usize, Arc<Exports>> = HashMap::new();
+    let mut results: Vec<(usize, CrateResult)> = Vec::new();
+    for wave in &graph.waves {
+        // Largest crates first, one task each: a big crate started last
+        // would leave the other threads idle at the end. Output order does
+        // not depend on it (diagnostics are sorted).
+        let mut order: Vec<(u64, usize)> = wave
+            .iter()
+            .copied()
+            .filter(|&i| keep[i])
+            .map(|i| {
+                let size = match &trees[i] {
+                    Some(t) => t.files.iter().map(text_len).sum(),
+                    None => sizes.of(&units[i]),
+                };
+                (size, i)
             })
-            .collect()
-    });
+            .collect();
+        order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let tasks: Vec<(usize, Option<Tree>, Uses)> = order
+            .iter()
+            .map(|&(_, i)| {
+                let deps = DepSummaries::new(&graph.links[i], &exports);
+                let filter =
+                    (!deps.is_empty()).then(|| Prefilter::with_names(&opts.config, &deps.names()));
+                let policy = units[i]
+                    .manifest_dir
+                    .as_deref()
+                    .map(source::canonical)
+                    .filter(|d| !checked[i] && !policy.admits(d))
+                    .map(|d| Policy {
+                        roots: vec![d],
+                        ..policy.clone()
+                    });
+                let uses = Uses {
+                    deps,
+                    filter,
+                    export: graph.has_dependents[i]
+                        .then(|| graph.libs[i].clone().unwrap_or_default()),
+                    checked: checked[i],
+                    policy,
+                };
+                (i, trees[i].take(), uses)
+            })
+            .collect();
+        let done: Vec<(usize, CrateResult)> = in_pool(&pool, || {
+            tasks
+                .into_par_iter()
+                .with_max_len(1)
+                .map(|(i, tree, uses)| {
+                    let r = analyse_guarded(&units[i], tree, &cx, &uses);
+                    bar.crate_done();
+                    (i, r)
+                })
+                .collect()
+        });
+        for (i, mut r) in done {
+            if let Some(e) = r.exports.take() {
+                exports.insert(i, Arc::new(e));
+            }
+            // A crate analysed only for its summaries reports nothing.
+            if checked[i] {
+                results.push((i, r));
+            }
+        }
+    }
     bar.finish();
     // Discovery order: a library's findings come before its binaries'.
     results.sort_by_key(|(i, _)| *i);
@@ -257,10 +310,33 @@ struct UnitCx<'a> {
 
 impl UnitCx<'_> {
     fn load_tree(&self, unit: &CrateUnit) -> Tree {
-        source::load_tree(unit, self.policy, self.root, self.exclude, &|p| {
+        self.load_tree_in(unit, self.policy)
+    }
+
+    /// The tree of a crate read under `policy` (a dependency's source
+    /// folder is its own read-only root).
+    fn load_tree_in(&self, unit: &CrateUnit, policy: &Policy) -> Tree {
+        source::load_tree(unit, policy, self.root, self.exclude, &|p| {
             index::file::file_module(p)
         })
     }
+}
+
+/// What one crate's analysis knows of the crates it uses, and of its own
+/// dependents.
+struct Uses {
+    /// The summaries of the crates it uses.
+    deps: DepSummaries,
+    /// Its prefilter, when its dependencies add names to the run's.
+    filter: Option<Prefilter>,
+    /// Its library's name, when a crate analysed later uses it: its
+    /// summaries are then kept ([`Exports`]).
+    export: Option<String>,
+    /// Findings in it are reported (not a dependency read for its summaries).
+    checked: bool,
+    /// Its own read policy: a dependency outside the checked roots
+    /// (`vendor/`, cargo's registry folder).
+    policy: Option<Policy>,
 }
 
 fn text_len(r: &Reached) -> u64 {
@@ -375,9 +451,17 @@ fn dir_size(dir: &Path, depth: usize) -> u64 {
 }
 
 /// Analyses one crate, turning a panic into an `internal_error` for it.
-fn analyse_guarded(unit: &CrateUnit, tree: Option<Tree>, cx: &UnitCx<'_>) -> CrateResult {
+fn analyse_guarded(
+    unit: &CrateUnit,
+    tree: Option<Tree>,
+    cx: &UnitCx<'_>,
+    uses: &Uses,
+) -> CrateResult {
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let tree = tree.unwrap_or_else(|| cx.load_tree(unit));
+        let tree = tree.unwrap_or_else(|| match &uses.policy {
+            Some(p) => cx.load_tree_in(unit, p),
+            None => cx.load_tree(unit),
+        });
         if let Some(file) = cx.inject_panic {
             if tree
                 .files
@@ -387,7 +471,7 @@ fn analyse_guarded(unit: &CrateUnit, tree: Option<Tree>, cx: &UnitCx<'_>) -> Cra
                 panic!("injected by {INJECT_PANIC_ENV}");
             }
         }
-        analyse_unit(unit, tree, cx)
+        analyse_unit(unit, tree, cx, uses)
     }));
     match result {
         Ok(mut r) => {
@@ -495,6 +579,335 @@ struct CrateResult {
     /// Paths not read (outside the roots), with the note saying so.
     notes: Vec<(PathBuf, String)>,
     walk_steps: u64,
+    /// What the crate hands its dependents (only made when it has some).
+    exports: Option<Exports>,
+}
+
+/// How the run's crates use each other (see `deps`).
+struct CrateGraph {
+    /// By crate: the crates of the run it uses.
+    links: Vec<Vec<Link>>,
+    /// By crate: its library's name, as dependents write it.
+    libs: Vec<Option<String>>,
+    /// By crate: a crate to analyse uses it (its summaries are kept).
+    has_dependents: Vec<bool>,
+    /// The crates to analyse (the checked ones and the crates they use),
+    /// wave by wave: a crate after the crates it uses.
+    waves: Vec<Vec<usize>>,
+    /// Dependencies of checked crates that were not read, and why.
+    notes: Vec<(PathBuf, String)>,
+}
+
+/// What the dependency graph knows of each crate of a run (by index, as
+/// the run's crates).
+#[derive(Default)]
+struct Known {
+    /// Its manifest's folder (canonical), and the manifest's text.
+    dirs: Vec<Option<PathBuf>>,
+    /// It is its package's library (or a crate of no target): what a
+    /// dependency on the package means.
+    lib: Vec<bool>,
+    manifests: Vec<Option<String>>,
+    /// Its package's name.
+    names: Vec<Option<String>>,
+    /// The dependencies its manifest declares.
+    declared: Vec<Vec<deps::Declared>>,
+    /// The folder whose `Cargo.lock` pins its registry dependencies (its
+    /// workspace's, or its own).
+    lock_dir: Vec<Option<PathBuf>>,
+}
+
+impl Known {
+    /// A crate in `dir` with `manifest`, in the workspace `ws` (folder and
+    /// manifest) when it has one.
+    fn add(
+        &mut self,
+        dir: Option<PathBuf>,
+        manifest: Option<String>,
+        ws: Option<(PathBuf, String)>,
+        lib: bool,
+    ) {
+        self.lib.push(lib);
+        let declared = match (&dir, &manifest) {
+            (Some(d), Some(m)) => {
+                deps::declared(d, m, ws.as_ref().map(|(p, t)| (p.as_path(), t.as_str())))
+            }
+            _ => Vec::new(),
+        };
+        self.declared.push(declared);
+        self.names
+            .push(manifest.as_deref().and_then(deps::package_name));
+        self.lock_dir
+            .push(ws.map(|(p, _)| p).or_else(|| dir.clone()));
+        self.dirs.push(dir);
+        self.manifests.push(manifest);
+    }
+}
+
+/// A dependency read for its summaries: its library, from its root file.
+fn library_unit(dir: PathBuf, root: PathBuf) -> CrateUnit {
+    CrateUnit {
+        manifest_dir: Some(dir),
+        target: None,
+        files: vec![root],
+        report: None,
+        deps: Vec::new(),
+    }
+}
+
+/// A package's manifest, `dir/Cargo.toml` (bounded).
+fn read_manifest(dir: &Path) -> Option<String> {
+    fsx::read_text_bounded(&dir.join("Cargo.toml"), fsx::CONFIG_LIMIT).ok()
+}
+
+/// The workspace manifest above `dir` (its folder and text): the nearest
+/// `Cargo.toml` with a `[workspace]` table, at `dir` or above it but
+/// inside `roots` (nothing outside the checked folders is read).
+fn workspace_manifest(dir: &Path, roots: &[PathBuf]) -> Option<(PathBuf, String)> {
+    let mut at = Some(dir);
+    while let Some(d) = at {
+        if !roots.iter().any(|r| d.starts_with(r)) {
+            return None;
+        }
+        if let Some(text) = read_manifest(d) {
+            let is_ws = text
+                .parse::<toml::Table>()
+                .is_ok_and(|t| t.contains_key("workspace"));
+            if is_ws {
+                return Some((d.to_path_buf(), text));
+            }
+        }
+        at = d.parent();
+    }
+    None
+}
+
+/// Dependency crates read from the registry or `vendor/` in one run, at
+/// most (each is read and searched by the prefilter; most stop there).
+const MAX_DEPENDENCY_CRATES: usize = 1024;
+
+/// Which crates of the run use which (path dependencies, renamed or
+/// inherited from the workspace; registry dependencies whose source is in
+/// the workspace's `vendor/` or cargo's registry folder, added to `units`
+/// as crates read for their summaries only), and the order to analyse
+/// them in. Vendored packages found in the tree are not checked.
+fn crate_graph(
+    units: &mut Vec<CrateUnit>,
+    checked: &mut Vec<bool>,
+    policy: &Policy,
+    root: &Path,
+) -> CrateGraph {
+    let canon = |p: &Path| source::canonical(p);
+    let dirs: Vec<Option<PathBuf>> = units
+        .iter()
+        .map(|u| u.manifest_dir.as_deref().map(canon))
+        .collect();
+    // A workspace manifest is read inside the checked roots.
+    let roots: Vec<PathBuf> = if policy.allow_outside_roots {
+        vec![PathBuf::from("/")]
+    } else {
+        policy.roots.clone()
+    };
+    let is_lib: Vec<bool> = units
+        .iter()
+        .map(|u| u.target.as_ref().is_none_or(|t| t.is_lib()))
+        .collect();
+    let manifests: Vec<Option<String>> = dirs
+        .iter()
+        .map(|d| d.as_deref().and_then(read_manifest))
+        .collect();
+    for (i, d) in dirs.iter().enumerate() {
+        if d.as_deref().is_some_and(deps::is_vendored) {
+            checked[i] = false;
+        }
+    }
+    let mut known = Known::default();
+    for ((d, m), lib) in dirs.into_iter().zip(manifests).zip(is_lib) {
+        let ws = d.as_deref().and_then(|d| workspace_manifest(d, &roots));
+        known.add(d, m, ws, lib);
+    }
+    // Registry dependencies: through the workspace's `Cargo.lock`, from
+    // its `vendor/` folder or cargo's registry folder.
+    let mut registries: Option<Vec<PathBuf>> = None;
+    let mut locks: HashMap<PathBuf, Arc<Vec<deps::Locked>>> = HashMap::new();
+    let mut unread: BTreeSet<String> = BTreeSet::new();
+    // A crate of the run read as a dependency, by package name.
+    let dependency = |known: &Known, checked: &[bool], i: usize, package: &str| {
+        (0..known.dirs.len()).find(|&j| {
+            j != i && !checked[j] && known.lib[j] && known.names[j].as_deref() == Some(package)
+        })
+    };
+    let mut i = 0;
+    while i < units.len() {
+        // Path dependencies inside the checked roots whose library no
+        // crate of the run is: read for their summaries (their library only).
+        let siblings: Vec<PathBuf> = known.declared[i]
+            .iter()
+            .filter_map(|d| d.path.as_deref().map(canon))
+            .filter(|d| policy.admits(d))
+            .collect();
+        for dir in siblings {
+            let present = (0..known.dirs.len())
+                .any(|j| known.lib[j] && known.dirs[j].as_deref() == Some(dir.as_path()));
+            if present {
+                continue;
+            }
+            let manifest = read_manifest(&dir);
+            let Some(root) = manifest.as_deref().and_then(|m| deps::lib_root(&dir, m)) else {
+                continue;
+            };
+            let ws = workspace_manifest(&dir, &roots);
+            units.push(library_unit(dir.clone(), root));
+            checked.push(false);
+            known.add(Some(dir), manifest, ws, true);
+        }
+        let (Some(ws), Some(name)) = (known.lock_dir[i].clone(), known.names[i].clone()) else {
+            i += 1;
+            continue;
+        };
+        let lock = locks
+            .entry(ws.clone())
+            .or_insert_with(|| {
+                let text = fsx::read_text_bounded(&ws.join("Cargo.lock"), fsx::CONFIG_LIMIT)
+                    .unwrap_or_default();
+                Arc::new(deps::locked(&text))
+            })
+            .clone();
+        if lock.is_empty() {
+            i += 1;
+            continue;
+        }
+        let wanted: Vec<deps::Declared> = known.declared[i]
+            .iter()
+            .filter(|d| d.path.is_none() && !crate::catalog::describes_crate(&d.package))
+            .cloned()
+            .collect();
+        for d in wanted {
+            if dependency(&known, checked, i, &d.package).is_some() {
+                continue;
+            }
+            let Some(version) = deps::locked_version(&lock, &name, &d.package) else {
+                continue;
+            };
+            let regs = registries.get_or_insert_with(deps::registry_sources);
+            let vendor = ws.join("vendor");
+            let found = deps::source_dir(&d.package, &version, Some(&vendor), regs, &read_manifest)
+                .map(|dir| canon(&dir));
+            let Some(dir) = found else {
+                if checked[i] {
+                    unread.insert(format!("`{}` {version}", d.package));
+                }
+                continue;
+            };
+            if known.dirs.contains(&Some(dir.clone())) {
+                continue;
+            }
+            if units.len() >= MAX_DEPENDENCY_CRATES + checked.iter().filter(|c| **c).count() {
+                unread.insert(format!("`{}` {version}", d.package));
+                continue;
+            }
+            let manifest = read_manifest(&dir);
+            let Some(root) = manifest.as_deref().and_then(|m| deps::lib_root(&dir, m)) else {
+                continue;
+            };
+            units.push(library_unit(dir.clone(), root));
+            checked.push(false);
+            // A published manifest inherits nothing; its lock is its
+            // dependent's.
+            known.add(Some(dir), manifest, None, true);
+            *known.lock_dir.last_mut().expect("just added") = Some(ws.clone());
+        }
+        i += 1;
+    }
+    // Registry dependencies found in the run: linked by package name.
+    let mut declared = std::mem::take(&mut known.declared);
+    for (i, decls) in declared.iter_mut().enumerate() {
+        for d in decls.iter_mut().filter(|d| d.path.is_none()) {
+            let found = dependency(&known, checked, i, &d.package);
+            d.path = found.and_then(|j| known.dirs[j].clone());
+        }
+    }
+    let Known {
+        dirs,
+        manifests,
+        lib,
+        ..
+    } = known;
+    // What a path dependency names: the package's library.
+    let lib_dirs: Vec<Option<PathBuf>> = dirs
+        .iter()
+        .zip(&lib)
+        .map(|(d, l)| d.clone().filter(|_| *l))
+        .collect();
+    let libs: Vec<Option<String>> = manifests
+        .iter()
+        .map(|m| m.as_deref().and_then(deps::lib_name))
+        .collect();
+    let (mut links, unread_paths) = deps::link(&declared, &lib_dirs, &libs);
+    // A bin, example, test, bench or build script uses its package's
+    // library (`source` records which).
+    for (i, u) in units.iter().enumerate() {
+        for &j in &u.deps {
+            if j < links.len() && !links[i].iter().any(|l| l.unit == j) {
+                let names = libs[j].iter().cloned().collect();
+                links[i].push(Link { unit: j, names });
+            }
+        }
+    }
+    // The checked crates and, transitively, the crates they use.
+    let mut wanted: Vec<bool> = checked.to_vec();
+    let mut work: Vec<usize> = (0..units.len()).filter(|&i| checked[i]).collect();
+    while let Some(i) = work.pop() {
+        for l in &links[i] {
+            if !wanted[l.unit] {
+                wanted[l.unit] = true;
+                work.push(l.unit);
+            }
+        }
+    }
+    let mut has_dependents = vec![false; units.len()];
+    for i in (0..units.len()).filter(|&i| wanted[i]) {
+        for l in &links[i] {
+            has_dependents[l.unit] = true;
+        }
+    }
+    let waves: Vec<Vec<usize>> = deps::waves(&links)
+        .into_iter()
+        .map(|w| w.into_iter().filter(|&i| wanted[i]).collect::<Vec<_>>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut notes: Vec<(PathBuf, String)> = unread_paths
+        .into_iter()
+        // A crate the catalog describes is not needed (a stub of
+        // `windows-sys` beside the package, say).
+        .filter(|(i, d)| checked[*i] && !crate::catalog::describes_crate(&d.package))
+        .filter_map(|(_, d)| {
+            let path = crate::config::lexical(&d.path?);
+            let text = format!(
+                "the path dependency `{}` ({}) was not read: it is outside the checked roots (`--allow-outside-roots` reads it), so the impersonation its functions begin is not followed",
+                d.package,
+                source::display_path(&path, root)
+            );
+            Some((path, text))
+        })
+        .collect();
+    notes.sort();
+    notes.dedup();
+    if !unread.is_empty() {
+        let list: Vec<String> = unread.into_iter().collect();
+        notes.push((PathBuf::from("Cargo.lock"), format!(
+            "{} not read: no source in `vendor/` or cargo's registry folder (run `cargo fetch` to read them), so the impersonation their functions begin is not followed: {}",
+            if list.len() == 1 { "1 dependency was".to_string() } else { format!("{} dependencies were", list.len()) },
+            list.join(", ")
+        )));
+    }
+    CrateGraph {
+        links,
+        libs,
+        has_dependents,
+        waves,
+        notes,
+    }
 }
 
 /// The name a crate is shown by: its package's folder (`.` for the root)
@@ -531,6 +944,8 @@ fn crate_name(unit: &CrateUnit, root: &Path) -> String {
 struct Loaded {
     cx: FileCx,
     items: FileItems,
+    /// The file's `pub use` items (what the crate exports under other paths).
+    reexports: Vec<deps::Reexport>,
 }
 
 /// Frees this thread's span map: `proc_macro2` keeps the text and line
@@ -552,6 +967,7 @@ fn first_pass(
     unit: &CrateUnit,
     files: Vec<Reached>,
     cx: &UnitCx<'_>,
+    filter: &Prefilter,
     diags: &mut Vec<Diagnostic>,
     edition: parse::Edition,
 ) -> Vec<Loaded> {
@@ -566,7 +982,7 @@ fn first_pass(
         .into_par_iter()
         .with_max_len(1)
         .map(|reached| {
-            let res = first_pass_file(reached, unit, &extra, cx.filter, edition);
+            let res = first_pass_file(reached, unit, &extra, filter, edition);
             release_spans();
             res
         })
@@ -600,6 +1016,7 @@ fn first_pass_file(
             None => is_loose_bin_root(&reached.path),
         };
     let src = reached.source?;
+    let module = reached.module.clone();
     let mut cx = FileCx::new(src, reached.module, is_bin_root);
     // Most files hold no prefilter match: only the ones that do are searched for where.
     let hits = if filter.hits(&cx.src.text) {
@@ -620,19 +1037,25 @@ fn first_pass_file(
             collector: FileCollector::new(&cx),
             uses: UseMap::default(),
             item_ranges: Vec::new(),
+            reexports: Vec::new(),
         },
         |f, item| {
             f.uses.add_item(&item);
             if ranges {
                 item_ranges(&item, &mut f.item_ranges);
             }
+            deps::item_reexports(&item, &module, &mut f.reexports);
             f.collector.add(&cx, &item, extra, &hits);
         },
     )?;
     let items = facts.collector.finish();
     cx.uses = facts.uses;
     cx.item_ranges = facts.item_ranges;
-    Ok(Loaded { cx, items })
+    Ok(Loaded {
+        cx,
+        items,
+        reexports: facts.reexports,
+    })
 }
 
 /// What the first pass takes from a file's items (see [`first_pass_file`]).
@@ -640,6 +1063,8 @@ struct FirstPass {
     collector: FileCollector,
     uses: UseMap,
     item_ranges: Vec<(u32, u32)>,
+    /// Its `pub use` items (see `deps`).
+    reexports: Vec<deps::Reexport>,
 }
 
 fn extra_of(opts: &Options) -> Extra {
@@ -664,7 +1089,9 @@ fn second_pass(
     renames: &HashMap<String, String>,
     opts: &Options,
     edition: parse::Edition,
-) -> CrateAnalysis {
+    deps: &DepSummaries,
+    export: Option<(String, Vec<deps::Reexport>)>,
+) -> (CrateAnalysis, Option<Exports>) {
     let extra = extra_of(opts);
     let fns: Vec<&index::FnDef> = items.iter().flat_map(|it| it.fns.iter()).collect();
     // Boxed: most functions are never parsed alone, and a parsed one is large.
@@ -765,8 +1192,14 @@ fn second_pass(
         );
         let facts = CrateFacts::scan(&ix, items, &syntax);
         let macros = MacroArgs::collect(asts.iter().flatten().chain(unit_asts.values()), bodies);
-        match analyze_crate(&ix, &facts, &macros, &NoExternal, opts.walk_all) {
-            Analysis::Done(a) => return a,
+        match analyze_crate(&ix, &facts, &macros, deps, opts.walk_all) {
+            Analysis::Done(a) => {
+                // What dependents see of this crate.
+                let exports = export.map(|(name, reexports)| {
+                    Exports::new(name, &ix, &a.summaries, &a.guard_types, reexports, deps)
+                });
+                return (a, exports);
+            }
             Analysis::NeedSyntax {
                 fns: more_fns,
                 files: more_files,
@@ -999,8 +1432,9 @@ fn keep_reported_errors(unit: &CrateUnit, cx: &UnitCx<'_>, res: &mut CrateResult
     }
 }
 
-fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>) -> CrateResult {
-    let (opts, lints, filter) = (cx.opts, cx.lints, cx.filter);
+fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>, uses: &Uses) -> CrateResult {
+    let (opts, lints) = (cx.opts, cx.lints);
+    let filter = uses.filter.as_ref().unwrap_or(cx.filter);
     let mut res = CrateResult {
         reached: tree
             .files
@@ -1022,16 +1456,27 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>) -> CrateResult {
             })
             .crate_hits();
     if !hit {
-        tokenize_unit(unit, tree.files, cx, &mut res);
+        // A dependency read for its summaries has none.
+        if uses.checked {
+            tokenize_unit(unit, tree.files, cx, &mut res);
+        }
         return res;
     }
     let manifest = unit.manifest_dir.as_ref().map(|d| {
         fsx::read_text_bounded(&d.join("Cargo.toml"), fsx::CONFIG_LIMIT).unwrap_or_default()
     });
     let edition = parse::Edition::of_manifest(manifest.as_deref());
-    let loaded = first_pass(unit, tree.files, cx, &mut res.diagnostics, edition);
-    let (files, items): (Vec<FileCx>, Vec<FileItems>) =
-        loaded.into_iter().map(|l| (l.cx, l.items)).unzip();
+    let loaded = first_pass(unit, tree.files, cx, filter, &mut res.diagnostics, edition);
+    let mut reexports: Vec<deps::Reexport> = Vec::new();
+    let (files, items): (Vec<FileCx>, Vec<FileItems>) = loaded
+        .into_iter()
+        .map(|l| {
+            reexports.extend(l.reexports);
+            (l.cx, l.items)
+        })
+        .unzip();
+    // Its own re-exports of its dependencies' functions (`crate::x`).
+    let deps = &uses.deps.with_own(reexports.clone());
     res.files_analyzed = files.len();
     res.report.files = files.len() + res.diagnostics.len();
     let renames = manifest.as_deref().map(cargo_renames).unwrap_or_default();
@@ -1062,7 +1507,7 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>) -> CrateResult {
                     renames.clone(),
                     extra.clone(),
                 );
-                analyze::interest(&ix, &NoExternal)
+                analyze::interest(&ix, deps)
             };
             let mut first_fn = Vec::with_capacity(items.len());
             let mut n = 0;
@@ -1096,7 +1541,9 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>) -> CrateResult {
     // The analysis runs on this thread alone (no parallel work to steal
     // another crate's in): its walk steps are the counter's difference.
     let steps = crate::walk::steps();
-    let analysis = second_pass(&files, &items, &renames, opts, edition);
+    let export = uses.export.clone().map(|name| (name, reexports));
+    let (analysis, exports) = second_pass(&files, &items, &renames, opts, edition, deps, export);
+    res.exports = exports;
     res.walk_steps = crate::walk::steps().wrapping_sub(steps);
     drop(items);
     let events = analysis.events;

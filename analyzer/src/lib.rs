@@ -10,13 +10,14 @@
 //! The engine's own rooms are `pub(crate)`, so the compiler keeps the
 //! layering one-way: the index (`index`), the lint-specific crate facts
 //! (`facts`), the walk of a function (`walk`), the crate's analysis
-//! (`analyze`), the expansion of the crate's own macros (`expand`), the
+//! (`analyze`), crates that use each other (`deps`), the expansion of the crate's own macros (`expand`), the
 //! prefilter, macro arguments, suppressions and progress.
 
 pub(crate) mod analyze;
 pub mod baseline;
 pub mod catalog;
 pub mod config;
+pub(crate) mod deps;
 pub mod diag;
 pub mod driver;
 pub mod emit;

@@ -234,9 +234,19 @@ pub struct Prefilter {
 
 impl Prefilter {
     pub fn new(config: &Config) -> Prefilter {
+        Prefilter::with_names(config, &[])
+    }
+
+    /// The prefilter of a crate whose dependencies begin, end or run
+    /// closures impersonated through functions and guard types named
+    /// `names` (see `deps`): calling one is like calling a configured
+    /// wrapper, so each name is a pattern too.
+    pub fn with_names(config: &Config, names: &[String]) -> Prefilter {
+        let mut patterns = patterns(config);
+        patterns.extend(names.iter().filter(|n| !n.is_empty()).cloned());
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build(patterns(config))
+            .build(patterns)
             .expect("the patterns are short literals");
         let names = AhoCorasick::builder()
             .ascii_case_insensitive(true)

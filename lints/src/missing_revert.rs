@@ -96,8 +96,10 @@ declare_lint! {
     /// `macro_rules!` are expanded) is not seen, so the exit after it is
     /// reported anyway. The crate's own begin/end wrappers are followed
     /// through any number of layers and through recursion; guard types and
-    /// begin/end wrappers from other crates are only known when the
-    /// configuration names them. Exits from `async` code are reported by
+    /// begin/end wrappers from other crates are known from their source when
+    /// it is read (sibling crates of the workspace, vendored or downloaded
+    /// dependencies: see the README's "Crates that use each other"), and
+    /// otherwise only when the configuration names them. Exits from `async` code are reported by
     /// `impersonation_across_await` instead, and `main` is exempt on purpose:
     /// a small tool that impersonates until it exits leaks nothing.
     ///

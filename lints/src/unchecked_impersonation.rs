@@ -78,8 +78,10 @@ declare_lint! {
     /// the work on failure (logging the error and carrying on). Begin calls
     /// made through function pointers, trait objects or other crates' macros
     /// beyond the common expression macros imperlint re-parses (the crate's own
-    /// `macro_rules!` are expanded) are not seen; neither are wrappers defined
-    /// in other crates unless the configuration names them. The crate's own
+    /// `macro_rules!` are expanded) are not seen; wrappers defined in other
+    /// crates are known from their source when it is read (see the README's
+    /// "Crates that use each other"), otherwise only when the configuration
+    /// names them. The crate's own
     /// wrappers are followed through any number of layers (each handing the
     /// begin's result up) and through recursion. Whether a guard constructor
     /// fails open is judged from its body in this crate.

@@ -71,6 +71,15 @@ impl Workspace {
             .current_dir(self.path(cwd)))
     }
 
+    /// `imperlint ARGS` run in `cwd` with `CARGO_HOME` set to `cargo_home`
+    /// (where cargo's registry folder is).
+    pub fn imperlint_with_cargo_home(&self, cwd: &str, args: &[&str], cargo_home: &Path) -> Output {
+        run(Command::new(env!("CARGO_BIN_EXE_imperlint"))
+            .args(args)
+            .current_dir(self.path(cwd))
+            .env("CARGO_HOME", cargo_home))
+    }
+
     /// `cargo imperlint ARGS` run in `cwd`, invoked the way cargo runs a
     /// subcommand: `cargo-imperlint imperlint ARGS`, with `CARGO` set.
     pub fn cargo_imperlint(&self, cwd: &str, args: &[&str]) -> Output {

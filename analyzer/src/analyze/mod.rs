@@ -40,8 +40,8 @@
 //! # What goes in and comes out
 //!
 //! [`analyze_crate`] takes the crate's index and facts, and the summaries
-//! of functions of other crates (`walk::ExternalSummaries`: none today, a
-//! dependency's once crates export theirs). It gives the crate's events,
+//! of functions of other crates (`walk::ExternalSummaries`: the crate's
+//! dependencies', see `deps`). It gives the crate's events,
 //! the places analysis stopped short, and the crate's own summaries and
 //! guard types ([`CrateAnalysis`]), which is what a dependent crate needs.
 //!
@@ -96,12 +96,9 @@ pub struct CrateAnalysis {
     /// The crate's function summaries, by function id (the index's
     /// numbering): what its functions do to their callers' state. With
     /// `guard_types`, what a dependent crate needs of this one (through
-    /// `walk::ExternalSummaries`); read by the tests until crates export
-    /// their summaries (issue 11, part 2).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// `walk::ExternalSummaries`; `deps::Exports` is made from them).
     pub summaries: Vec<Summary>,
     /// The names of the crate's guard types (and the configured ones), sorted.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub guard_types: Vec<String>,
     /// Walks made for summaries (two per summary) and for entry states:
     /// the tests check what the order saves.

@@ -518,7 +518,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             Target::Unknown => {
                 let full = self.cx.ix.full_path(self.fi, path);
                 if let Some(sum) = self.cx.external.function(&full) {
-                    let display = full.join("::");
+                    // Named as the code writes it (`sec::impersonate`).
+                    let display = written_path(path);
                     let exprs: Vec<&'a syn::Expr> = c.args.iter().collect();
                     let call = SummaryCall {
                         display: &display,

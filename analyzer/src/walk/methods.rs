@@ -1,6 +1,7 @@
 //! Method calls and macros: `Result` adapters, COM interface methods,
 //! builders, stores into lasting places, macro arguments.
 
+use super::calls::SummaryCall;
 use super::*;
 
 impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
@@ -129,6 +130,24 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 v.ty = None;
             }
             return v;
+        }
+        // A method of a dependency's type (`server.impersonate_client()`
+        // with `server: &ipc::PipeServer`), by the receiver's type.
+        if let Some(ty) = recv_ty.as_ref().filter(|_| locals.is_empty()) {
+            let mut path = self.cx.ix.full_segments(self.fi, ty.clone());
+            path.push(name.clone());
+            if let Some(sum) = self.cx.external.function(&path) {
+                let display = written_method(recv_last.as_deref(), &name);
+                let exprs: Vec<&'a syn::Expr> = m.args.iter().collect();
+                let call = SummaryCall {
+                    display: &display,
+                    ret_ty: None,
+                    at: (loc, key),
+                    args: &exprs,
+                    recv: Some((&*m.receiver, &recv)),
+                };
+                return self.apply_summary(&sum, call, vals, callables, st);
+            }
         }
         // A catalog method.
         let api = catalog::method(&name, recv_ty.as_deref())

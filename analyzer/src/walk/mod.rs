@@ -39,7 +39,9 @@ mod vars;
 
 use flow::{FieldKey, FieldWrite, FnFlow, PipeUse};
 use region::Region;
-pub use summary::{ExternalSummaries, GuardTypes, NoExternal, Reads};
+#[cfg(test)]
+pub use summary::NoExternal;
+pub use summary::{ExternalSummaries, GuardTypes, Reads};
 pub(crate) use vars::steps;
 use vars::{VarMut, Vars};
 

@@ -1,8 +1,7 @@
 //! What a walk reads of other functions: their summaries (`Summary`, of
 //! this crate's functions, computed by `analyze`) and whether a type is a
 //! guard ([`GuardTypes`]), and the summaries of functions outside the crate
-//! ([`ExternalSummaries`], pluggable: none today, a dependency's once crates
-//! export them).
+//! ([`ExternalSummaries`]: a dependency's, which `deps` hands on).
 //!
 //! A walk records which of the crate's functions it read ([`Reads`]): the
 //! callees whose summary it applied and the `Drop::drop` functions that
@@ -30,10 +29,11 @@ pub trait ExternalSummaries: Sync {
     fn guard_types(&self) -> Vec<String>;
 }
 
-/// No summaries from outside the crate: what every run uses until crates
-/// export theirs.
+/// No summaries from outside the crate (the engine's unit tests).
+#[cfg(test)]
 pub struct NoExternal;
 
+#[cfg(test)]
 impl ExternalSummaries for NoExternal {
     fn function(&self, _: &[String]) -> Option<Summary> {
         None
