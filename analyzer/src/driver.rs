@@ -192,18 +192,21 @@ pub fn run(opts: &Options, lints: &[&'static Lint]) -> Outcome {
     // Crates that use each other: analysed in waves, a crate after the
     // crates it uses, with their summaries (most runs are one wave).
     let mut checked: Vec<bool> = vec![true; disc.crates.len()];
-    let graph = crate_graph(&mut disc.crates, &mut checked, &policy, &root);
+    // The crates analysed: those whose tree reaches what was named (see
+    // `select_reaching`), and the crates they use.
+    let mut active: Vec<bool> = (0..disc.crates.len())
+        .map(|i| {
+            let c = &disc.crates[i];
+            trees[i].is_some() || c.report.is_none() || c.target.is_none()
+        })
+        .collect();
+    let graph = crate_graph(&mut disc.crates, &mut checked, &mut active, &policy, &root);
     trees.resize_with(disc.crates.len(), || None);
     for (path, note) in &graph.notes {
         notes.entry(path.clone()).or_insert_with(|| note.clone());
     }
     let mut sizes = SizeHints::default();
-    let analysed = |i: usize, c: &CrateUnit| {
-        !checked[i] || trees[i].is_some() || c.report.is_none() || c.target.is_none()
-    };
-    let keep: Vec<bool> = (0..disc.crates.len())
-        .map(|i| analysed(i, &disc.crates[i]))
-        .collect();
+    let keep = active;
     let bar = progress::Bar::start(
         opts.progress,
         graph.waves.iter().flatten().filter(|&&i| keep[i]).count(),
@@ -694,6 +697,7 @@ const MAX_DEPENDENCY_CRATES: usize = 1024;
 fn crate_graph(
     units: &mut Vec<CrateUnit>,
     checked: &mut Vec<bool>,
+    active: &mut Vec<bool>,
     policy: &Policy,
     root: &Path,
 ) -> CrateGraph {
@@ -739,6 +743,11 @@ fn crate_graph(
     };
     let mut i = 0;
     while i < units.len() {
+        // Only what an analysed crate uses is looked for.
+        if !active[i] {
+            i += 1;
+            continue;
+        }
         // Path dependencies inside the checked roots whose library no
         // crate of the run is: read for their summaries (their library only).
         let siblings: Vec<PathBuf> = known.declared[i]
@@ -759,6 +768,7 @@ fn crate_graph(
             let ws = workspace_manifest(&dir, &roots);
             units.push(library_unit(dir.clone(), root));
             checked.push(false);
+            active.push(true);
             known.add(Some(dir), manifest, ws, true);
         }
         let (Some(ws), Some(name)) = (known.lock_dir[i].clone(), known.names[i].clone()) else {
@@ -812,6 +822,7 @@ fn crate_graph(
             };
             units.push(library_unit(dir.clone(), root));
             checked.push(false);
+            active.push(true);
             // A published manifest inherits nothing; its lock is its
             // dependent's.
             known.add(Some(dir), manifest, None, true);
@@ -855,8 +866,8 @@ fn crate_graph(
         }
     }
     // The checked crates and, transitively, the crates they use.
-    let mut wanted: Vec<bool> = checked.to_vec();
-    let mut work: Vec<usize> = (0..units.len()).filter(|&i| checked[i]).collect();
+    let mut wanted: Vec<bool> = (0..units.len()).map(|i| checked[i] && active[i]).collect();
+    let mut work: Vec<usize> = (0..units.len()).filter(|&i| wanted[i]).collect();
     while let Some(i) = work.pop() {
         for l in &links[i] {
             if !wanted[l.unit] {
@@ -880,7 +891,9 @@ fn crate_graph(
         .into_iter()
         // A crate the catalog describes is not needed (a stub of
         // `windows-sys` beside the package, say).
-        .filter(|(i, d)| checked[*i] && !crate::catalog::describes_crate(&d.package))
+        .filter(|(i, d)| {
+            checked[*i] && active[*i] && !crate::catalog::describes_crate(&d.package)
+        })
         .filter_map(|(_, d)| {
             let path = crate::config::lexical(&d.path?);
             let text = format!(
