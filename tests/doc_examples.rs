@@ -1,12 +1,13 @@
-//! Examples are tests: every lint's `### Example` block, alone in a crate,
-//! gives exactly one finding, of that lint; its `### Use instead` block gives
-//! no finding at all (of any lint, built-in diagnostics included). All
-//! failures are listed at once, with what was found.
+//! Examples are tests: every block of a lint's `### Example`, alone in a
+//! crate, gives exactly one finding, of that lint; every block of its
+//! `### Use instead` gives no finding at all (of any lint, built-in
+//! diagnostics included). All failures are listed at once, with what was
+//! found.
 
 use imperlint_analyzer::config::Config;
 use imperlint_analyzer::diag::Diagnostic;
 use imperlint_analyzer::driver::{self, Options};
-use imperlint_lints::registry::{doc_example, LINTS};
+use imperlint_lints::registry::{doc_examples, LINTS};
 
 /// Runs every lint over a fresh crate whose `src/lib.rs` is `code`.
 fn analyse(code: &str) -> Vec<Diagnostic> {
@@ -53,26 +54,33 @@ fn every_example_fires_once_and_every_fix_is_silent() {
     for lint in LINTS {
         let info = lint.info;
         for heading in ["Example", "Use instead"] {
-            let Some(code) = doc_example(info, heading) else {
+            let blocks = doc_examples(info, heading);
+            if blocks.is_empty() {
                 failures.push_str(&format!("`{}`, {heading}: no ```rust block\n", info.name));
-                continue;
-            };
-            let diags = analyse(&code);
-            let ok = match heading {
-                "Example" => diags.len() == 1 && diags[0].lint == info.name,
-                _ => diags.is_empty(),
-            };
-            if !ok {
-                let wanted = match heading {
-                    "Example" => format!("exactly one `{}` finding", info.name),
-                    _ => "no finding".to_string(),
+            }
+            for (i, code) in blocks.iter().enumerate() {
+                let heading = format!("{heading} #{}", i + 1);
+                let heading = heading.as_str();
+                let diags = analyse(code);
+                let example = heading.starts_with("Example");
+                let ok = if example {
+                    diags.len() == 1 && diags[0].lint == info.name
+                } else {
+                    diags.is_empty()
                 };
-                failures.push_str(&format!(
-                    "`{}`, {heading}: wanted {wanted}, found {}:\n{}",
-                    info.name,
-                    diags.len(),
-                    describe(&diags)
-                ));
+                if !ok {
+                    let wanted = if example {
+                        format!("exactly one `{}` finding", info.name)
+                    } else {
+                        "no finding".to_string()
+                    };
+                    failures.push_str(&format!(
+                        "`{}`, {heading}: wanted {wanted}, found {}:\n{}",
+                        info.name,
+                        diags.len(),
+                        describe(&diags)
+                    ));
+                }
             }
         }
     }

@@ -1022,6 +1022,349 @@ pub fn describes_crate(name: &str) -> bool {
     })
 }
 
+/// How an auto trait (`Send` or `Sync`) of a type from outside the crate
+/// follows from its type arguments (see [`OUTSIDE_TYPES`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AutoRule {
+    /// Always.
+    Yes,
+    /// Never (raw pointers inside, or an explicit `impl !Send`).
+    No,
+    /// When every type argument has the same trait (`Vec<T>: Send` iff `T: Send`).
+    Same,
+    /// When every type argument is `Send` (`Mutex<T>: Sync` iff `T: Send`).
+    ArgsSend,
+    /// When every type argument is `Sync` (`MutexGuard<'_, T>: Sync` iff `T: Sync`).
+    ArgsSync,
+    /// When every type argument is `Send` and `Sync` (`Arc<T>`).
+    ArgsSendSync,
+}
+
+/// The versions of its crate an [`OutsideType`] entry describes, as
+/// `(major, minor)` pins (`Cargo.toml`'s requirement of the dependency).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Versions {
+    Any,
+    Before((u64, u64)),
+    From((u64, u64)),
+}
+
+impl Versions {
+    /// Whether the entry holds for `version`; `None` when it depends on a
+    /// version that is not known.
+    pub fn holds(self, version: Option<(u64, u64)>) -> Option<bool> {
+        match (self, version) {
+            (Versions::Any, _) => Some(true),
+            (Versions::Before(v), Some(x)) => Some(x < v),
+            (Versions::From(v), Some(x)) => Some(x >= v),
+            (_, None) => None,
+        }
+    }
+}
+
+/// A type from outside the crate whose auto traits imperlint knows.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OutsideType {
+    /// Crate roots that export it (`std` stands for `core` and `alloc` too).
+    pub crates: &'static [&'static str],
+    pub names: &'static [&'static str],
+    /// A module the path must go through, when the name alone is ambiguous
+    /// (`std::rc::Weak` and `std::sync::Weak`).
+    pub module: Option<&'static str>,
+    pub send: AutoRule,
+    pub sync: AutoRule,
+    pub versions: Versions,
+}
+
+macro_rules! outside {
+    ([$($c:literal),+], [$($n:literal),+], $send:ident, $sync:ident) => {
+        outside!([$($c),+], [$($n),+], None, $send, $sync, Any)
+    };
+    ([$($c:literal),+], [$($n:literal),+], $module:expr, $send:ident, $sync:ident, $v:ident $(($x:expr))?) => {
+        OutsideType {
+            crates: &[$($c),+],
+            names: &[$($n),+],
+            module: $module,
+            send: AutoRule::$send,
+            sync: AutoRule::$sync,
+            versions: Versions::$v $(($x))?,
+        }
+    };
+}
+
+/// Handle types that were `isize` newtypes (`Send` and `Sync`) in `windows`
+/// before 0.58 and in `windows-sys` before 0.59 (0.52), and wrap
+/// `*mut c_void` since (neither: windows-rs#3169 declined to add them).
+const WIN_HANDLES: &[&str] = &["HANDLE", "HWND", "HKEY", "HMODULE", "HINSTANCE"];
+
+/// An [`OutsideType`] entry for the handles of one binding crate's era.
+macro_rules! handles {
+    ($c:literal, $send:ident, $v:ident($x:expr)) => {
+        OutsideType {
+            crates: &[$c],
+            names: WIN_HANDLES,
+            module: None,
+            send: AutoRule::$send,
+            sync: AutoRule::$send,
+            versions: Versions::$v($x),
+        }
+    };
+}
+
+/// Auto traits of well-known types from outside the crate, as their crates
+/// declare them (`send_impersonation_guard` works a guard's `Send` out from
+/// its fields). A type not listed here, and not the crate's own, has
+/// unknown auto traits, and nothing is concluded from it. Primitive types
+/// (`bool`, integers, `str`, `char`, floats) are `Send` and `Sync`; raw
+/// pointers, references, tuples, arrays, slices, trait objects and function
+/// pointers follow the language's rules (`auto_traits`).
+pub static OUTSIDE_TYPES: &[OutsideType] = &[
+    // --- std (core, alloc) ---
+    outside!(
+        ["std"],
+        [
+            "String",
+            "PathBuf",
+            "Path",
+            "OsString",
+            "OsStr",
+            "CString",
+            "CStr",
+            "File",
+            "OpenOptions",
+            "Duration",
+            "Instant",
+            "SystemTime",
+            "OwnedHandle",
+            "BorrowedHandle",
+            "HandleOrNull",
+            "HandleOrInvalid",
+            "OwnedSocket",
+            "TcpStream",
+            "TcpListener",
+            "UdpSocket",
+            "Child",
+            "ChildStdin",
+            "ChildStdout",
+            "ChildStderr",
+            "Thread",
+            "ThreadId",
+            "JoinHandle",
+            "AtomicBool",
+            "AtomicU8",
+            "AtomicU16",
+            "AtomicU32",
+            "AtomicU64",
+            "AtomicUsize",
+            "AtomicI8",
+            "AtomicI16",
+            "AtomicI32",
+            "AtomicI64",
+            "AtomicIsize",
+            "Error",
+            "Condvar",
+            "Barrier",
+            "c_void",
+            "NonZeroU32",
+            "NonZeroU64",
+            "NonZeroUsize"
+        ],
+        Yes,
+        Yes
+    ),
+    outside!(
+        ["std"],
+        [
+            "Box",
+            "Vec",
+            "VecDeque",
+            "LinkedList",
+            "BinaryHeap",
+            "Option",
+            "Result",
+            "HashMap",
+            "HashSet",
+            "BTreeMap",
+            "BTreeSet",
+            "PhantomData",
+            "ManuallyDrop",
+            "Pin",
+            "Wrapping",
+            "Reverse",
+            "AtomicPtr"
+        ],
+        Same,
+        Same
+    ),
+    outside!(["std"], ["Rc"], No, No),
+    outside!(["std"], ["Weak"], Some("rc"), No, No, Any),
+    outside!(["std"], ["Arc"], ArgsSendSync, ArgsSendSync),
+    outside!(
+        ["std"],
+        ["Weak"],
+        Some("sync"),
+        ArgsSendSync,
+        ArgsSendSync,
+        Any
+    ),
+    outside!(["std"], ["NonNull"], No, No),
+    outside!(
+        ["std"],
+        ["Cell", "RefCell", "UnsafeCell", "OnceCell"],
+        Same,
+        No
+    ),
+    outside!(["std"], ["Mutex"], Same, ArgsSend),
+    outside!(["std"], ["RwLock", "OnceLock"], Same, ArgsSendSync),
+    outside!(
+        ["std"],
+        ["MutexGuard", "RwLockReadGuard", "RwLockWriteGuard"],
+        No,
+        ArgsSync
+    ),
+    outside!(["std"], ["Sender", "SyncSender"], None, Same, ArgsSend, Any),
+    outside!(["std"], ["Receiver"], None, Same, No, Any),
+    // --- windows (windows-core re-exports) ---
+    outside!(
+        ["windows", "windows_core"],
+        [
+            "HSTRING",
+            "GUID",
+            "HRESULT",
+            "BOOL",
+            "NTSTATUS",
+            "WIN32_ERROR"
+        ],
+        Yes,
+        Yes
+    ),
+    outside!(["windows", "windows_core"], ["Owned"], Same, Same),
+    outside!(
+        ["windows", "windows_core"],
+        [
+            "PCWSTR",
+            "PWSTR",
+            "PCSTR",
+            "PSTR",
+            "PSID",
+            "PSECURITY_DESCRIPTOR",
+            "IUnknown",
+            "IInspectable"
+        ],
+        No,
+        No
+    ),
+    handles!("windows", Yes, Before((0, 58))),
+    handles!("windows", No, From((0, 58))),
+    // --- windows-sys ---
+    outside!(
+        ["windows_sys"],
+        ["BOOL", "HRESULT", "NTSTATUS", "WIN32_ERROR", "GUID"],
+        Yes,
+        Yes
+    ),
+    outside!(
+        ["windows_sys"],
+        [
+            "PCWSTR",
+            "PWSTR",
+            "PCSTR",
+            "PSTR",
+            "PSID",
+            "PSECURITY_DESCRIPTOR"
+        ],
+        No,
+        No
+    ),
+    handles!("windows_sys", Yes, Before((0, 59))),
+    handles!("windows_sys", No, From((0, 59))),
+    // --- winapi: handles are raw-pointer aliases ---
+    outside!(
+        ["winapi"],
+        [
+            "HANDLE",
+            "HWND",
+            "HKEY",
+            "HMODULE",
+            "HINSTANCE",
+            "PSID",
+            "LPVOID",
+            "PVOID",
+            "LPCWSTR",
+            "LPWSTR",
+            "PSECURITY_DESCRIPTOR"
+        ],
+        No,
+        No
+    ),
+    outside!(
+        ["winapi"],
+        ["DWORD", "BOOL", "ULONG", "UINT", "LONG", "HRESULT", "NTSTATUS", "GUID"],
+        Yes,
+        Yes
+    ),
+    // --- tokio ---
+    outside!(
+        ["tokio"],
+        [
+            "NamedPipeServer",
+            "NamedPipeClient",
+            "File",
+            "TcpStream",
+            "JoinHandle"
+        ],
+        Yes,
+        Yes
+    ),
+    outside!(["tokio"], ["Mutex"], Same, ArgsSend),
+];
+
+/// COM interfaces of the `windows` crate's `Win32` modules wrap `IUnknown`
+/// (a `NonNull` pointer) and are neither `Send` nor `Sync`; WinRT (agile)
+/// interfaces outside `Win32` can be.
+pub const WIN32_COM_INTERFACES: (&str, &str) = ("windows", "Win32");
+
+/// What the table says of a type from outside the crate.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outside {
+    Known(&'static OutsideType),
+    /// Listed, but what it is depends on a version that is not known.
+    VersionUnknown,
+    NotListed,
+}
+
+/// The entry for a type from outside the crate: `krate` its crate root
+/// (after renames), `path` its full path, `version` the pinned version of
+/// the dependency.
+pub fn outside_type(krate: &str, path: &[String], version: Option<(u64, u64)>) -> Outside {
+    let krate = match krate {
+        "core" | "alloc" => "std",
+        k => k,
+    };
+    let Some(name) = path.last() else {
+        return Outside::NotListed;
+    };
+    let mut unknown_version = false;
+    for t in OUTSIDE_TYPES {
+        if !t.crates.contains(&krate)
+            || !t.names.contains(&name.as_str())
+            || t.module.is_some_and(|m| !path.iter().any(|s| s == m))
+        {
+            continue;
+        }
+        match t.versions.holds(version) {
+            Some(true) => return Outside::Known(t),
+            Some(false) => {}
+            None => unknown_version = true,
+        }
+    }
+    if unknown_version {
+        Outside::VersionUnknown
+    } else {
+        Outside::NotListed
+    }
+}
+
 /// Looks up a Win32-family entry by name (function, constant or type).
 pub fn win32(name: &str) -> Option<&'static Api> {
     APIS.iter()
@@ -1130,6 +1473,41 @@ mod tests {
         );
         assert!(method("spawn", None).is_none());
         assert_eq!(method("ImpersonateClient", None).unwrap().role, Role::Begin);
+    }
+
+    #[test]
+    fn outside_types_follow_the_version_of_their_crate() {
+        let send = |krate: &str, path: &str, v| match outside_type(krate, &segs(path), v) {
+            Outside::Known(t) => Some(t.send),
+            Outside::VersionUnknown => None,
+            Outside::NotListed => panic!("{path} is listed"),
+        };
+        let handle = "windows::Win32::Foundation::HANDLE";
+        assert_eq!(send("windows", handle, Some((0, 48))), Some(AutoRule::Yes));
+        assert_eq!(send("windows", handle, Some((0, 58))), Some(AutoRule::No));
+        assert_eq!(send("windows", handle, None), None);
+        let sys = "windows_sys::Win32::Foundation::HANDLE";
+        assert_eq!(send("windows_sys", sys, Some((0, 52))), Some(AutoRule::Yes));
+        assert_eq!(send("windows_sys", sys, Some((0, 59))), Some(AutoRule::No));
+        let winapi = "winapi::um::winnt::HANDLE";
+        assert_eq!(send("winapi", winapi, None), Some(AutoRule::No));
+    }
+
+    #[test]
+    fn outside_types_tell_modules_apart_where_names_clash() {
+        let send = |krate: &str, path: &str| match outside_type(krate, &segs(path), None) {
+            Outside::Known(t) => Some(t.send),
+            _ => None,
+        };
+        assert_eq!(send("std", "std::rc::Weak"), Some(AutoRule::No));
+        assert_eq!(
+            send("alloc", "alloc::sync::Weak"),
+            Some(AutoRule::ArgsSendSync)
+        );
+        assert_eq!(
+            outside_type("serde", &segs("serde::Value"), None),
+            Outside::NotListed
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::fsx;
 use crate::index::collect::{collect_expansion_syntax, collect_syntax, FileCollector};
 use crate::index::expanded::{expand_crate, Done, Wanted};
 use crate::index::file::{FileCx, UseMap};
-use crate::index::resolve::cargo_renames;
+use crate::index::resolve::Manifest;
 use crate::index::text::ParsedFn;
 use crate::index::{self, CrateIndex, Extra, FileItems, FileSyntax};
 use crate::lint::{Lint, Sink};
@@ -1099,7 +1099,7 @@ fn extra_of(opts: &Options) -> Extra {
 fn second_pass(
     files: &[FileCx],
     items: &[FileItems],
-    renames: &HashMap<String, String>,
+    manifest: &Manifest,
     opts: &Options,
     edition: parse::Edition,
     deps: &DepSummaries,
@@ -1195,14 +1195,7 @@ fn second_pass(
             })
             .collect();
         let bodies: Vec<&syn::Block> = alone.iter().flatten().filter_map(|p| p.body()).collect();
-        let ix = CrateIndex::build(
-            files,
-            items,
-            &syntax,
-            fn_syntax,
-            renames.clone(),
-            extra.clone(),
-        );
+        let ix = CrateIndex::build(files, items, &syntax, fn_syntax, manifest, extra.clone());
         let facts = CrateFacts::scan(&ix, items, &syntax);
         let macros = MacroArgs::collect(asts.iter().flatten().chain(unit_asts.values()), bodies);
         match analyze_crate(&ix, &facts, &macros, deps, opts.walk_all) {
@@ -1492,7 +1485,7 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>, uses: &Uses) -> C
     let deps = &uses.deps.with_own(reexports.clone());
     res.files_analyzed = files.len();
     res.report.files = files.len() + res.diagnostics.len();
-    let renames = manifest.as_deref().map(cargo_renames).unwrap_or_default();
+    let manifest = manifest.as_deref().map(Manifest::read).unwrap_or_default();
     let (mut files, mut items) = (files, items);
     // The crate's own macros, where they can matter: a crate with no
     // prefilter match anywhere (its macros' bodies included) can produce
@@ -1512,14 +1505,8 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>, uses: &Uses) -> C
         let mut done = Done::default();
         loop {
             let interest = {
-                let ix = CrateIndex::build(
-                    &files,
-                    &items,
-                    &[],
-                    Vec::new(),
-                    renames.clone(),
-                    extra.clone(),
-                );
+                let ix =
+                    CrateIndex::build(&files, &items, &[], Vec::new(), &manifest, extra.clone());
                 analyze::interest(&ix, deps)
             };
             let mut first_fn = Vec::with_capacity(items.len());
@@ -1555,7 +1542,7 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>, uses: &Uses) -> C
     // another crate's in): its walk steps are the counter's difference.
     let steps = crate::walk::steps();
     let export = uses.export.clone().map(|name| (name, reexports));
-    let (analysis, exports) = second_pass(&files, &items, &renames, opts, edition, deps, export);
+    let (analysis, exports) = second_pass(&files, &items, &manifest, opts, edition, deps, export);
     res.exports = exports;
     res.walk_steps = crate::walk::steps().wrapping_sub(steps);
     drop(items);

@@ -231,8 +231,9 @@ pub enum LintFact {
         name: String,
         how: Escape,
     },
-    /// A guard type (its `Drop` reverts) that is `Send`.
-    SendGuard { guard: String },
+    /// A guard type (its `Drop` reverts) that is `Send`; `why` says what
+    /// makes it so (`every field is: `pipe: &'a File``, an `unsafe impl Send`).
+    SendGuard { guard: String, why: String },
     /// A COM activation or interface-method call (`call` names it) in a
     /// crate that never enables cloaking; `setup` is the crate's
     /// `CoInitializeSecurity` without cloaking, when there is one.

@@ -6,19 +6,20 @@
 //! guard types can be sent to another thread (`send_impersonation_guard`).
 //!
 //! They are read from the crate index ([`CrateIndex`]) once it is built, and
-//! from the syntax it was given; the item markers they start from (a
-//! function's text names a COM security API, a type's `!Send` field or
-//! assertion, a lazy initializer's mentions) are recorded by the collector
+//! from the syntax it was given (a guard's `Send` is `auto_traits`'); the
+//! item markers they start from (a function's text names a COM security
+//! API, a lazy initializer's mentions) are recorded by the collector
 //! (`index::collect`), since a file's syntax is dropped after collection.
 //! The index knows nothing of this module; the walk and the analysis read it.
 
+use crate::auto_traits::{AutoTraits, Tri, Why};
 use crate::catalog::{self, Role};
 use crate::diag::Location;
 use crate::event::{Event, LintFact};
 use crate::index::resolve::Target;
 use crate::index::syntax::mentions_flag;
 use crate::index::text::SpanMap;
-use crate::index::{CrateIndex, FileItems, FileSyntax};
+use crate::index::{AutoTrait, CrateIndex, FileItems, FileSyntax};
 use std::collections::{BTreeSet, HashSet};
 use syn::visit::Visit;
 
@@ -212,21 +213,32 @@ fn scan_com_security(ix: &CrateIndex<'_>) -> (bool, Option<Location>) {
 }
 
 /// The guard types (their `Drop` reverts) that can be sent to another
-/// thread, as events in name order: those with neither a `!Send` field
-/// marker nor a `!Send` assertion (`impl !Send`, `assert_not_impl_any!`).
+/// thread, as events in name order: those the compiler makes `Send`
+/// ([`AutoTraits`]); a guard whose `Send` is unknown (a field of a type
+/// imperlint does not know) is not reported.
 pub fn send_guards(ix: &CrateIndex<'_>, guards: &HashSet<String>) -> Vec<Event> {
     let mut guard_list: Vec<&String> = guards.iter().collect();
     guard_list.sort();
     let mut events = Vec::new();
+    let mut auto = AutoTraits::new(ix);
     for g in guard_list {
         let Some(t) = ix.types.get(g.as_str()) else {
             continue;
         };
-        if t.not_send_marker || ix.asserted_not_send.contains(g.as_str()) {
+        if auto.local(g, AutoTrait::Send) != Tri::Yes {
             continue;
         }
+        let why = match auto.why(g, AutoTrait::Send) {
+            Why::Declared => format!("`unsafe impl Send for {g}`"),
+            Why::Fields(f) if f.is_empty() => "it has no fields".to_string(),
+            Why::Fields(f) => format!("every field is: {}", f.join(", ")),
+        };
         events.push(Event {
-            kind: LintFact::SendGuard { guard: g.clone() }.into(),
+            kind: LintFact::SendGuard {
+                guard: g.clone(),
+                why,
+            }
+            .into(),
             location: t.loc.clone(),
             state: Default::default(),
             function: g.clone(),

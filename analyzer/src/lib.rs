@@ -14,6 +14,7 @@
 //! prefilter, macro arguments, suppressions and progress.
 
 pub(crate) mod analyze;
+pub(crate) mod auto_traits;
 pub mod baseline;
 pub mod catalog;
 pub mod config;

@@ -15,22 +15,34 @@ pub fn find(name: &str) -> Option<&'static Lint> {
         .map(|i| LINTS[i])
 }
 
-/// The code of the single ```` ```rust ```` block in the docs section
+/// The code of the first ```` ```rust ```` block in the docs section
 /// `heading` (`"Example"` or `"Use instead"`). `None` when the section or its
 /// block is missing.
 pub fn doc_example(info: &LintInfo, heading: &str) -> Option<String> {
-    let section = info.section(heading)?;
-    let mut lines = section.lines();
-    lines.find(|line| line.trim_end() == "```rust")?;
-    let mut code = String::new();
-    for line in lines {
-        if line.trim_end() == "```" {
-            return Some(code);
+    doc_examples(info, heading).into_iter().next()
+}
+
+/// The code of every ```` ```rust ```` block in the docs section `heading`,
+/// in order: a lint that reads several shapes shows each one (every block
+/// of `Example` fires once, every block of `Use instead` is silent).
+pub fn doc_examples(info: &LintInfo, heading: &str) -> Vec<String> {
+    let Some(section) = info.section(heading) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut code: Option<String> = None;
+    for line in section.lines() {
+        match (&mut code, line.trim_end()) {
+            (None, "```rust") => code = Some(String::new()),
+            (Some(_), "```") => out.extend(code.take()),
+            (Some(c), _) => {
+                c.push_str(line);
+                c.push('\n');
+            }
+            (None, _) => {}
         }
-        code.push_str(line);
-        code.push('\n');
     }
-    None
+    out
 }
 
 #[cfg(test)]
@@ -131,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn example_and_fix_hold_exactly_one_rust_block() {
+    fn example_and_fix_hold_whole_rust_blocks() {
         for lint in LINTS {
             let info = lint.info;
             for heading in ["Example", "Use instead"] {
@@ -140,13 +152,19 @@ mod tests {
                     .lines()
                     .filter(|line| line.trim_start().starts_with("```"))
                     .collect();
-                assert_eq!(fences, ["```rust", "```"], "`{}`, {heading}", info.name);
-                let code = doc_example(info, heading).unwrap();
-                assert!(
-                    code.contains("use "),
-                    "`{}`, {heading}: no imports",
-                    info.name
-                );
+                assert!(!fences.is_empty(), "`{}`, {heading}: no block", info.name);
+                for pair in fences.chunks(2) {
+                    assert_eq!(pair, ["```rust", "```"], "`{}`, {heading}", info.name);
+                }
+                let blocks = super::doc_examples(info, heading);
+                assert_eq!(blocks.len() * 2, fences.len());
+                for code in blocks {
+                    assert!(
+                        code.contains("use "),
+                        "`{}`, {heading}: no imports",
+                        info.name
+                    );
+                }
             }
             for heading in [
                 "What it does",
@@ -347,6 +365,7 @@ mod tests {
             },
             LintFact::SendGuard {
                 guard: "Guard".to_string(),
+                why: "it has no fields".to_string(),
             },
             LintFact::ComWithoutCloaking {
                 call: "CoCreateInstance".to_string(),

@@ -7,11 +7,11 @@ use crate::config::Config;
 use crate::event::{EventKind, Imp, LintFact};
 use crate::index::collect::{collect_file, collect_syntax};
 use crate::index::file::{impersonated_markers, FileCx, UseMap};
+use crate::index::resolve::Manifest;
 use crate::index::{Extra, FileItems, FileSyntax};
 use crate::prefilter::Prefilter;
 use crate::source::SourceFile;
 use crate::walk::{Effect, NoExternal};
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Analyses `src/lib.rs` holding `text`, with every function's syntax at
@@ -48,7 +48,7 @@ fn analyse_with(text: &str, walk_all: bool, external: &dyn ExternalSummaries) ->
         &items,
         &syntax,
         vec![None; n],
-        HashMap::new(),
+        &Manifest::default(),
         extra,
     );
     let facts = CrateFacts::scan(&ix, &items, &syntax);

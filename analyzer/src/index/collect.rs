@@ -2,7 +2,8 @@
 //! on the thread that parsed it, and the syntax of its functions
 //! ([`FileSyntax`]) for the few files the analysis parses again. It records
 //! functions and methods with what their bodies mention ([`Mentions`]),
-//! types with their `!Send` markers, `impl Drop` blocks, statics (caches,
+//! types and aliases with where their text is, declared auto traits
+//! (`unsafe impl Send`, `impl !Sync`, `assert_not_impl_any!`), `impl Drop` blocks, statics (caches,
 //! lazy initializers), constants that hold pipe paths, `extern` and `link!`
 //! declarations, and the names of imports that hold a prefilter pattern.
 
@@ -10,7 +11,9 @@ use super::file::FileCx;
 use super::names::{ident_hash, ident_hash_seen, name_hash};
 use super::syntax::{is_pipe_text, mentions_flag, string_value, type_path};
 use super::text::{FnKind, FnSyntax, FnText, ParsedFn, SpanBase, SpanMap};
-use super::{Extra, FileItems, FileSyntax, FnDef, StaticDef, TypeDef};
+use super::{
+    AutoTrait, Declared, Extra, FileItems, FileSyntax, FnDef, ItemText, StaticDef, TypeDef,
+};
 use crate::catalog::{self, Role};
 use crate::diag::Location;
 use crate::expand::{CallCx, Expansion, MacroCall, MacroDef, ModDecl};
@@ -351,27 +354,15 @@ fn tokens_text(t: &impl quote::ToTokens) -> String {
     t.to_token_stream().to_string()
 }
 
-/// A type that is not `Send`: raw pointers, `Rc`, `NonNull`, `MutexGuard`
-/// anywhere in it (`PhantomData<*const ()>` is the usual marker).
-fn type_not_send(ty: &syn::Type) -> bool {
-    struct V(bool);
-    impl<'ast> Visit<'ast> for V {
-        fn visit_type_ptr(&mut self, _: &'ast syn::TypePtr) {
-            self.0 = true;
-        }
-        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
-            if matches!(
-                s.ident.to_string().as_str(),
-                "Rc" | "NonNull" | "MutexGuard" | "RwLockReadGuard" | "RwLockWriteGuard"
-            ) {
-                self.0 = true;
-            }
-            syn::visit::visit_path_segment(self, s);
-        }
+/// The last token of a struct: its closing brace, or the `;` of a tuple or
+/// unit struct.
+fn struct_end(s: &syn::ItemStruct) -> Span {
+    match (&s.fields, s.semi_token) {
+        (_, Some(semi)) => semi.span,
+        (syn::Fields::Named(n), None) => n.brace_token.span.close(),
+        (syn::Fields::Unnamed(u), None) => u.paren_token.span.close(),
+        (syn::Fields::Unit, None) => s.ident.span(),
     }
-    let mut v = V(false);
-    v.visit_type(ty);
-    v.0
 }
 
 /// Parses `static ref NAME: TYPE = EXPR;` items of a `lazy_static!` body
@@ -420,6 +411,21 @@ impl<'a> Collector<'a, '_> {
             Source::Expansion(e, _) => self
                 .file
                 .location_of(e.file_range(span.byte_range()).unwrap_or(0..0)),
+        }
+    }
+
+    /// Where an item's text is, from its keyword to its last token, in the
+    /// file or in the expansion being collected (the file index is set with
+    /// the file's: [`FileItems::set_file`]).
+    fn item_text(&self, first: Span, last: Span) -> ItemText {
+        ItemText {
+            file: 0,
+            unit: match self.source {
+                Source::File => None,
+                Source::Expansion(_, u) => Some(u),
+            },
+            start: first.byte_range().start,
+            end: last.byte_range().end,
         }
     }
 
@@ -505,9 +511,22 @@ impl<'a> Collector<'a, '_> {
                             p.segments.last().map(|s| s.ident.to_string())
                         }
                     });
-                    if let Some((Some(_), p, _)) = &imp.trait_ {
-                        if p.segments.last().is_some_and(|s| s.ident == "Send") {
-                            self.items.asserted_not_send.push(self_ty.clone());
+                    // `unsafe impl Send for T {}`, `impl !Sync for T {}`.
+                    if let Some((neg, p, _)) = &imp.trait_ {
+                        let tr = match p.segments.last() {
+                            Some(s) if s.ident == "Send" => Some(AutoTrait::Send),
+                            Some(s) if s.ident == "Sync" => Some(AutoTrait::Sync),
+                            _ => None,
+                        };
+                        let bounded = imp.generics.where_clause.is_some()
+                            || imp.generics.type_params().any(|p| !p.bounds.is_empty());
+                        let declared = match (neg.is_some(), bounded) {
+                            (true, _) => Declared::Never,
+                            (false, false) => Declared::Always,
+                            (false, true) => Declared::Conditional,
+                        };
+                        if let Some(tr) = tr {
+                            self.items.auto_impls.push((self_ty.clone(), tr, declared));
                         }
                     }
                     let is_drop_impl = trait_name.as_deref() == Some("Drop");
@@ -578,36 +597,41 @@ impl<'a> Collector<'a, '_> {
                             )
                         })
                         .collect();
-                    let not_send_marker = s.fields.iter().any(|f| type_not_send(&f.ty));
                     self.items.local_types.push(s.ident.to_string());
                     let loc = self.loc(s.ident.span());
                     self.items.types.push(TypeDef {
                         name: s.ident.to_string(),
                         loc,
                         fields,
-                        not_send_marker,
+                        text: self.item_text(s.struct_token.span, struct_end(s)),
                     });
                 }
                 syn::Item::Enum(e) => {
-                    let not_send_marker = e
-                        .variants
-                        .iter()
-                        .flat_map(|v| v.fields.iter())
-                        .any(|f| type_not_send(&f.ty));
                     self.items.local_types.push(e.ident.to_string());
                     let loc = self.loc(e.ident.span());
                     self.items.types.push(TypeDef {
                         name: e.ident.to_string(),
                         loc,
                         fields: Vec::new(),
-                        not_send_marker,
+                        text: self.item_text(e.enum_token.span, e.brace_token.span.close()),
                     });
                 }
                 syn::Item::Type(t) => {
                     self.items.local_types.push(t.ident.to_string());
+                    self.items.aliases.push((
+                        t.ident.to_string(),
+                        self.item_text(t.type_token.span, t.semi_token.span),
+                    ));
                 }
                 syn::Item::Union(u) => {
                     self.items.local_types.push(u.ident.to_string());
+                    let loc = location(self.display(), u.ident.span());
+                    self.items.types.push(TypeDef {
+                        name: u.ident.to_string(),
+                        loc,
+                        fields: Vec::new(),
+                        text: self.item_text(u.union_token.span, u.fields.brace_token.span.close()),
+                    });
                 }
                 syn::Item::Const(c) => {
                     self.string_const(&c.ident, &c.expr);
@@ -822,11 +846,19 @@ impl<'a> Collector<'a, '_> {
                 }
             }
             "assert_not_impl_any" | "assert_not_impl_all" => {
+                // `assert_not_impl_any!(T: Send)`: a compile-time proof that
+                // `T` is not `Send` (for `_all`, with one trait listed).
                 let text = m.mac.tokens.to_string();
                 if let Some((ty, traits)) = text.split_once(':') {
-                    if traits.split(',').any(|t| t.trim() == "Send") {
-                        if let Some(last) = ty.trim().rsplit("::").next() {
-                            self.items.asserted_not_send.push(last.trim().to_string());
+                    let traits: Vec<&str> = traits.split(',').map(str::trim).collect();
+                    let single = name == "assert_not_impl_any" || traits.len() == 1;
+                    let Some(last) = ty.trim().rsplit("::").next() else {
+                        return;
+                    };
+                    for (tn, tr) in [("Send", AutoTrait::Send), ("Sync", AutoTrait::Sync)] {
+                        if single && traits.contains(&tn) {
+                            let ty = last.trim().to_string();
+                            self.items.auto_impls.push((ty, tr, Declared::Never));
                         }
                     }
                 }

@@ -109,16 +109,87 @@ impl FnDef {
     }
 }
 
-/// A struct or enum of the crate.
+/// A struct, enum or union of the crate.
 #[derive(Clone, Debug)]
 pub struct TypeDef {
     pub name: String,
     pub loc: Location,
     /// Field name (or index) → the type's path segments (`type_path`).
     pub fields: Vec<(String, Option<Vec<String>>)>,
-    /// Has a marker that makes it `!Send`: a raw pointer or `Rc` in a field
-    /// or `PhantomData`.
-    pub not_send_marker: bool,
+    /// Where its text is, to parse it again when a fact needs its field
+    /// types (`auto_traits`): few types ever need them.
+    pub text: ItemText,
+}
+
+/// Where an item's text is in its file: the item parsed alone, from its
+/// keyword (`struct`, `enum`, `union`, `type`) to its end, gives its syntax
+/// back without keeping the file's tree.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ItemText {
+    pub file: usize,
+    /// The file's expanded unit the item is in (a type the crate's own
+    /// macro defines), as [`text::FnText::unit`].
+    pub unit: Option<u32>,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl ItemText {
+    /// The item's text, in its file or the expansion that made it.
+    pub fn text<'f>(&self, files: &'f [file::FileCx]) -> Option<&'f str> {
+        let f = files.get(self.file)?;
+        let whole = match self.unit {
+            Some(u) => f.expansions.get(u as usize)?.text.as_str(),
+            None => &f.src.text,
+        };
+        whole.get(self.start..self.end)
+    }
+
+    /// The item's syntax, parsed from its text (`None` when the text does
+    /// not parse as `T`).
+    pub fn parse<T: syn::parse::Parse>(&self, files: &[file::FileCx]) -> Option<T> {
+        syn::parse_str(self.text(files)?).ok()
+    }
+}
+
+/// What a type declares about an auto trait, instead of the compiler
+/// working it out from its fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Declared {
+    /// `unsafe impl Send for T {}` (no bounds): it has the trait.
+    Always,
+    /// `impl !Send for T {}`, `assert_not_impl_any!(T: Send)`: it has not.
+    Never,
+    /// `unsafe impl<U: Send> Send for T<U> {}`: it depends on the arguments.
+    Conditional,
+}
+
+impl Declared {
+    /// Two declarations of one type: a proof that it has not the trait
+    /// wins; otherwise a condition makes the answer depend on the arguments.
+    pub fn meet(self, other: Declared) -> Declared {
+        match (self, other) {
+            (Declared::Never, _) | (_, Declared::Never) => Declared::Never,
+            (Declared::Always, Declared::Always) => Declared::Always,
+            _ => Declared::Conditional,
+        }
+    }
+}
+
+/// An auto trait the compiler works out from a type's fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AutoTrait {
+    Send,
+    Sync,
+}
+
+impl AutoTrait {
+    pub fn name(self) -> &'static str {
+        match self {
+            AutoTrait::Send => "Send",
+            AutoTrait::Sync => "Sync",
+        }
+    }
 }
 
 /// A `static`, `thread_local!` or `lazy_static!` item.
@@ -155,8 +226,13 @@ pub struct CrateIndex<'a> {
     pub types: HashMap<&'a str, &'a TypeDef>,
     /// Type name → its `Drop::drop` function id.
     pub drops: HashMap<&'a str, usize>,
-    /// Types asserted `!Send` (`assert_not_impl_any!(T: Send)`, `impl !Send for T`).
-    pub asserted_not_send: HashSet<&'a str>,
+    /// Auto traits a type declares itself (`unsafe impl Send for T`,
+    /// `impl !Send for T`, `assert_not_impl_any!(T: Send)`); where a type
+    /// has several declarations, the least certain wins
+    /// ([`Declared::meet`]).
+    pub auto_impls: HashMap<(&'a str, AutoTrait), Declared>,
+    /// Type aliases (`type Token = *mut c_void;`): where their text is.
+    pub aliases: HashMap<&'a str, ItemText>,
     pub statics: HashMap<&'a str, &'a StaticDef>,
     /// Constants and statics whose string value holds a pipe path.
     pub pipe_consts: HashSet<&'a str>,
@@ -179,6 +255,10 @@ pub struct CrateIndex<'a> {
     pub lifecycle_aliases: NameSet,
     /// Crate-root renames from `Cargo.toml` (`win = { package = "windows" }`).
     pub crate_renames: HashMap<String, String>,
+    /// The `(major, minor)` version `Cargo.toml` pins for a dependency, by
+    /// the name the code uses (`win`, not `windows`): bindings changed
+    /// their types between versions (`HANDLE` was an `isize`, then a pointer).
+    pub dep_versions: HashMap<String, (u64, u64)>,
     pub extra: Extra,
 }
 
@@ -191,7 +271,10 @@ pub struct FileItems {
     types: Vec<TypeDef>,
     /// Type name → index of its `Drop::drop` in `fns`.
     drops: Vec<(String, usize)>,
-    asserted_not_send: Vec<String>,
+    /// Declared auto traits: type name, trait, positive (see
+    /// [`CrateIndex::auto_impls`]).
+    auto_impls: Vec<(String, AutoTrait, Declared)>,
+    aliases: Vec<(String, ItemText)>,
     statics: Vec<StaticDef>,
     pipe_consts: Vec<String>,
     str_consts: Vec<(String, String)>,
@@ -229,11 +312,17 @@ pub struct UnitFns {
 }
 
 impl FileItems {
-    /// Sets the file index of the file's functions (known once every file
-    /// of the crate is loaded and sorted).
+    /// Sets the file index of the file's functions and item texts (known
+    /// once every file of the crate is loaded and sorted).
     pub fn set_file(&mut self, fi: usize) {
         for f in &mut self.fns {
             f.file = fi;
+        }
+        for t in &mut self.types {
+            t.text.file = fi;
+        }
+        for (_, t) in &mut self.aliases {
+            t.file = fi;
         }
     }
 
@@ -249,7 +338,8 @@ impl FileItems {
         self.types.extend(other.types);
         self.drops
             .extend(other.drops.into_iter().map(|(t, k)| (t, k + first)));
-        self.asserted_not_send.extend(other.asserted_not_send);
+        self.auto_impls.extend(other.auto_impls);
+        self.aliases.extend(other.aliases);
         self.statics.extend(other.statics);
         self.pipe_consts.extend(other.pipe_consts);
         self.extern_fns.extend(other.extern_fns);
@@ -281,7 +371,7 @@ impl<'a> CrateIndex<'a> {
         items: &'a [FileItems],
         syntax: &[Option<FileSyntax<'a>>],
         mut fn_syntax: Vec<Option<FnSyntax<'a>>>,
-        crate_renames: HashMap<String, String>,
+        manifest: &resolve::Manifest,
         extra: Extra,
     ) -> CrateIndex<'a> {
         let mut ix = CrateIndex {
@@ -291,7 +381,8 @@ impl<'a> CrateIndex<'a> {
             fns_by_hash: NameMap::default(),
             types: HashMap::new(),
             drops: HashMap::new(),
-            asserted_not_send: HashSet::new(),
+            auto_impls: HashMap::new(),
+            aliases: HashMap::new(),
             statics: HashMap::new(),
             pipe_consts: HashSet::new(),
             str_consts: HashMap::new(),
@@ -301,7 +392,8 @@ impl<'a> CrateIndex<'a> {
             local_methods: HashSet::new(),
             hit_names: NameSet::default(),
             lifecycle_aliases: NameSet::default(),
-            crate_renames,
+            crate_renames: manifest.renames.clone(),
+            dep_versions: manifest.versions.clone(),
             extra,
         };
         // Sized once: growing tables of a big crate's names rehash them
@@ -336,8 +428,13 @@ impl<'a> CrateIndex<'a> {
             for (t, k) in &it.drops {
                 ix.drops.insert(t, base + k);
             }
-            ix.asserted_not_send
-                .extend(it.asserted_not_send.iter().map(String::as_str));
+            for (t, tr, d) in &it.auto_impls {
+                let e = ix.auto_impls.entry((t.as_str(), *tr)).or_insert(*d);
+                *e = e.meet(*d);
+            }
+            for (a, t) in &it.aliases {
+                ix.aliases.insert(a, *t);
+            }
             for s in &it.statics {
                 ix.statics.insert(&s.name, s);
             }

@@ -27,6 +27,19 @@ impl CrateIndex<'_> {
     }
 
     pub fn full_segments(&self, fi: usize, segs: Vec<String>) -> Vec<String> {
+        let mut out = self.import_path(fi, segs);
+        if let Some(first) = out.first_mut() {
+            if let Some(real) = self.crate_renames.get(first.as_str()) {
+                *first = real.clone();
+            }
+        }
+        out
+    }
+
+    /// A path through the file's imports only: its crate root as the code
+    /// names it, before `Cargo.toml` renames (which [`Self::full_segments`]
+    /// applies), so the root still tells which dependency it is.
+    pub fn import_path(&self, fi: usize, segs: Vec<String>) -> Vec<String> {
         let Some(first) = segs.first() else {
             return segs;
         };
@@ -46,14 +59,6 @@ impl CrateIndex<'_> {
                     v.extend(out[1..].iter().cloned());
                     out = v;
                 }
-            }
-        }
-        if let Some(first) = out.first_mut() {
-            if let Some(real) = self.crate_renames.get(first.as_str()) {
-                *first = real.clone();
-            }
-            if first == "windows48" {
-                // handled by crate_renames when Cargo.toml is read; nothing to do here
             }
         }
         out
@@ -296,14 +301,29 @@ fn extra_matches(configured: &str, segs: &[String]) -> bool {
         && parts.last() == segs.last().map(String::as_str).as_ref()
 }
 
-/// Reads `[dependencies]`-style renames from a Cargo.toml
-/// (`win = { package = "windows", … }` → `win` means `windows`), with
-/// dashes turned into underscores as rustc does.
-pub fn cargo_renames(manifest: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    let Ok(value) = manifest.parse::<toml::Table>() else {
-        return out;
-    };
+/// What the analysis reads of a package's `Cargo.toml`: its dependencies'
+/// renames and versions.
+#[derive(Clone, Debug, Default)]
+pub struct Manifest {
+    /// `win = { package = "windows" }` → `win` means `windows` ([`cargo_renames`]).
+    pub renames: HashMap<String, String>,
+    /// A dependency's name as the code writes it → the `(major, minor)` its
+    /// requirement pins ([`dependency_versions`]).
+    pub versions: HashMap<String, (u64, u64)>,
+}
+
+impl Manifest {
+    pub fn read(manifest: &str) -> Manifest {
+        Manifest {
+            renames: cargo_renames(manifest),
+            versions: dependency_versions(manifest),
+        }
+    }
+}
+
+/// The dependency tables of a manifest: `[dependencies]`, dev and build
+/// dependencies, and the same under `[target.'cfg(..)']`.
+fn dependency_tables(value: &toml::Table) -> Vec<&toml::Table> {
     let mut tables: Vec<&toml::Table> = Vec::new();
     for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
         if let Some(t) = value.get(key).and_then(|v| v.as_table()) {
@@ -319,7 +339,71 @@ pub fn cargo_renames(manifest: &str) -> HashMap<String, String> {
             }
         }
     }
-    for t in tables {
+    tables
+}
+
+/// The `(major, minor)` each dependency's requirement pins, by the name
+/// the code uses (dashes as underscores): `"0.52"`, `"^0.58.0"`, `"=0.48.5"`,
+/// `"~0.52"` pin a minor version (for `0.x`, the minor is what breaks, so
+/// it decides). Ranges (`">=0.52"`, `"*"`), `workspace = true` and paths
+/// without a version pin nothing; a dependency listed twice with different
+/// pins is left out.
+pub fn dependency_versions(manifest: &str) -> HashMap<String, (u64, u64)> {
+    let mut out: HashMap<String, Option<(u64, u64)>> = HashMap::new();
+    let Ok(value) = manifest.parse::<toml::Table>() else {
+        return HashMap::new();
+    };
+    for t in dependency_tables(&value) {
+        for (name, spec) in t {
+            let req = match spec {
+                toml::Value::String(s) => Some(s.as_str()),
+                other => other.get("version").and_then(|v| v.as_str()),
+            };
+            let Some(pin) = req.and_then(pinned_minor) else {
+                continue;
+            };
+            let e = out.entry(name.replace('-', "_")).or_insert(Some(pin));
+            if *e != Some(pin) {
+                *e = None;
+            }
+        }
+    }
+    out.into_iter().filter_map(|(k, v)| Some((k, v?))).collect()
+}
+
+/// `"0.52"`, `"^0.52.1"`, `"=0.52.0"`, `"~0.52"` → `(0, 52)`; anything
+/// else (ranges, several requirements, wildcards) → `None`.
+fn pinned_minor(req: &str) -> Option<(u64, u64)> {
+    let r = req.trim();
+    let r = r
+        .strip_prefix('^')
+        .or_else(|| r.strip_prefix('='))
+        .or_else(|| r.strip_prefix('~'))
+        .unwrap_or(r)
+        .trim();
+    let mut parts = r.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    // A patch, if any, must be a number (no `*`, no pre-release ranges).
+    if parts
+        .clone()
+        .any(|p| p.parse::<u64>().is_err() && !p.contains('-'))
+        || parts.count() > 1
+    {
+        return None;
+    }
+    Some((major, minor))
+}
+
+/// Reads `[dependencies]`-style renames from a Cargo.toml
+/// (`win = { package = "windows", … }` → `win` means `windows`), with
+/// dashes turned into underscores as rustc does.
+pub fn cargo_renames(manifest: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let Ok(value) = manifest.parse::<toml::Table>() else {
+        return out;
+    };
+    for t in dependency_tables(&value) {
         for (name, spec) in t {
             if let Some(pkg) = spec.get("package").and_then(|p| p.as_str()) {
                 out.insert(name.replace('-', "_"), pkg.replace('-', "_"));
@@ -340,5 +424,27 @@ mod tests {
         );
         assert_eq!(r.get("win").map(String::as_str), Some("windows"));
         assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn dependency_versions_are_pinned_minors() {
+        let v = dependency_versions(
+            "[dependencies]\nwindows-sys = \"0.52\"\nold = { package = \"windows\", version = \"=0.48.5\" }\n\
+             winapi = { version = \"^0.3.9\", features = [] }\nloose = \">=0.52\"\nstar = \"*\"\n\
+             shared = { workspace = true }\n[target.'cfg(windows)'.dependencies]\nwindows = \"0.58.0\"\n",
+        );
+        assert_eq!(v.get("windows_sys"), Some(&(0, 52)));
+        assert_eq!(v.get("old"), Some(&(0, 48)));
+        assert_eq!(v.get("winapi"), Some(&(0, 3)));
+        assert_eq!(v.get("windows"), Some(&(0, 58)));
+        assert_eq!(v.len(), 4, "{v:?}");
+    }
+
+    #[test]
+    fn a_dependency_pinned_twice_differently_is_not_pinned() {
+        let v = dependency_versions(
+            "[dependencies]\nwindows = \"0.48\"\n[dev-dependencies]\nwindows = \"0.58\"\n",
+        );
+        assert!(v.is_empty());
     }
 }
