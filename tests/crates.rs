@@ -13,7 +13,7 @@ mod workspace;
 
 use std::path::Path;
 use support::fixtures_dir;
-use workspace::Workspace;
+use workspace::{line_of, Workspace};
 
 /// The `_workspace` fixture, copied (its `//~` markers too).
 fn fixture() -> Workspace {
@@ -200,4 +200,47 @@ fn a_registry_dependency_is_read_from_cargos_registry_folder() {
     );
     let out = ws.imperlint_with_cargo_home("", &["check", "--format", "github"], &home);
     assert_eq!(queue(&out.places()), vec![]);
+}
+
+#[test]
+fn a_dependencys_exported_macro_is_expanded_with_a_note_at_its_definition() {
+    // `sec::client_guard_or_log!` (the facade's `#[macro_export]` macro,
+    // invoked by the dependent's renamed path) writes `let _client =
+    // $crate::impersonate(pipe);`: the unchecked `Result` is reported at the
+    // invocation's macro name, with a label at the definition in the
+    // facade's own file, whichever way the service is checked.
+    let ws = fixture();
+    let preview = ws.read("crates/service/src/preview.rs");
+    let macros = ws.read("crates/winsec/src/macros.rs");
+    let at = line_of(&preview, "sec::client_guard_or_log!(");
+    let def = line_of(&macros, "macro_rules! client_guard_or_log");
+    for args in [
+        &["check", "--format", "json"][..],
+        &["check", "--format", "json", "crates/service"][..],
+    ] {
+        let out = ws.imperlint("", args);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON output");
+        let d = json["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .find(|d| d["lint"] == "unchecked_impersonation" && d["line"] == at)
+            .unwrap_or_else(|| panic!("the unchecked guard of the macro: {json:#}"));
+        assert_eq!(d["file"], "crates/service/src/preview.rs");
+        assert_eq!(d["column"], 10, "at the macro's name after `sec::`");
+        let text = d.to_string();
+        assert!(text.contains("in this macro invocation"), "{text}");
+        assert!(
+            d["labels"].as_array().expect("labels").iter().any(|l| {
+                l["file"] == "crates/winsec/src/macros.rs"
+                    && l["line"] == def
+                    && l["message"] == "`client_guard_or_log!` is defined here"
+            }),
+            "{text}"
+        );
+    }
+    // The facade checked alone reports nothing: its macros are expanded
+    // only where they are invoked.
+    let out = ws.cargo_imperlint("", &["-p", "win-security", "--format", "github"]);
+    assert_eq!(out.expect_code(0).places(), vec![]);
 }

@@ -469,6 +469,9 @@ pub struct Exports {
     /// The names its own dependencies' wrappers are called by, for its
     /// re-exports of them.
     dep_names: BTreeSet<String>,
+    /// Its `#[macro_export]` macros, under every name it exports them by
+    /// (`krate` is the crate's library name until a dependent names it).
+    pub macros: Vec<crate::expand::DepMacro>,
 }
 
 /// Whether a summary is worth handing on: calling the function changes
@@ -514,7 +517,30 @@ impl Exports {
             guard_types: guard_types.to_vec(),
             reexports,
             dep_names: deps.lifecycle_names().into_iter().collect(),
+            macros: Vec::new(),
         }
+    }
+
+    /// Adds the crate's exported macros (`defs`), and the names its
+    /// `pub use crate::name as other;` items give them.
+    pub fn with_macros(mut self, defs: Vec<crate::expand::DepMacro>) -> Exports {
+        let mut out = defs.clone();
+        for r in &self.reexports {
+            let (Some(name), [.., last]) = (&r.name, r.target.as_slice()) else {
+                continue;
+            };
+            if !r.rooted || name == last {
+                continue;
+            }
+            if let Some(m) = defs.iter().find(|m| &m.name == last) {
+                out.push(crate::expand::DepMacro {
+                    name: name.clone(),
+                    ..m.clone()
+                });
+            }
+        }
+        self.macros = out;
+        self
     }
 
     /// Whether the crate hands nothing on: no summary, no guard type, and
@@ -522,6 +548,7 @@ impl Exports {
     pub fn is_empty(&self) -> bool {
         self.fns.is_empty()
             && self.guard_types.is_empty()
+            && self.macros.is_empty()
             && (self.reexports.is_empty() || self.dep_names.is_empty())
     }
 
@@ -616,6 +643,9 @@ pub struct DepSummaries {
     /// The dependent's own `pub use` items, as exports with no function:
     /// `crate::x` where `pub use dep::x;` is a dependency's `x`.
     own: Option<Exports>,
+    /// The dependencies' exported macros, under each name the dependent
+    /// writes a dependency by.
+    macros: crate::expand::DepMacros,
 }
 
 impl DepSummaries {
@@ -623,12 +653,19 @@ impl DepSummaries {
     /// the run analysed so far (by crate index).
     pub fn new(links: &[Link], exports: &HashMap<usize, Arc<Exports>>) -> DepSummaries {
         let mut by_name = Registry::new();
+        let mut macros = crate::expand::DepMacros::default();
         for l in links {
             let Some(e) = exports.get(&l.unit).filter(|e| !e.is_empty()) else {
                 continue;
             };
             for n in &l.names {
                 by_name.insert(n.clone(), e.clone());
+                macros
+                    .macros
+                    .extend(e.macros.iter().map(|m| crate::expand::DepMacro {
+                        krate: n.clone(),
+                        ..m.clone()
+                    }));
             }
         }
         let all = exports
@@ -639,7 +676,13 @@ impl DepSummaries {
             by_name,
             all,
             own: None,
+            macros,
         }
+    }
+
+    /// The dependencies' exported macros the crate may invoke.
+    pub fn macros(&self) -> &crate::expand::DepMacros {
+        &self.macros
     }
 
     /// The same, for a crate whose `pub use` items are `reexports`.
@@ -652,6 +695,7 @@ impl DepSummaries {
                 reexports,
                 ..Exports::default()
             }),
+            macros: self.macros.clone(),
         }
     }
 
@@ -670,6 +714,8 @@ impl DepSummaries {
             out.extend(e.lifecycle_names());
             out.extend(e.guard_types.iter().cloned());
         }
+        // Their macros, whose expansions may call them.
+        out.extend(self.macros.macros.iter().map(|m| m.name.clone()));
         out.into_iter().collect()
     }
 }

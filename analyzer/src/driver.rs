@@ -1223,6 +1223,30 @@ fn second_pass(
     }
 }
 
+/// The crate's `#[macro_export]` macros, for its dependents (`krate` is
+/// set to the name each dependent writes the crate by).
+fn exported_macros(files: &[FileCx], items: &[FileItems]) -> Vec<crate::expand::DepMacro> {
+    let mut out = Vec::new();
+    for (f, it) in files.iter().zip(items) {
+        for d in it.macros.defs.iter().filter(|d| d.exported) {
+            let Some(body) = f.src.text.get(d.body.clone()) else {
+                continue;
+            };
+            out.push(crate::expand::DepMacro {
+                krate: String::new(),
+                name: d.name.clone(),
+                body: body.into(),
+                def: crate::expand::text::location(
+                    &f.src.display,
+                    &f.src.text,
+                    d.name_bytes.clone(),
+                ),
+            });
+        }
+    }
+    out
+}
+
 /// The warning for an invocation that was not expanded.
 fn not_expanded(f: &FileCx, i: &crate::expand::Incomplete) -> Diagnostic {
     let at = if i.at.is_empty() {
@@ -1492,7 +1516,9 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>, uses: &Uses) -> C
     // no finding, expanded or not (see `prefilter`); in the others, the
     // invocations whose code can name what the analysis walks, round by
     // round while expansions make more of them matter.
-    if files.iter().any(|f| f.prefilter_hit) && items.iter().any(|it| !it.macros.defs.is_empty()) {
+    let dep_macros = deps.macros();
+    let has_macros = items.iter().any(|it| !it.macros.defs.is_empty());
+    if files.iter().any(|f| f.prefilter_hit) && (has_macros || !dep_macros.macros.is_empty()) {
         let parents = module_parents(&files, &items);
         let hits = |text: &str| {
             if filter.hits(text) {
@@ -1528,6 +1554,7 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>, uses: &Uses) -> C
                 &hits,
                 &wanted,
                 &mut done,
+                dep_macros,
             );
             for (fi, i) in incomplete {
                 res.diagnostics.push(not_expanded(&files[fi], &i));
@@ -1543,7 +1570,7 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>, uses: &Uses) -> C
     let steps = crate::walk::steps();
     let export = uses.export.clone().map(|name| (name, reexports));
     let (analysis, exports) = second_pass(&files, &items, &manifest, opts, edition, deps, export);
-    res.exports = exports;
+    res.exports = exports.map(|e| e.with_macros(exported_macros(&files, &items)));
     res.walk_steps = crate::walk::steps().wrapping_sub(steps);
     drop(items);
     let events = analysis.events;

@@ -100,6 +100,8 @@ pub struct MacroCall {
     pub name: String,
     /// The path names `crate::name!` (or `$crate::name!`), not a textual scope.
     pub by_path: bool,
+    /// `dep::name!`: the crate the path names (a dependency's macro).
+    pub root: Option<String>,
     /// Its bytes (attributes included).
     pub bytes: Range<usize>,
     pub cx: CallCx,
@@ -125,6 +127,37 @@ pub struct MacroSite {
     pub name_bytes: Range<usize>,
     pub name: String,
     pub def: crate::diag::Location,
+}
+
+/// A `#[macro_export]` macro of a dependency (or one it re-exports under
+/// another name), as a dependent sees it.
+#[derive(Clone, Debug)]
+pub struct DepMacro {
+    /// The name the dependent writes the dependency under (its
+    /// `Cargo.toml` key, renames included): `$crate` in its rules.
+    pub krate: String,
+    /// The name the dependency exports it under.
+    pub name: String,
+    /// Its rules (the text inside the definition's delimiters).
+    pub body: Arc<str>,
+    /// Where it is defined, in the dependency's file, for notes.
+    pub def: crate::diag::Location,
+}
+
+/// The dependencies' macros a crate may invoke.
+#[derive(Clone, Debug, Default)]
+pub struct DepMacros {
+    pub macros: Vec<DepMacro>,
+    /// Crates `#[macro_use] extern crate` brings all exported macros of.
+    pub macro_use: Vec<String>,
+}
+
+impl DepMacros {
+    fn find(&self, krate: &str, name: &str) -> Option<usize> {
+        self.macros
+            .iter()
+            .position(|m| m.krate == krate && m.name == name)
+    }
 }
 
 /// A unit that could not be expanded: where, and why.
@@ -162,6 +195,8 @@ pub struct CrateMacros<'f> {
     /// The names an invocation of a local macro may use: the macros', and
     /// the aliases `use` gives them.
     names: std::collections::HashSet<String>,
+    /// The dependencies' macros: definitions `scopes.defs.len()..` are these.
+    deps: DepMacros,
 }
 
 /// What expansion reads of a file.
@@ -173,6 +208,9 @@ pub struct FileRef<'f> {
     /// `use crate::macros::name as alias;`): the name used, and the name
     /// imported.
     pub crate_imports: Vec<(String, String)>,
+    /// Names the file imports from another crate (`use dep::name;`): the
+    /// name used, the crate, and the name imported.
+    pub dep_imports: Vec<(String, String, String)>,
 }
 
 /// What the code a definition can write may name: the identifiers of its
@@ -209,12 +247,14 @@ pub fn idents(text: &str) -> impl Iterator<Item = u64> + '_ {
 impl<'f> CrateMacros<'f> {
     /// `None` when the crate defines no macro (most crates: nothing to do).
     /// `hit` says whether a text holds a prefilter pattern.
+    /// `deps` are the dependencies' macros it may invoke.
     pub fn new(
         files: Vec<FileRef<'f>>,
         parents: Vec<Option<scope::Parent>>,
         hit: &dyn Fn(&str) -> bool,
+        deps: DepMacros,
     ) -> Option<Self> {
-        if files.iter().all(|f| f.macros.defs.is_empty()) {
+        if files.iter().all(|f| f.macros.defs.is_empty()) && deps.macros.is_empty() {
             return None;
         }
         let macros: Vec<&FileMacros> = files.iter().map(|f| f.macros).collect();
@@ -228,23 +268,45 @@ impl<'f> CrateMacros<'f> {
                     names.insert(alias.clone());
                 }
             }
+            for (alias, krate, target) in &f.dep_imports {
+                if deps.find(krate, target).is_some() {
+                    names.insert(alias.clone());
+                }
+            }
         }
-        let vocab = Self::vocabularies(&scopes, &files, hit);
+        names.extend(deps.macros.iter().map(|m| m.name.clone()));
+        let vocab = Self::vocabularies(&scopes, &files, &deps, hit);
         Some(CrateMacros {
             scopes,
             files,
             vocab,
             names,
+            deps,
         })
+    }
+
+    /// The name and rules text of definition `def` (local or a dependency's).
+    fn def_body(&self, def: usize) -> Option<(&str, &str)> {
+        match self.scopes.defs.get(def) {
+            Some(d) => {
+                let f = &self.files[d.file];
+                Some((&d.name, f.text.get(f.macros.defs[d.index].body.clone())?))
+            }
+            None => {
+                let m = self.deps.macros.get(def - self.scopes.defs.len())?;
+                Some((&m.name, &m.body))
+            }
+        }
     }
 
     /// Each definition's [`Vocab`], through the macros its rules invoke.
     fn vocabularies(
         scopes: &Scopes,
         files: &[FileRef<'_>],
+        deps: &DepMacros,
         hit: &dyn Fn(&str) -> bool,
     ) -> Vec<Vocab> {
-        let own: Vec<Vocab> = scopes
+        let bodies: Vec<(&str, &str)> = scopes
             .defs
             .iter()
             .map(|d| {
@@ -253,6 +315,13 @@ impl<'f> CrateMacros<'f> {
                     .text
                     .get(f.macros.defs[d.index].body.clone())
                     .unwrap_or("");
+                (d.name.as_str(), body)
+            })
+            .chain(deps.macros.iter().map(|m| (m.name.as_str(), &*m.body)))
+            .collect();
+        let own: Vec<Vocab> = bodies
+            .iter()
+            .map(|&(_, body)| {
                 let mut idents: Vec<u64> = idents(body).collect();
                 idents.sort_unstable();
                 idents.dedup();
@@ -262,10 +331,9 @@ impl<'f> CrateMacros<'f> {
                 }
             })
             .collect();
-        let by_name: Vec<u64> = scopes
-            .defs
+        let by_name: Vec<u64> = bodies
             .iter()
-            .map(|d| crate::index::names::name_hash(&d.name))
+            .map(|(name, _)| crate::index::names::name_hash(name))
             .collect();
         (0..own.len())
             .map(|d| {
@@ -300,7 +368,13 @@ impl<'f> CrateMacros<'f> {
         names: &crate::index::names::NameSet,
         hit: &dyn Fn(&str) -> bool,
     ) -> bool {
-        let Some(def) = self.resolve(file, &call.name, call.by_path, call.bytes.start) else {
+        let Some(def) = self.resolve(
+            file,
+            &call.name,
+            call.root.as_deref(),
+            call.by_path,
+            call.bytes.start,
+        ) else {
             return false;
         };
         let v = &self.vocab[def];
@@ -319,8 +393,10 @@ impl<'f> CrateMacros<'f> {
         names: &crate::index::names::NameSet,
     ) -> bool {
         let invoked: Vec<u64> = invoked.collect();
-        self.scopes.defs.iter().zip(&self.vocab).any(|(d, v)| {
-            invoked.contains(&crate::index::names::name_hash(&d.name))
+        let defs = self.scopes.defs.iter().map(|d| d.name.as_str());
+        let deps = self.deps.macros.iter().map(|m| m.name.as_str());
+        defs.chain(deps).zip(&self.vocab).any(|(name, v)| {
+            invoked.contains(&crate::index::names::name_hash(name))
                 && (v.hit || v.idents.iter().any(|h| names.contains(h)))
         })
     }
@@ -369,11 +445,52 @@ impl<'f> CrateMacros<'f> {
 
     /// Whether an item invocation of `file` names a local macro.
     pub fn resolves(&self, file: usize, call: &MacroCall) -> bool {
-        self.resolve(file, &call.name, call.by_path, call.bytes.start)
-            .is_some()
+        self.resolve(
+            file,
+            &call.name,
+            call.root.as_deref(),
+            call.by_path,
+            call.bytes.start,
+        )
+        .is_some()
     }
 
-    fn resolve(&self, file: usize, name: &str, by_path: bool, at: usize) -> Option<usize> {
+    /// The definition `name!` names at byte `at` of `file`: `root` is the
+    /// crate a `dep::name!` path names; `by_path`, a `crate::name!` path.
+    /// Definitions from `scopes.defs.len()` on are the dependencies'.
+    fn resolve(
+        &self,
+        file: usize,
+        name: &str,
+        root: Option<&str>,
+        by_path: bool,
+        at: usize,
+    ) -> Option<usize> {
+        let dep = |krate: &str, name: &str| {
+            self.deps
+                .find(krate, name)
+                .map(|i| self.scopes.defs.len() + i)
+        };
+        if let Some(krate) = root {
+            return dep(krate, name);
+        }
+        self.resolve_local(file, name, by_path, at).or_else(|| {
+            if by_path {
+                return None;
+            }
+            // `use dep::name;`, then `#[macro_use] extern crate dep;`.
+            let imported = self.files[file]
+                .dep_imports
+                .iter()
+                .find(|(alias, _, _)| alias == name);
+            match imported {
+                Some((_, krate, target)) => dep(krate, target),
+                None => self.deps.macro_use.iter().find_map(|k| dep(k, name)),
+            }
+        })
+    }
+
+    fn resolve_local(&self, file: usize, name: &str, by_path: bool, at: usize) -> Option<usize> {
         let imported = || {
             self.files[file]
                 .crate_imports
@@ -402,7 +519,9 @@ impl<'f> CrateMacros<'f> {
 
     /// Where definition `def` is, for notes.
     fn def_location(&self, def: usize) -> crate::diag::Location {
-        let d = &self.scopes.defs[def];
+        let Some(d) = self.scopes.defs.get(def) else {
+            return self.deps.macros[def - self.scopes.defs.len()].def.clone();
+        };
         let f = &self.files[d.file];
         let m = &f.macros.defs[d.index];
         text::location(f.display, f.text, m.name_bytes.clone())
@@ -419,13 +538,15 @@ pub struct Expander<'c, 'f> {
 }
 
 /// The path of a macro invocation as resolution reads it: its last
-/// segment, and whether it goes through the crate's root.
-fn macro_path(path: &syn::Path) -> Option<(String, bool)> {
+/// segment, whether it goes through a crate's root, and which crate's
+/// when it is another crate's (`dep::name!`).
+fn macro_path(path: &syn::Path) -> Option<(String, bool, Option<String>)> {
     let last = path.segments.last()?.ident.to_string();
     let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     match segs.as_slice() {
-        [_] if path.leading_colon.is_none() => Some((last, false)),
-        [root, _] if root == "crate" || root == "$crate" => Some((last, true)),
+        [_] if path.leading_colon.is_none() => Some((last, false, None)),
+        [root, _] if root == "crate" || root == "$crate" => Some((last, true, None)),
+        [root, _] if root != "self" && root != "super" => Some((last, true, Some(root.clone()))),
         _ => None,
     }
 }
@@ -444,11 +565,18 @@ impl<'c, 'f> Expander<'c, 'f> {
         self.rules
             .entry(def)
             .or_insert_with(|| {
-                let d = &cx.scopes.defs[def];
-                let f = &cx.files[d.file];
-                let body = f.text.get(f.macros.defs[d.index].body.clone())?;
+                let (_, body) = cx.def_body(def)?;
                 let tokens: TokenStream = body.parse().ok()?;
-                MacroRules::parse(tokens).ok().map(Rc::new)
+                let mut rules = MacroRules::parse(tokens).ok()?;
+                // A dependency's `$crate` is the dependency, by the
+                // dependent's name for it.
+                if let Some(m) = def
+                    .checked_sub(cx.scopes.defs.len())
+                    .and_then(|i| cx.deps.macros.get(i))
+                {
+                    rules.krate = Some(m.krate.clone());
+                }
+                Some(Rc::new(rules))
             })
             .clone()
     }
@@ -499,10 +627,13 @@ impl<'c, 'f> Expander<'c, 'f> {
         let cx = self.cx;
         let file = self.file;
         imp.items.retain(|i| match i {
-            syn::ImplItem::Macro(m) => macro_path(&m.mac.path).is_some_and(|(name, by_path)| {
-                let at = base + m.mac.path.segments[0].ident.span().byte_range().start;
-                cx.resolve(file, &name, by_path, at).is_some()
-            }),
+            syn::ImplItem::Macro(m) => {
+                macro_path(&m.mac.path).is_some_and(|(name, by_path, root)| {
+                    let at = base + m.mac.path.segments[0].ident.span().byte_range().start;
+                    cx.resolve(file, &name, root.as_deref(), by_path, at)
+                        .is_some()
+                })
+            }
             _ => false,
         });
         let mut n = Nested::new(self, base, true);
@@ -624,11 +755,14 @@ impl<'e, 'c, 'f> Nested<'e, 'c, 'f> {
         if self.failed.is_some() {
             return None;
         }
-        let (name, by_path) = macro_path(&mac.path)?;
+        let (name, by_path, root) = macro_path(&mac.path)?;
         let ident = &mac.path.segments.last()?.ident;
         let call = ident.span();
         let at = self.bytes(call);
-        let def = self.ex.cx.resolve(self.ex.file, &name, by_path, at.start)?;
+        let def = self
+            .ex
+            .cx
+            .resolve(self.ex.file, &name, root.as_deref(), by_path, at.start)?;
         if self.depth >= MAX_RECURSION {
             self.fail(
                 at,

@@ -38,6 +38,9 @@ pub(crate) enum Failure {
 #[derive(Debug)]
 pub(crate) struct MacroRules {
     rules: Vec<Rule>,
+    /// What `$crate` writes: `crate` for the crate's own macros, the
+    /// name the dependent gives the dependency for a dependency's.
+    pub(crate) krate: Option<String>,
 }
 
 #[derive(Debug)]
@@ -127,7 +130,7 @@ enum Template {
     Token(TokenTree),
     Group(Delimiter, Vec<Template>),
     Var(String),
-    /// `$crate`: this crate's root (`crate`).
+    /// `$crate`: the defining crate's root (`crate`, or the dependency's name).
     Crate,
     Repeat(Box<Repeat<Template>>),
 }
@@ -371,7 +374,7 @@ impl MacroRules {
         if rules.is_empty() {
             return Err("a macro without rules".to_string());
         }
-        Ok(MacroRules { rules })
+        Ok(MacroRules { rules, krate: None })
     }
 
     /// Expands an invocation whose tokens (inside its delimiters) are
@@ -397,6 +400,7 @@ impl MacroRules {
                 let mut t = Transcriber {
                     binds: &b,
                     call,
+                    krate: self.krate.as_deref().unwrap_or("crate"),
                     idx: Vec::new(),
                     produced: 0,
                 };
@@ -650,6 +654,8 @@ fn fragment(input: ParseStream, kind: Fragment) -> Option<Vec<TokenTree>> {
 struct Transcriber<'b> {
     binds: &'b Bindings,
     call: Span,
+    /// What `$crate` writes.
+    krate: &'b str,
     /// The iteration of each repetition being transcribed, outermost first.
     idx: Vec<usize>,
     produced: usize,
@@ -687,7 +693,7 @@ impl<'b> Transcriber<'b> {
                 }
                 Template::Crate => {
                     self.count(1)?;
-                    out.push(TokenTree::Ident(Ident::new("crate", self.call)));
+                    out.push(TokenTree::Ident(Ident::new(self.krate, self.call)));
                 }
                 Template::Group(delim, inner) => {
                     let mut content = Vec::new();

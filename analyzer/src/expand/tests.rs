@@ -16,14 +16,93 @@ fn file(text: &str) -> (FileCx, FileItems) {
 }
 
 fn crate_of<'f>(cx: &'f FileCx, items: &'f FileItems) -> CrateMacros<'f> {
+    crate_with(cx, items, DepMacros::default(), Vec::new())
+}
+
+fn crate_with<'f>(
+    cx: &'f FileCx,
+    items: &'f FileItems,
+    deps: DepMacros,
+    dep_imports: Vec<(String, String, String)>,
+) -> CrateMacros<'f> {
     let refs = vec![FileRef {
         display: &cx.src.display,
         text: &cx.src.text,
         macros: &items.macros,
         crate_imports: Vec::new(),
+        dep_imports,
     }];
-    CrateMacros::new(refs, vec![None], &|t: &str| t.contains("RevertToSelf"))
-        .expect("the file defines macros")
+    CrateMacros::new(
+        refs,
+        vec![None],
+        &|t: &str| t.contains("RevertToSelf"),
+        deps,
+    )
+    .expect("the file defines macros")
+}
+
+/// `sec`'s (a renamed dependency's) exported `guard!`, whose `$crate` is
+/// the dependency.
+fn dep_guard() -> DepMacros {
+    DepMacros {
+        macros: vec![DepMacro {
+            krate: "sec".to_string(),
+            name: "guard".to_string(),
+            body: "($t:ident) => { let $t = $crate::impersonate(&pipe)?; };".into(),
+            def: crate::diag::Location {
+                line: 7,
+                ..crate::diag::Location::file_start("crates/winsec/src/lib.rs")
+            },
+        }],
+        macro_use: Vec::new(),
+    }
+}
+
+#[test]
+fn a_dependencys_macro_expands_by_path_by_use_and_by_macro_use() {
+    let body = |text: &str, deps: DepMacros, imports: Vec<(String, String, String)>| {
+        let (cx, items) = file(text);
+        let macros = crate_with(&cx, &items, deps, imports);
+        let mut ex = Expander::new(&macros, 0);
+        let unit = ex.function(text.trim_end(), 0, FnKind::Free);
+        unit.map(|u| u.map(|u| (u.expansion.text.clone(), u.sites)))
+    };
+    // By path: `$crate` is the name the dependent gives the dependency.
+    let (text, sites) = body(
+        "fn serve() { sec::guard!(g); work(); }\n",
+        dep_guard(),
+        Vec::new(),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(text.contains("let g = sec :: impersonate"), "{text}");
+    assert_eq!(sites[0].name, "guard");
+    assert_eq!(sites[0].def.file, "crates/winsec/src/lib.rs");
+    assert_eq!(sites[0].def.line, 7);
+    // By a `use sec::guard as g;`.
+    let alias = vec![("g".to_string(), "sec".to_string(), "guard".to_string())];
+    let (text, _) = body("fn serve() { g!(x); }\n", dep_guard(), alias)
+        .unwrap()
+        .unwrap();
+    assert!(text.contains("sec :: impersonate"), "{text}");
+    // Not imported: a plain `guard!` is someone else's.
+    assert!(body("fn serve() { guard!(x); }\n", dep_guard(), Vec::new())
+        .unwrap()
+        .is_none());
+    // `#[macro_use] extern crate sec;` brings it in by its name.
+    let mut all = dep_guard();
+    all.macro_use.push("sec".to_string());
+    assert!(body("fn serve() { guard!(x); }\n", all, Vec::new())
+        .unwrap()
+        .is_some());
+    // Another crate's path, or a name the dependency does not export.
+    assert!(body(
+        "fn serve() { other::guard!(x); sec::nope!(x); }\n",
+        dep_guard(),
+        Vec::new()
+    )
+    .unwrap()
+    .is_none());
 }
 
 /// Expands the file's item invocations, in order.

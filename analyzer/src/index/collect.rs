@@ -1136,17 +1136,21 @@ impl Mentions {
 }
 
 /// An invocation whose path may name a local macro (`name!`,
-/// `crate::name!`), without its place.
+/// `crate::name!`) or a dependency's (`dep::name!`), without its place.
 fn macro_call(mac: &syn::Macro) -> Option<MacroCall> {
     let segs = &mac.path.segments;
-    let by_path = match segs.len() {
-        1 if mac.path.leading_colon.is_none() => false,
-        2 if segs[0].ident == "crate" => true,
+    let (by_path, root) = match segs.len() {
+        1 if mac.path.leading_colon.is_none() => (false, None),
+        2 if segs[0].ident == "crate" => (true, None),
+        2 if segs[0].ident != "self" && segs[0].ident != "super" => {
+            (true, Some(segs[0].ident.to_string()))
+        }
         _ => return None,
     };
     Some(MacroCall {
         name: segs.last()?.ident.to_string(),
         by_path,
+        root,
         bytes: 0..0,
         cx: CallCx::Module(Arc::new([])),
     })
@@ -1215,9 +1219,10 @@ impl<'ast> Visit<'ast> for Mentions {
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         let segs = &m.path.segments;
+        // `name!`, `crate::name!`, or a dependency's `dep::name!`.
         let local_path = match segs.len() {
             1 => m.path.leading_colon.is_none(),
-            2 => segs[0].ident == "crate",
+            2 => segs[0].ident != "self" && segs[0].ident != "super",
             _ => false,
         };
         if let (true, Some(last)) = (local_path, segs.last()) {

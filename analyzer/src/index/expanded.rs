@@ -19,7 +19,9 @@ use super::names::NameSet;
 use super::text::ParsedFn;
 use super::{Extra, FileItems, FnDef};
 use crate::expand::scope::Parent;
-use crate::expand::{CallCx, CrateMacros, Expander, FileRef, Incomplete, Unit, UnitKind};
+use crate::expand::{
+    CallCx, CrateMacros, DepMacros, Expander, FileRef, Incomplete, Unit, UnitKind,
+};
 use crate::parse;
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -67,10 +69,16 @@ pub fn expand_crate(
     hits: &(dyn Fn(&str) -> Vec<usize> + Sync),
     wanted: &Wanted<'_>,
     done: &mut Done,
+    deps: &DepMacros,
 ) -> (Vec<(usize, Incomplete)>, bool) {
-    if items.iter().all(|it| it.macros.defs.is_empty()) {
+    if items.iter().all(|it| it.macros.defs.is_empty()) && deps.macros.is_empty() {
         return (Vec::new(), false);
     }
+    let mut deps = deps.clone();
+    deps.macro_use = files
+        .iter()
+        .flat_map(|f| f.uses.macro_use.iter().cloned())
+        .collect();
     let refs: Vec<FileRef<'_>> = files
         .iter()
         .zip(items.iter())
@@ -87,10 +95,21 @@ pub fn expand_crate(
                 })
                 .filter_map(|(n, p)| Some((n.clone(), p.last()?.clone())))
                 .collect(),
+            dep_imports: f
+                .uses
+                .names
+                .iter()
+                .filter_map(|(n, p)| match p.as_slice() {
+                    [krate, name] if !matches!(krate.as_str(), "crate" | "self" | "super") => {
+                        Some((n.clone(), krate.clone(), name.clone()))
+                    }
+                    _ => None,
+                })
+                .collect(),
         })
         .collect();
     let hit = |text: &str| !hits(text).is_empty();
-    let Some(cx) = CrateMacros::new(refs, parents, &hit) else {
+    let Some(cx) = CrateMacros::new(refs, parents, &hit, deps) else {
         return (Vec::new(), false);
     };
     let names = cx.name_hashes();

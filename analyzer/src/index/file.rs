@@ -123,6 +123,8 @@ pub struct UseMap {
     pub names: HashMap<String, Vec<String>>,
     /// Glob-imported module paths.
     pub globs: Vec<Vec<String>>,
+    /// Crates whose exported macros `#[macro_use] extern crate` brings in.
+    pub macro_use: Vec<String>,
 }
 
 impl UseMap {
@@ -149,6 +151,9 @@ impl UseMap {
             fn visit_type(&mut self, _: &'ast syn::Type) {}
             fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
             fn visit_item_extern_crate(&mut self, e: &'ast syn::ItemExternCrate) {
+                if e.attrs.iter().any(|a| a.path().is_ident("macro_use")) {
+                    self.0.macro_use.push(e.ident.to_string());
+                }
                 if let Some((_, alias)) = &e.rename {
                     self.0
                         .names
