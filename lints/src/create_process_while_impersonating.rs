@@ -100,8 +100,9 @@ declare_lint! {
     /// ### Known problems
     /// Processes started by other crates' functions, through function pointers
     /// or trait objects, or inside other crates' macros beyond the common
-    /// expression macros imperlint re-parses (the crate's own `macro_rules!`
-    /// are expanded) are not seen. A `Command` is recognised from its
+    /// expression macros imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen. A `Command` is recognised from its
     /// construction in the same function; a `Command` received as a parameter
     /// is matched by method name only when the analyzer can tell its type. The
     /// lint cannot tell a child that is meant to run as the service from one

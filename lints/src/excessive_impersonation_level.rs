@@ -132,8 +132,9 @@ declare_lint! {
     /// genuinely needed (a front end that must reach a back-end server as the
     /// user, under constrained delegation) is reported too: suppress it with
     /// a reason. Calls through other crates' macros beyond the common
-    /// expression macros imperlint re-parses (the crate's own
-    /// `macro_rules!` are expanded) are not seen.
+    /// expression macros imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen.
     ///
     /// ### References
     /// - Randy Turner, *What's in a Token (Part 2): Impersonation* (Microsoft Ask the Directory Services Team blog): anonymous, identification, impersonation and delegation, and why the client picks the level.

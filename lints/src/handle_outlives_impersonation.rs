@@ -77,7 +77,9 @@ declare_lint! {
     /// it, wrapped in a user type, or opened by another crate's function is not
     /// followed. Handles opened through function pointers, trait objects or
     /// other crates' macros beyond the common expression macros imperlint
-    /// re-parses (the crate's own `macro_rules!` are expanded) are not seen.
+    /// re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen.
     /// Opening a file as the client and serving that same client from the
     /// handle is a legitimate design when the handle cannot reach anyone else;
     /// suppress such findings with a reason.

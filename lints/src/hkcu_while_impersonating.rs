@@ -110,8 +110,9 @@ declare_lint! {
     /// that calls `RegDisablePredefinedCache` at start-up makes
     /// `HKEY_CURRENT_USER` follow the thread token; the lint does not know that
     /// and needs a suppression with a reason there. Uses inside other crates'
-    /// macros beyond the common expression macros imperlint re-parses (the
-    /// crate's own `macro_rules!` are expanded) are not seen.
+    /// macros beyond the common expression macros imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen.
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): `HKEY_CURRENT_USER` and `HKEY_CLASSES_ROOT` do not work when impersonating.

@@ -95,7 +95,9 @@ declare_lint! {
     /// too and needs a suppression with a reason. Caches reached through
     /// references passed in as parameters, trait objects, other crates'
     /// functions, or other crates' macros beyond the common expression macros
-    /// imperlint re-parses (the crate's own `macro_rules!` are expanded) are
+    /// imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are
     /// not seen; a value computed while impersonating and stored after the
     /// revert is not seen either.
     ///

@@ -88,8 +88,9 @@ declare_lint! {
     /// ### Known problems
     /// `.await`s inside other crates' macros that imperlint does not re-parse
     /// (`tokio::select!`, `futures::join!` and other macros with their own
-    /// syntax) are not seen; an `.await` a macro of the crate writes is
-    /// expanded and reported at the invocation, with a note at the macro.
+    /// syntax) are not seen; an `.await` a macro of the crate writes (or an
+    /// exported macro of a dependency whose source is read) is expanded and
+    /// reported at the invocation, with a note at the macro.
     /// Futures polled by hand (`poll`, `block_on` on another executor) are not
     /// suspension points to the analysis. The lint does not know which executor
     /// runs the task and reports single-threaded ones too, on purpose: other

@@ -92,8 +92,9 @@ declare_lint! {
     /// unguarded region (and is caught by `catch_unwind` or a thread pool)
     /// leaves the thread impersonating without a report. A revert made through
     /// a function pointer, a trait object, or another crate's macro beyond the
-    /// common expression macros imperlint re-parses (the crate's own
-    /// `macro_rules!` are expanded) is not seen, so the exit after it is
+    /// common expression macros imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) is not seen, so the exit after it is
     /// reported anyway. The crate's own begin/end wrappers are followed
     /// through any number of layers and through recursion; guard types and
     /// begin/end wrappers from other crates are known from their source when

@@ -100,7 +100,9 @@ declare_lint! {
     /// so a helper called from one impersonated and one plain path is reported
     /// for the impersonated one. Begins through function pointers, trait
     /// objects or other crates' macros beyond the common expression macros
-    /// imperlint re-parses (the crate's own `macro_rules!` are expanded) are
+    /// imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are
     /// not seen, and callers in other crates are unknown unless the
     /// configuration or an `// imperlint: impersonated` comment declares the
     /// function impersonated.

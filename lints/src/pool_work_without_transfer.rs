@@ -103,7 +103,9 @@ declare_lint! {
     /// the binding crate the call uses. Pools reached through function
     /// pointers, trait objects, libraries that queue work internally, or
     /// other crates' macros beyond the common expression macros imperlint
-    /// re-parses (the crate's own `macro_rules!` are expanded) are not seen.
+    /// re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen.
     /// A task that impersonates a token it was given is still reported where
     /// it is submitted from inside a region. Work handed to the crate's
     /// closure runners (`as_client(pipe, || ..)`) is followed through any

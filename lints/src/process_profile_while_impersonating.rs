@@ -94,8 +94,9 @@ declare_lint! {
     /// null from its syntax (`None`, `0`, `null_mut()`, `HANDLE::default()`); a
     /// null token held in a variable is taken as a real token. Calls through
     /// function pointers, trait objects or other crates' macros beyond the
-    /// common expression macros imperlint re-parses (the crate's own
-    /// `macro_rules!` are expanded) are not seen.
+    /// common expression macros imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen.
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): with a NULL token, `SHGetKnownFolderPath` assumes you are not impersonating.

@@ -183,9 +183,10 @@ declare_lint! {
     /// last name, so two types of the same name in different modules are
     /// confused. Guards whose `Drop` reverts through a function pointer, a
     /// trait object or another crate's macro beyond the common expression
-    /// macros imperlint re-parses (the crate's own `macro_rules!` are
-    /// expanded, and the fields of a type they define are read from the
-    /// expansion) are not recognised as guards.
+    /// macros imperlint re-parses (the crate's own `macro_rules!`, and the
+    /// exported ones of dependencies whose source is read, are expanded, and
+    /// the fields of a type they define are read from the expansion) are not
+    /// recognised as guards.
     ///
     /// ### References
     /// - Keith Brown, [Understanding Impersonation](https://www.informit.com/articles/article.aspx?p=350385) (*The .NET Developer's Guide to Windows Security*): impersonation happens on a thread-by-thread basis.

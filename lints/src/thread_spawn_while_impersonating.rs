@@ -80,8 +80,9 @@ declare_lint! {
     /// Only the spawners in imperlint's catalog are recognised. A library
     /// function that starts a thread internally, a spawn through a function
     /// pointer or trait object, and spawns inside other crates' macros beyond
-    /// the common expression macros imperlint re-parses (the crate's own
-    /// `macro_rules!` are expanded) are not seen. A spawned closure that
+    /// the common expression macros imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen. A spawned closure that
     /// impersonates a token captured from the parent is still reported when the
     /// spawn itself sits inside the parent's region; move the spawn after the
     /// revert, or suppress the finding with a reason. Helpers called while

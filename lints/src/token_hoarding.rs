@@ -93,7 +93,9 @@ declare_lint! {
     /// that lifetime is deliberate and bounded. Tokens obtained or stored
     /// through helpers of other crates, function pointers, trait objects or
     /// other crates' macros beyond the common expression macros imperlint
-    /// re-parses (the crate's own `macro_rules!` are expanded) are not seen.
+    /// re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen.
     /// Wrapping a token in `OwnedHandle` or `Owned` does not make keeping it
     /// for the life of the process any safer.
     ///

@@ -77,8 +77,9 @@ declare_lint! {
     /// Any read of the result counts as a check, even one that does not stop
     /// the work on failure (logging the error and carrying on). Begin calls
     /// made through function pointers, trait objects or other crates' macros
-    /// beyond the common expression macros imperlint re-parses (the crate's own
-    /// `macro_rules!` are expanded) are not seen; wrappers defined in other
+    /// beyond the common expression macros imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen; wrappers defined in other
     /// crates are known from their source when it is read (see the README's
     /// "Crates that use each other"), otherwise only when the configuration
     /// names them. The crate's own

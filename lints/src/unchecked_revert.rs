@@ -91,8 +91,9 @@ declare_lint! {
     /// crates is therefore only checked when the configuration or an `//
     /// imperlint: impersonated` comment says it runs impersonated. Reverts made
     /// through function pointers, trait objects or other crates' macros beyond
-    /// the common expression macros imperlint re-parses (the crate's own
-    /// `macro_rules!` are expanded) are not seen.
+    /// the common expression macros imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen.
     ///
     /// ### References
     /// - Microsoft Learn, [`RevertToSelf`](https://learn.microsoft.com/en-us/windows/win32/api/securitybaseapi/nf-securitybaseapi-reverttoself): if it fails, the application keeps running as the client; shut the process down.

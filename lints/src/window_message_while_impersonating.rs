@@ -80,8 +80,9 @@ declare_lint! {
     /// carries data or a notification is harmless, and the lint cannot see that
     /// either: suppress such findings with a reason. Messages sent through
     /// wrapper libraries, function pointers, trait objects or other crates'
-    /// macros beyond the common expression macros imperlint re-parses (the
-    /// crate's own `macro_rules!` are expanded) are not seen.
+    /// macros beyond the common expression macros imperlint re-parses (the crate's own `macro_rules!`,
+    /// and the exported ones of dependencies whose source is read, are
+    /// expanded) are not seen.
     ///
     /// ### References
     /// - Raymond Chen, [Does this operation work when impersonating? The default answer is NO](https://devblogs.microsoft.com/oldnewthing/20110928-00/?p=9533): the receiving window works under its own token.

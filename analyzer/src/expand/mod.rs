@@ -22,8 +22,14 @@
 //!
 //! Bounds (recursion depth, expansions per unit, matching steps, output
 //! size, nesting) are reported as `analysis_incomplete` at the invocation,
-//! and so is an invocation no rule matches; never a silent answer. What is
-//! not expanded: macros of other crates, macros defined by a macro, macros
+//! and so is an invocation no rule matches; never a silent answer.
+//!
+//! A dependency's `#[macro_export]` macros come with its summaries
+//! ([`DepMacros`], from `deps::Exports`): they are definitions after the
+//! crate's own, reached by `dep::name!`, a `use dep::name;` or
+//! `#[macro_use] extern crate dep;`, and their `$crate` writes the name the
+//! dependent gives the dependency. What is not expanded: macros of other
+//! crates whose source is not read, macros defined by a macro, macros
 //! in expression position outside function bodies (constants, statics,
 //! array lengths), in types and patterns, and items a macro generates
 //! inside a function body (its statements are).
