@@ -897,7 +897,49 @@ version = "1.0.210"
             guard_types: vec!["ClientGuard".into()],
             reexports,
             dep_names: BTreeSet::new(),
+            macros: Vec::new(),
         }
+    }
+
+    #[test]
+    fn exported_macros_reach_dependents_under_every_name_and_rename() {
+        let def = crate::expand::DepMacro {
+            krate: String::new(),
+            name: "client_guard".to_string(),
+            body: "() => {}".into(),
+            def: crate::diag::Location::file_start("crates/winsec/src/macros.rs"),
+        };
+        // `pub use crate::client_guard as guard;` exports it twice.
+        let rename = Reexport {
+            module: Vec::new(),
+            name: Some("guard".to_string()),
+            target: vec!["client_guard".to_string()],
+            rooted: true,
+        };
+        let e = exports("win_security", &[], vec![rename]).with_macros(vec![def]);
+        let link = Link {
+            unit: 0,
+            names: vec!["sec".to_string(), "win_security".to_string()],
+        };
+        let deps = DepSummaries::new(&[link], &HashMap::from([(0, Arc::new(e))]));
+        let mut seen: Vec<(String, String)> = deps
+            .macros()
+            .macros
+            .iter()
+            .map(|m| (m.krate.clone(), m.name.clone()))
+            .collect();
+        seen.sort();
+        let pair = |k: &str, n: &str| (k.to_string(), n.to_string());
+        assert_eq!(
+            seen,
+            vec![
+                pair("sec", "client_guard"),
+                pair("sec", "guard"),
+                pair("win_security", "client_guard"),
+                pair("win_security", "guard"),
+            ]
+        );
+        assert!(deps.names().contains(&"client_guard".to_string()));
     }
 
     #[test]
