@@ -18,7 +18,7 @@ use crate::expand::UnitKind;
 use crate::facts::CrateFacts;
 use crate::fsx;
 use crate::index::collect::{collect_expansion_syntax, collect_syntax, FileCollector};
-use crate::index::expanded::{expand_crate, Done, Wanted};
+use crate::index::expanded::{expand_crate, Done, Resolution, Wanted};
 use crate::index::file::{FileCx, UseMap};
 use crate::index::resolve::Manifest;
 use crate::index::text::ParsedFn;
@@ -1549,12 +1549,14 @@ fn analyse_unit(unit: &CrateUnit, tree: Tree, cx: &UnitCx<'_>, uses: &Uses) -> C
             let (incomplete, expanded) = expand_crate(
                 &mut files,
                 &mut items,
-                parents.clone(),
+                Resolution {
+                    parents: parents.clone(),
+                    deps: dep_macros,
+                },
                 &extra,
                 &hits,
                 &wanted,
                 &mut done,
-                dep_macros,
             );
             for (fi, i) in incomplete {
                 res.diagnostics.push(not_expanded(&files[fi], &i));

@@ -48,6 +48,14 @@ pub struct Wanted<'w> {
     pub walked: &'w (dyn Fn(usize, usize) -> bool + Sync),
 }
 
+/// What an invocation may name besides the crate's own definitions'
+/// textual scope: how each file is declared (`mod x;`), and the
+/// dependencies' exported macros.
+pub struct Resolution<'d> {
+    pub parents: Vec<Option<Parent>>,
+    pub deps: &'d DepMacros,
+}
+
 /// The units already expanded (or given up on), by file: item invocations
 /// and `impl` blocks by their first byte, functions by index.
 #[derive(Default)]
@@ -57,20 +65,20 @@ pub struct Done {
 }
 
 /// Expands the crate's local macros whose expansion is [`Wanted`] and not
-/// [`Done`], and collects what they generate. `parents[f]` says how file
+/// [`Done`], and collects what they generate. `macros.parents[f]` says how file
 /// `f` is declared (`mod x;`); `hits` finds the prefilter's matches in a
 /// text. Returns the invocations that could not be expanded (the file,
 /// where, and why) and whether anything was expanded.
 pub fn expand_crate(
     files: &mut [FileCx],
     items: &mut [FileItems],
-    parents: Vec<Option<Parent>>,
+    macros: Resolution<'_>,
     extra: &Extra,
     hits: &(dyn Fn(&str) -> Vec<usize> + Sync),
     wanted: &Wanted<'_>,
     done: &mut Done,
-    deps: &DepMacros,
 ) -> (Vec<(usize, Incomplete)>, bool) {
+    let Resolution { parents, deps } = macros;
     if items.iter().all(|it| it.macros.defs.is_empty()) && deps.macros.is_empty() {
         return (Vec::new(), false);
     }
