@@ -227,6 +227,11 @@ pub fn locked(text: &str) -> Vec<Locked> {
 /// The version of package `dep` that package `dependent` is locked to.
 pub fn locked_version(lock: &[Locked], dependent: &str, dep: &str) -> Option<String> {
     let versions: Vec<&Locked> = lock.iter().filter(|p| p.name == dep).collect();
+    // Only the dependent's own entry says which version it uses, and that
+    // it uses the dependency at all (an optional dependency that no feature
+    // turns on is not in it). A lock that does not list the dependent is
+    // another workspace's (a package in a folder of a workspace it is no
+    // member of): it pins nothing for this package.
     let from_dependent = lock
         .iter()
         .filter(|p| p.name == dependent)
@@ -234,11 +239,12 @@ pub fn locked_version(lock: &[Locked], dependent: &str, dep: &str) -> Option<Str
         .find_map(|d| {
             let mut words = d.split_whitespace();
             (words.next() == Some(dep)).then(|| words.next().map(str::to_string))
-        });
+        })?;
     match (from_dependent, versions.as_slice()) {
-        (Some(Some(v)), _) => Some(v),
-        (_, [one]) => Some(one.version.clone()),
-        _ => None,
+        (Some(v), _) => Some(v),
+        // cargo writes the bare name when the lock holds one version.
+        (None, [one]) => Some(one.version.clone()),
+        (None, _) => None,
     }
 }
 
@@ -821,6 +827,12 @@ version = "1.0.210"
         );
         // Two versions and no word from the dependent: unknown.
         assert_eq!(locked_version(&lock, "other", "pipe-ipc"), None);
+        // A package the lock does not list (another workspace's lock, found
+        // above a package that is no member): nothing, even for a
+        // dependency the lock holds once.
+        assert_eq!(locked_version(&lock, "other", "serde"), None);
+        // The dependent does not use it (an optional dependency left off).
+        assert_eq!(locked_version(&lock, "pipe-ipc", "serde"), None);
         assert!(locked("not toml [").is_empty());
     }
 
