@@ -686,6 +686,22 @@ pub const ZERO_CONSTANTS: &[&str] = &[
 /// Constants that are TRUE for BOOL results.
 pub const TRUE_CONSTANTS: &[&str] = &["TRUE"];
 
+/// Types whose values are results to check: a method taking one of them
+/// by value (`impl DebugExpect for Result<..>`, `impl Check for BOOL`) is
+/// given its receiver to check.
+pub const RESULT_TYPES: &[&str] = &[
+    "Result",
+    "Option",
+    "BOOL",
+    "BOOLEAN",
+    "NTSTATUS",
+    "HRESULT",
+    "WIN32_ERROR",
+    "RPC_STATUS",
+    "i32",
+    "u32",
+];
+
 /// Status test helpers: name, and whether `true` means success.
 pub const STATUS_TESTS: &[(&str, bool)] = &[
     ("NT_SUCCESS", true),
@@ -699,6 +715,19 @@ pub const STATUS_TESTS: &[(&str, bool)] = &[
 
 /// Windows-crate string literal macros whose argument is the string itself.
 pub const STRING_MACROS: &[&str] = &["w", "s", "h", "wide", "wstr", "u16cstr", "u16str", "cstr"];
+
+/// Handle types: a parameter of one of these may be a token or an open
+/// handle (`HANDLE`, `OwnedHandle`, `HKEY`, `RawHandle`).
+pub const HANDLE_TYPES: &[&str] = &[
+    "HANDLE",
+    "OwnedHandle",
+    "BorrowedHandle",
+    "RawHandle",
+    "HKEY",
+    "Owned",
+    "File",
+    "RegKey",
+];
 
 /// Types whose constructor takes ownership of a raw handle and closes it on drop.
 pub const OWNING_HANDLE_TYPES: &[&str] = &[

@@ -12,8 +12,14 @@ declare_lint! {
     /// `RpcImpersonateClient`, `PsImpersonateClient`, or a function of the crate
     /// that wraps one of them) when its result is thrown away (`X();`,
     /// `let _ = X();`, a lone `X().ok();`), bound to a variable that is never
-    /// read, or examined only by `debug_assert!`-style macros. It also reports a
-    /// guard constructor that hands out a guard even when the begin call failed.
+    /// read, or examined only in debug builds (`debug_assert!`-style macros,
+    /// `cfg!(debug_assertions)`, `#[cfg(debug_assertions)]`). The crate's own
+    /// check helpers are read, not trusted: a result passed to one of its
+    /// functions, or a method of its own called on it, is checked only if
+    /// that function checks it in release builds. A result chosen in an
+    /// `if`/`else` or a `match` and checked afterwards checks both calls. It
+    /// also reports a guard constructor that hands out a guard even when the
+    /// begin call failed.
     ///
     /// ### Why is this bad?
     /// Starting to impersonate can fail: the pipe client has not sent anything
@@ -51,6 +57,33 @@ declare_lint! {
     /// }
     /// ```
     ///
+    /// A helper of the crate that checks the result only in debug builds:
+    ///
+    /// ```rust
+    /// use std::fs;
+    /// use std::io;
+    /// use std::path::Path;
+    ///
+    /// use windows_sys::Win32::Foundation::{BOOL, HANDLE};
+    /// use windows_sys::Win32::Security::RevertToSelf;
+    /// use windows_sys::Win32::System::Pipes::ImpersonateNamedPipeClient;
+    ///
+    /// /// Asserts a `BOOL` in debug builds.
+    /// fn debug_ok(ok: BOOL, what: &str) {
+    ///     debug_assert!(ok != 0, "{what} failed");
+    /// }
+    ///
+    /// /// Deletes a file on behalf of the pipe's client.
+    /// pub fn delete_for_client(pipe: HANDLE, path: &Path) -> io::Result<()> {
+    ///     debug_ok(unsafe { ImpersonateNamedPipeClient(pipe) }, "ImpersonateNamedPipeClient");
+    ///     let removed = fs::remove_file(path);
+    ///     if unsafe { RevertToSelf() } == 0 {
+    ///         std::process::abort();
+    ///     }
+    ///     removed
+    /// }
+    /// ```
+    ///
     /// ### Use instead
     /// ```rust
     /// use std::fs;
@@ -73,16 +106,50 @@ declare_lint! {
     /// }
     /// ```
     ///
+    /// A helper of the crate that fails the request in every build:
+    ///
+    /// ```rust
+    /// use std::fs;
+    /// use std::io;
+    /// use std::path::Path;
+    ///
+    /// use windows_sys::Win32::Foundation::{BOOL, HANDLE};
+    /// use windows_sys::Win32::Security::RevertToSelf;
+    /// use windows_sys::Win32::System::Pipes::ImpersonateNamedPipeClient;
+    ///
+    /// /// The thread's last error unless `ok`.
+    /// fn require(ok: BOOL) -> io::Result<()> {
+    ///     if ok == 0 {
+    ///         return Err(io::Error::last_os_error());
+    ///     }
+    ///     Ok(())
+    /// }
+    ///
+    /// /// Deletes a file on behalf of the pipe's client.
+    /// pub fn delete_for_client(pipe: HANDLE, path: &Path) -> io::Result<()> {
+    ///     require(unsafe { ImpersonateNamedPipeClient(pipe) })?;
+    ///     let removed = fs::remove_file(path);
+    ///     if unsafe { RevertToSelf() } == 0 {
+    ///         std::process::abort();
+    ///     }
+    ///     removed
+    /// }
+    /// ```
+    ///
     /// ### Known problems
     /// Any read of the result counts as a check, even one that does not stop
-    /// the work on failure (logging the error and carrying on). Begin calls
-    /// made through function pointers, trait objects or other crates' macros
-    /// beyond the common expression macros imperlint re-parses (the crate's own `macro_rules!`,
-    /// and the exported ones of dependencies whose source is read, are
-    /// expanded) are not seen; wrappers defined in other
-    /// crates are known from their source when it is read (see the README's
-    /// "Crates that use each other"), otherwise only when the configuration
-    /// names them. The crate's own
+    /// the work on failure (logging the error and carrying on). A check
+    /// helper is read from its body in this crate (every candidate of a call
+    /// must check); helpers of other crates are read from their value-flow
+    /// summaries when their source is read (see the README's "Crates that
+    /// use each other"), and trait methods called through generics and
+    /// functions the analysis does not summarise count as checking. Begin
+    /// calls made through function pointers, trait objects or other crates'
+    /// macros beyond the common expression macros imperlint re-parses (the
+    /// crate's own `macro_rules!`, and the exported ones of dependencies
+    /// whose source is read, are expanded) are not seen; wrappers defined in
+    /// other crates are known from their source when it is read, otherwise
+    /// only when the configuration names them. The crate's own
     /// wrappers are followed through any number of layers (each handing the
     /// begin's result up) and through recursion. Whether a guard constructor
     /// fails open is judged from its body in this crate.
@@ -112,7 +179,7 @@ fn check(event: &Event, sink: &mut Sink) {
                     format!("the result of `{api}` is stored in a variable that is never read")
                 }
                 Check::DebugOnly => format!(
-                    "the result of `{api}` is checked only by a debug assertion, which release builds remove"
+                    "the result of `{api}` is checked only in debug builds, which leave the check out of the release build"
                 ),
                 Check::Checked | Check::NotCheckable => return,
             };

@@ -11,9 +11,17 @@ declare_lint! {
     /// `RpcRevertToSelf`, `SetThreadToken` with a null token, a wrapper of the
     /// crate around one of them) when its result is thrown away (`X();`,
     /// `let _ = X();`, a lone `X().ok();`), bound to a variable that is never
-    /// read, or examined only by `debug_assert!`. Reverts inside a guard's
-    /// `Drop` are where this happens most, because `drop` cannot return an
-    /// error.
+    /// read, or examined only in debug builds: by `debug_assert!`, under
+    /// `cfg!(debug_assertions)` or `#[cfg(debug_assertions)]`. The crate's
+    /// own check helpers are read, not trusted: a result passed to one of its
+    /// functions (`debug_check(RevertToSelf())`), or a method of its own
+    /// called on it (`RevertToSelf().debug_expect(..)`), is checked only if
+    /// that function checks it in release builds (`expect`, `?`, a
+    /// comparison, an abort), and a function that returns the result as it
+    /// is leaves the check to its caller. A result chosen in an `if`/`else`
+    /// or a `match` and checked afterwards checks both calls. Reverts inside
+    /// a guard's `Drop` are where this happens most, because `drop` cannot
+    /// return an error.
     ///
     /// ### Why is this bad?
     /// When a revert fails, the thread goes on with the client's token. Every
@@ -53,6 +61,39 @@ declare_lint! {
     /// }
     /// ```
     ///
+    /// A check helper that looks at the result only in debug builds leaves
+    /// release builds unchecked:
+    ///
+    /// ```rust
+    /// use std::fmt::Debug;
+    ///
+    /// use windows::core::Result;
+    /// use windows::Win32::Foundation::HANDLE;
+    /// use windows::Win32::Security::RevertToSelf;
+    /// use windows::Win32::System::Pipes::ImpersonateNamedPipeClient;
+    ///
+    /// /// `expect` in debug builds; release builds carry on.
+    /// pub trait DebugExpect {
+    ///     fn debug_expect(self, msg: &str);
+    /// }
+    ///
+    /// impl<T, E: Debug> DebugExpect for std::result::Result<T, E> {
+    ///     fn debug_expect(self, msg: &str) {
+    ///         if cfg!(debug_assertions) {
+    ///             self.expect(msg);
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// /// Whether the pipe's client may see `path`.
+    /// pub fn client_sees(pipe: HANDLE, path: &std::path::Path) -> Result<bool> {
+    ///     unsafe { ImpersonateNamedPipeClient(pipe) }?;
+    ///     let seen = path.exists();
+    ///     unsafe { RevertToSelf() }.debug_expect("RevertToSelf");
+    ///     Ok(seen)
+    /// }
+    /// ```
+    ///
     /// ### Use instead
     /// ```rust
     /// use std::marker::PhantomData;
@@ -82,9 +123,45 @@ declare_lint! {
     /// }
     /// ```
     ///
+    /// A check helper of the crate that aborts (or propagates) in every build:
+    ///
+    /// ```rust
+    /// use std::fmt::Debug;
+    ///
+    /// use windows::core::Result;
+    /// use windows::Win32::Foundation::HANDLE;
+    /// use windows::Win32::Security::RevertToSelf;
+    /// use windows::Win32::System::Pipes::ImpersonateNamedPipeClient;
+    ///
+    /// /// Aborts the process on an error.
+    /// pub trait OrAbort {
+    ///     fn or_abort(self, what: &str);
+    /// }
+    ///
+    /// impl<E: Debug> OrAbort for std::result::Result<(), E> {
+    ///     fn or_abort(self, what: &str) {
+    ///         if let Err(e) = self {
+    ///             eprintln!("{what} failed: {e:?}");
+    ///             std::process::abort();
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// /// Whether the pipe's client may see `path`.
+    /// pub fn client_sees(pipe: HANDLE, path: &std::path::Path) -> Result<bool> {
+    ///     unsafe { ImpersonateNamedPipeClient(pipe) }?;
+    ///     let seen = path.exists();
+    ///     unsafe { RevertToSelf() }.or_abort("RevertToSelf");
+    ///     Ok(seen)
+    /// }
+    /// ```
+    ///
     /// ### Known problems
     /// Any read of the result counts as a check, even one that only logs the
-    /// failure and carries on. `PsRevertToSelf` returns nothing and is never
+    /// failure and carries on. A check helper is read from its body in this
+    /// crate (every candidate of a call must check); helpers of other crates,
+    /// trait methods called through generics, and functions the analysis
+    /// does not summarise count as checking. `PsRevertToSelf` returns nothing and is never
     /// reported. A revert outside a guard's `Drop` is reported only where the
     /// thread may be impersonating, so a "lockdown" revert at the start of
     /// `main` is left alone; a revert helper whose callers all live in other
@@ -128,7 +205,9 @@ fn check(event: &Event, sink: &mut Sink) {
     let what = match check {
         Check::Dropped => "is ignored",
         Check::UnusedVariable => "is stored in a variable that is never read",
-        Check::DebugOnly => "is checked only by a debug assertion, which release builds remove",
+        Check::DebugOnly => {
+            "is checked only in debug builds, which leave the check out of the release build"
+        }
         Check::Checked | Check::NotCheckable => return,
     };
     let (message, help) = if *in_drop {

@@ -274,7 +274,9 @@ pub fn analyze_crate(
         // Field values that reached an open or a pipe-only API: what the
         // functions that touch their types write there matters.
         let demands = std::mem::take(&mut sums.field_demands);
-        for id in fns_touching(ix, &demands) {
+        // Callees given results, tokens or handles: their flow matters.
+        let flow_demands = std::mem::take(&mut sums.flow_demands);
+        for id in fns_touching(ix, &demands).into_iter().chain(flow_demands) {
             if !flows[id] {
                 flows[id] = true;
                 active[id] = true;

@@ -53,6 +53,9 @@ pub(super) struct Summaries {
     /// Types whose field values reached an open or a pipe-only API in the
     /// last walks.
     pub(super) field_demands: BTreeSet<Arc<str>>,
+    /// Functions given a result, a token or a handle in the last walks
+    /// that were not summarised for value flow: their flow matters.
+    pub(super) flow_demands: BTreeSet<usize>,
 }
 
 /// Computes the summaries of the functions `members` (ids, ascending) to
@@ -73,8 +76,10 @@ pub(super) fn summarize(
         walks: 0,
         field_writes: Vec::new(),
         field_demands: BTreeSet::new(),
+        flow_demands: BTreeSet::new(),
     };
-    let mut writes: HashMap<usize, (Vec<FieldWrite>, Vec<Arc<str>>)> = HashMap::new();
+    type Writes = (Vec<FieldWrite>, Vec<Arc<str>>, Vec<usize>);
+    let mut writes: HashMap<usize, Writes> = HashMap::new();
     let mut queue: BTreeSet<(u32, usize)> =
         members.iter().map(|&id| (order.comp(id), id)).collect();
     // Function → the functions whose last walk read it; function → what
@@ -90,7 +95,7 @@ pub(super) fn summarize(
         };
         let one = summarize_one(&walk_cx, id, lifecycle[id]);
         let (sum, reads, stopped) = (one.sum, one.reads, one.stopped);
-        writes.insert(id, (one.field_writes, one.field_demands));
+        writes.insert(id, (one.field_writes, one.field_demands, one.flow_demands));
         out.walks += 1;
         match stopped {
             Some(s) => out.stopped.insert(id, s),
@@ -120,9 +125,10 @@ pub(super) fn summarize(
             }
         }
     }
-    for (_, (w, d)) in writes.into_iter().collect::<BTreeMap<_, _>>() {
+    for (_, (w, d, f)) in writes.into_iter().collect::<BTreeMap<_, _>>() {
         out.field_writes.push(w);
         out.field_demands.extend(d);
+        out.flow_demands.extend(f);
     }
     out
 }
@@ -134,6 +140,7 @@ struct One {
     stopped: Option<Stopped>,
     field_writes: Vec<FieldWrite>,
     field_demands: Vec<Arc<str>>,
+    flow_demands: Vec<usize>,
 }
 
 /// The summary of function `id` with the summaries in `cx`, what its walks
@@ -144,6 +151,7 @@ fn summarize_one(cx: &Cx<'_, '_>, id: usize, lifecycle: bool) -> One {
     let mut from_no = Walker::new(cx, id, false).run(&Entry::default());
     let field_writes = std::mem::take(&mut from_no.field_writes);
     let field_demands = std::mem::take(&mut from_no.field_demands);
+    let flow_demands = std::mem::take(&mut from_no.flow_demands);
     let flow = Some(Box::new(std::mem::take(&mut from_no.flow)));
     if !lifecycle {
         let mut reads = from_no.reads;
@@ -158,6 +166,7 @@ fn summarize_one(cx: &Cx<'_, '_>, id: usize, lifecycle: bool) -> One {
             stopped: from_no.stopped,
             field_writes,
             field_demands,
+            flow_demands,
         };
     }
     let entered = Entry {
@@ -214,5 +223,6 @@ fn summarize_one(cx: &Cx<'_, '_>, id: usize, lifecycle: bool) -> One {
         stopped,
         field_writes,
         field_demands,
+        flow_demands,
     }
 }

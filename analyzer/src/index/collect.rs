@@ -9,7 +9,7 @@
 
 use super::file::FileCx;
 use super::names::{ident_hash, ident_hash_seen, name_hash};
-use super::syntax::{is_pipe_text, mentions_flag, string_value, type_path};
+use super::syntax::{is_debug_cfg, is_pipe_text, mentions_flag, string_value, type_path};
 use super::text::{FnKind, FnSyntax, FnText, ParsedFn, SpanBase, SpanMap};
 use super::{
     AutoTrait, Declared, Extra, FileItems, FileSyntax, FnDef, ItemText, StaticDef, TypeDef,
@@ -1026,6 +1026,7 @@ impl<'a> Collector<'a, '_> {
             is_drop,
             is_main,
             impersonated: marked || configured,
+            debug_only: is_debug_cfg(attrs),
             name_bytes: self.file_bytes(sig.ident.span()),
             module: module.clone(),
             has_receiver: sig.receiver().is_some(),

@@ -42,6 +42,9 @@ pub struct FnDef {
     pub is_main: bool,
     /// Declared to always run impersonated (marker comment or configuration).
     pub impersonated: bool,
+    /// Compiled only in debug builds (`#[cfg(debug_assertions)]`): what it
+    /// checks, release builds do not.
+    pub debug_only: bool,
     /// The bytes of the function's name in its file: its line and column
     /// are placed when needed ([`CrateIndex::name_loc`], by the file's line index).
     name_bytes: std::ops::Range<usize>,

@@ -3,6 +3,7 @@
 //! pipe), whether an expression names a flag. They know nothing of the crate.
 
 use crate::catalog;
+use quote::ToTokens;
 use syn::visit::Visit;
 
 /// The path segments of a type (`std::process::Command`), looking through references.
@@ -93,6 +94,52 @@ pub fn has_pipe_word(text: &str) -> bool {
 /// `format!`, the right side of a `+`): it stands for any text without a
 /// backslash, such as a host name.
 pub const UNKNOWN: char = '\u{1}';
+
+/// `#[cfg(debug_assertions)]` (or `cfg(all(debug_assertions, ..))`): what it
+/// is on exists only in debug builds.
+pub fn is_debug_cfg(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg") && {
+            let t = a.meta.to_token_stream().to_string();
+            t.contains("debug_assertions") && !t.contains("not") && !t.contains("any")
+        }
+    })
+}
+
+/// The outer attributes of an expression (`#[cfg(..)] call();`), for the
+/// kinds a statement starts with.
+pub fn expr_attrs(e: &syn::Expr) -> Option<&[syn::Attribute]> {
+    use syn::Expr::*;
+    Some(match e {
+        Call(x) => &x.attrs,
+        MethodCall(x) => &x.attrs,
+        Macro(x) => &x.attrs,
+        Block(x) => &x.attrs,
+        Unsafe(x) => &x.attrs,
+        If(x) => &x.attrs,
+        Match(x) => &x.attrs,
+        Assign(x) => &x.attrs,
+        Binary(x) => &x.attrs,
+        Try(x) => &x.attrs,
+        Unary(x) => &x.attrs,
+        Path(x) => &x.attrs,
+        Paren(x) => &x.attrs,
+        Await(x) => &x.attrs,
+        Field(x) => &x.attrs,
+        _ => return None,
+    })
+}
+
+/// `cfg!(debug_assertions)`: true in debug builds only.
+pub fn is_debug_cfg_macro(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Macro(m) => {
+            m.mac.path.is_ident("cfg") && m.mac.tokens.to_string().trim() == "debug_assertions"
+        }
+        syn::Expr::Paren(p) => is_debug_cfg_macro(&p.expr),
+        _ => false,
+    }
+}
 
 /// Text that names a pipe path, case-insensitively: `\\.\pipe\` (see
 /// `catalog::PIPE_PREFIX`), `\\?\pipe\`, or a remote `\\server\pipe\`

@@ -373,6 +373,74 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         })
     }
 
+    /// Results (of begin and end calls) given to a function, by position:
+    /// each is checked as the callee checks that parameter (in release
+    /// builds, only in debug builds, or not), and a result the callee
+    /// returns as it is stays the caller's to check, in `out`. `callees` are
+    /// the candidates of a call of the crate (every one must check); none
+    /// for another crate's function, whose summary `sum` is read. A callee
+    /// of the crate not summarised for value flow is asked for
+    /// (`flow_demands`) and, meanwhile, counts as checking, as does another
+    /// crate's function with no value flow.
+    pub(super) fn give_results(
+        &mut self,
+        callees: &[usize],
+        sum: &Summary,
+        by_pos: &[(Option<&'a syn::Expr>, Fact)],
+        out: &mut Fact,
+    ) {
+        let sums = self.cx.sums;
+        self.reads.extend(callees.iter().copied());
+        let flows: Vec<&flow::FnFlow> = if callees.is_empty() {
+            sum.flow.as_deref().into_iter().collect()
+        } else {
+            callees
+                .iter()
+                .filter_map(|&c| sums[c].flow.as_deref())
+                .collect()
+        };
+        let summarised = !flows.is_empty() && flows.len() == callees.len().max(1);
+        for (pos, (_, v)) in by_pos.iter().enumerate() {
+            if !summarised {
+                if v.outcome.is_some() || v.test.is_some() || self.carries_handle(v) {
+                    let missing = callees.iter().filter(|&&c| sums[c].flow.is_none());
+                    self.flow_demands.extend(missing);
+                }
+                self.mark(v, Check::Checked);
+                if out.outcome.is_none() {
+                    out.outcome = v.outcome.clone();
+                }
+                continue;
+            }
+            // Every candidate must check it for it to count.
+            let check = flows
+                .iter()
+                .map(|f| f.param(pos).map_or(flow::ParamCheck::None, |p| p.check))
+                .min()
+                .unwrap_or_default();
+            self.mark_as(v, check);
+            let returned = flows
+                .iter()
+                .any(|f| f.ret.result_from & paths::param_bit(pos) != 0);
+            if returned && out.outcome.is_none() {
+                out.outcome = v
+                    .outcome
+                    .clone()
+                    .or(v.test.as_ref().map(|(o, _)| o.clone()));
+            }
+        }
+    }
+
+    /// Whether a value is (or holds) a token or a handle, or is typed as one.
+    pub(super) fn carries_handle(&self, v: &Fact) -> bool {
+        v.token.is_some()
+            || v.handle.is_some()
+            || v.ty
+                .as_ref()
+                .and_then(|t| t.last())
+                .is_some_and(|t| catalog::HANDLE_TYPES.contains(&t.as_str()))
+    }
+
     pub(super) fn set_work(&self, name: &str, st: &mut State) {
         if st.region.imp != Imp::No && !catalog::NON_WORK.contains(&name) {
             st.region.work = true;
@@ -527,6 +595,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                         at: (loc, key),
                         args: &exprs,
                         recv: None,
+                        callees: &[],
                     };
                     return self.apply_summary(&sum, call, vals, callables, st);
                 }
@@ -702,6 +771,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             at: (loc, key),
             args,
             recv,
+            callees: ids,
         };
         self.apply_summary(&sum, call, vals, callables, st)
     }
@@ -724,6 +794,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             at: (loc, key),
             args,
             recv,
+            callees,
         } = call;
         // A closure parameter of this function handed on to a helper that
         // runs it impersonated: this function runs it impersonated too (a
@@ -753,24 +824,19 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             }
         }
         let mut out = Fact::default();
-        for v in &vals {
-            self.mark(v, Check::Checked);
-            if out.outcome.is_none() {
-                out.outcome = v.outcome.clone();
-            }
+        // Arguments by signature position: the receiver first.
+        let mut by_pos: Vec<(Option<&'a syn::Expr>, Fact)> = Vec::with_capacity(vals.len() + 1);
+        if let Some((e, f)) = recv {
+            by_pos.push((Some(e), f.clone()));
         }
+        by_pos.extend(
+            vals.iter()
+                .enumerate()
+                .map(|(i, v)| (args.get(i).copied(), v.clone())),
+        );
+        self.give_results(callees, sum, &by_pos, &mut out);
         match sum.flow.as_deref() {
             Some(fl) => {
-                let mut by_pos: Vec<(Option<&'a syn::Expr>, Fact)> =
-                    Vec::with_capacity(vals.len() + 1);
-                if let Some((e, f)) = recv {
-                    by_pos.push((Some(e), f.clone()));
-                }
-                by_pos.extend(
-                    vals.iter()
-                        .enumerate()
-                        .map(|(i, v)| (args.get(i).copied(), v.clone())),
-                );
                 let v = self.apply_flow(fl, display, &by_pos, st);
                 carry_path(&mut out, &v);
                 out.sqos |= v.sqos;
@@ -1107,4 +1173,7 @@ pub(super) struct SummaryCall<'d, 'a, 'f> {
     pub(super) at: (Location, usize),
     pub(super) args: &'d [&'a syn::Expr],
     pub(super) recv: Option<(&'a syn::Expr, &'f Fact)>,
+    /// The crate's candidate functions of the call (none for another
+    /// crate's): how each treats a result it is given ([`Walker::give_results`]).
+    pub(super) callees: &'d [usize],
 }

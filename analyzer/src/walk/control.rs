@@ -94,6 +94,19 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     pub(super) fn stmt(&mut self, s: &'a syn::Stmt, st: &mut State) {
         vars::tick(1);
+        // `#[cfg(debug_assertions)] r.expect(..);` exists in debug builds only.
+        let debug = match s {
+            syn::Stmt::Local(l) => syntax::is_debug_cfg(&l.attrs),
+            syn::Stmt::Macro(m) => syntax::is_debug_cfg(&m.attrs),
+            syn::Stmt::Expr(e, _) => syntax::expr_attrs(e).is_some_and(syntax::is_debug_cfg),
+            syn::Stmt::Item(_) => false,
+        };
+        self.in_debug_macro += u32::from(debug);
+        self.stmt_inner(s, st);
+        self.in_debug_macro -= u32::from(debug);
+    }
+
+    fn stmt_inner(&mut self, s: &'a syn::Stmt, st: &mut State) {
         match s {
             syn::Stmt::Local(l) => self.local(l, st),
             syn::Stmt::Expr(e, _) => {
@@ -139,7 +152,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             let mut else_st = st.clone();
             if let Some((o, success)) = &pol {
                 if *success {
-                    else_st.region = o.err;
+                    o.fail(&mut else_st.region);
                 }
             }
             self.expr(diverge, &mut else_st);
@@ -206,7 +219,12 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             syn::Expr::Group(g) => self.cond(&g.expr, st),
             syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
                 let (mut ta, fa) = self.cond(&b.left, st);
+                // `cfg!(debug_assertions) && ok == 0`: release builds never
+                // look at the right side.
+                let debug = u32::from(syntax::is_debug_cfg_macro(&b.left));
+                self.in_debug_macro += debug;
                 let (tb, fb) = self.cond(&b.right, &mut ta);
+                self.in_debug_macro -= debug;
                 (tb, fa.join(&fb))
             }
             syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_)) => {
@@ -225,9 +243,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let mut f = st.clone();
                 if let Some((o, success)) = pol {
                     if success {
-                        f.region = o.err;
+                        o.fail(&mut f.region);
                     } else {
-                        t.region = o.err;
+                        o.fail(&mut t.region);
                     }
                 }
                 // Bindings of the pattern live in the true branch.
@@ -252,9 +270,9 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 let mut f = st.clone();
                 if let Some((o, success_if_true)) = &v.test {
                     if *success_if_true {
-                        f.region = o.err;
+                        o.fail(&mut f.region);
                     } else {
-                        t.region = o.err;
+                        o.fail(&mut t.region);
                     }
                 }
                 (t, f)

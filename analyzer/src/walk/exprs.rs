@@ -249,7 +249,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                 // a copy per `?` made a chain of them quadratic).
                 let here = st.region;
                 if let Some(o) = &v.outcome {
-                    st.region = o.err;
+                    o.fail(&mut st.region);
                 }
                 self.exit(ExitKind::Question, loc, st, None);
                 self.finish_tokens(st);
@@ -505,15 +505,23 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     pub(super) fn if_expr(&mut self, i: &'a syn::ExprIf, st: &mut State) -> Fact {
+        // `if cfg!(debug_assertions) { r.expect(..) }` checks in debug builds only.
+        let debug_then = syntax::is_debug_cfg_macro(&i.cond);
+        let debug_else = matches!(&*i.cond, syn::Expr::Unary(u)
+            if matches!(u.op, syn::UnOp::Not(_)) && syntax::is_debug_cfg_macro(&u.expr));
         let (mut t, mut f) = self.cond(&i.cond, st);
         self.depth += 1;
+        self.in_debug_macro += u32::from(debug_then);
         let tv = self.block(&i.then_branch, &mut t);
+        self.in_debug_macro -= u32::from(debug_then);
         self.depth -= 1;
         let t = self.pop_scope(t, self.depth);
+        self.in_debug_macro += u32::from(debug_else);
         let fv = match &i.else_branch {
             Some((_, e)) => self.expr(e, &mut f),
             None => Fact::default(),
         };
+        self.in_debug_macro -= u32::from(debug_else);
         *st = t.join(&f);
         join_fact(&tv, &fv)
     }
@@ -556,7 +564,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             });
             let mut s = st.clone();
             if let (Some(o), Some(false)) = (&outcome, pol) {
-                s.region = o.err;
+                o.fail(&mut s.region);
             }
             self.depth += 1;
             let mut names = Vec::new();

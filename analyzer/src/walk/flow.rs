@@ -105,6 +105,22 @@ pub struct ParamFacts {
     pub pipe_use: Option<PipeUse>,
     /// Stored in these fields, sorted.
     pub stored_in: Vec<FieldKey>,
+    /// How it is checked as a result (of a begin or end call).
+    pub check: ParamCheck,
+}
+
+/// How a function checks a result it is given (`check_revert(RevertToSelf())`,
+/// `RevertToSelf().debug_expect(..)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum ParamCheck {
+    /// Not examined (or only passed on: see [`RetFacts::result_from`]).
+    #[default]
+    None,
+    /// Examined only in debug builds (`debug_assert!`, `cfg!(debug_assertions)`,
+    /// `#[cfg(debug_assertions)]`): release builds do not check it.
+    Debug,
+    /// Examined in release builds (`expect`, `?`, a comparison that branches).
+    Release,
 }
 
 impl ParamFacts {
@@ -139,6 +155,7 @@ impl ParamFacts {
         for k in &other.stored_in {
             out.add_stored(k);
         }
+        out.check = self.check.max(other.check);
         out
     }
 }
@@ -162,6 +179,10 @@ pub struct RetFacts {
     pub sqos: bool,
     /// The value of this field (a getter).
     pub field: Option<FieldKey>,
+    /// The result (of a begin or end call) given in these parameters is
+    /// returned as it is, or tested (bit i: position i): the caller's use
+    /// of the returned value checks it.
+    pub result_from: u32,
 }
 
 /// A function's value-flow summary.

@@ -19,6 +19,28 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         // Results of begin/end calls: tests, pass-throughs, checks, drops.
         if let Some(o) = recv.outcome.clone() {
+            // A check helper of the crate (`impl DebugExpect for Result<..>`):
+            // it checks as its body does.
+            let checkers: Vec<usize> = self
+                .cx
+                .ix
+                .fns_named(&name)
+                .filter(|&id| {
+                    let f = &self.cx.ix.fns[id];
+                    f.has_receiver
+                        && f.self_ty
+                            .as_deref()
+                            .is_some_and(|t| catalog::RESULT_TYPES.contains(&t))
+                })
+                .collect();
+            if !checkers.is_empty() {
+                let (vals, callables) = self.args(m.args.iter(), st);
+                let exprs: Vec<&'a syn::Expr> = m.args.iter().collect();
+                let recv_arg = Some((&*m.receiver, &recv));
+                let at = (loc, key);
+                return self
+                    .local_call(&checkers, &name, at, vals, callables, st, &exprs, recv_arg);
+            }
             let (vals, callables) = self.args(m.args.iter(), st);
             self.run_in_place(callables, st);
             for v in &vals {
@@ -145,6 +167,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
                     at: (loc, key),
                     args: &exprs,
                     recv: Some((&*m.receiver, &recv)),
+                    callees: &[],
                 };
                 return self.apply_summary(&sum, call, vals, callables, st);
             }

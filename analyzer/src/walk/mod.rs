@@ -115,11 +115,54 @@ pub struct Cx<'i, 'a> {
     pub fields: &'i flow::FieldFacts,
 }
 
+/// A result to check: the begin or end calls it comes from (their keys),
+/// the region on their failure path, and how it reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Outcome {
     calls: Vec<usize>,
-    err: Region,
+    /// The region if the call failed; `None` when failure leaves the
+    /// region as it is (a result handed in as a parameter).
+    err: Option<Region>,
     kind: ResultKind,
+}
+
+impl Outcome {
+    /// Moves `region` to the failure path's.
+    fn fail(&self, region: &mut Region) {
+        if let Some(r) = self.err {
+            *region = r;
+        }
+    }
+
+    /// The result of either of two calls (`if a { X() } else { Y() }`):
+    /// checking it checks both.
+    fn join(&self, other: &Outcome) -> Outcome {
+        let mut calls = self.calls.clone();
+        for c in &other.calls {
+            if !calls.contains(c) {
+                calls.push(*c);
+            }
+        }
+        Outcome {
+            calls,
+            err: match (self.err, other.err) {
+                (Some(a), Some(b)) => Some(a.join(b)),
+                (a, b) => a.or(b),
+            },
+            kind: self.kind,
+        }
+    }
+}
+
+/// The key of the result parameter `pos` is (see [`Walker::param_checks`]).
+fn param_key(pos: usize) -> usize {
+    usize::MAX - pos
+}
+
+/// The parameter position of a result key, if it is one's.
+fn key_param(key: usize) -> Option<usize> {
+    let pos = usize::MAX - key;
+    (pos < 32).then_some(pos)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -282,8 +325,15 @@ fn join_fact(a: &Fact, b: &Fact) -> Fact {
         _ => None,
     };
     Fact {
-        outcome: a.outcome.clone().or(b.outcome.clone()),
-        test: a.test.clone().or(b.test.clone()),
+        // A result chosen on two paths is either call's: checking it checks both.
+        outcome: match (&a.outcome, &b.outcome) {
+            (Some(x), Some(y)) => Some(x.join(y)),
+            (x, y) => x.clone().or(y.clone()),
+        },
+        test: match (&a.test, &b.test) {
+            (Some((x, p)), Some((y, q))) if p == q => Some((x.join(y), *p)),
+            (x, y) => x.clone().or(y.clone()),
+        },
         guard: a.guard && b.guard,
         handle,
         token,
@@ -407,6 +457,9 @@ pub struct Walker<'c, 'i, 'a> {
     pub call_sites: Vec<CallSite>,
     /// Parameter positions called while impersonating (closure helpers).
     pub called_params: Vec<usize>,
+    /// Functions of the crate given a result, token or handle here whose
+    /// value flow is not summarised: the analysis walks them for it.
+    flow_demands: std::collections::BTreeSet<usize>,
     params: Vec<String>,
     origins: Vec<Origin>,
     frames: Vec<Frame<'a>>,
@@ -477,6 +530,9 @@ pub struct WalkResult {
     /// Types whose fields' values reached an open or a pipe-only API here:
     /// what the crate writes into them matters (see `analyze`).
     pub field_demands: Vec<std::sync::Arc<str>>,
+    /// Functions given a result, a token or a handle that have no value
+    /// flow summary: the analysis walks them for one.
+    pub flow_demands: Vec<usize>,
 }
 
 /// Why a walk did not follow part of a function.
@@ -516,6 +572,7 @@ pub const MAX_LOOP_ROUNDS: u32 = 1 << 14;
 /// an outcome to check when the result can say it failed (`err`: the state
 /// if it did).
 fn call_outcome(key: usize, err: Region, kind: ResultKind) -> Fact {
+    let err = Some(err);
     let checkable = matches!(
         kind,
         ResultKind::Bool | ResultKind::Status | ResultKind::Result
@@ -852,6 +909,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             events: Vec::new(),
             call_sites: Vec::new(),
             called_params: Vec::new(),
+            flow_demands: Default::default(),
             params,
             origins: Vec::new(),
             frames: Vec::new(),
@@ -859,7 +917,8 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             checks: HashMap::new(),
             depth: 0,
             closures: Vec::new(),
-            in_debug_macro: 0,
+            // A function compiled only in debug builds checks nothing in release.
+            in_debug_macro: u32::from(f.debug_only),
             closing: 0,
             running_closures: Vec::new(),
             call_stack: Vec::new(),
@@ -993,6 +1052,13 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
     }
 
     fn mark(&mut self, f: &Fact, how: Check) {
+        self.mark_calls(f, how, true);
+    }
+
+    /// Marks the results a value carries; those of parameters too when
+    /// `params` (a value returned from the function leaves them to its
+    /// callers).
+    fn mark_calls(&mut self, f: &Fact, how: Check, params: bool) {
         let mut calls: Vec<usize> = Vec::new();
         if let Some(o) = &f.outcome {
             calls.extend(&o.calls);
@@ -1001,7 +1067,53 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             calls.extend(&o.calls);
         }
         for c in calls {
-            self.mark_call(c, how);
+            if params || key_param(c).is_none() {
+                self.mark_call(c, how);
+            }
+        }
+    }
+
+    /// Marks a value's results as a callee treats the parameter it is
+    /// given: checked in release builds, only in debug builds, or not.
+    fn mark_as(&mut self, f: &Fact, check: flow::ParamCheck) {
+        match check {
+            flow::ParamCheck::Release => self.mark(f, Check::Checked),
+            flow::ParamCheck::Debug => {
+                self.in_debug_macro += 1;
+                self.mark(f, Check::Checked);
+                self.in_debug_macro -= 1;
+            }
+            flow::ParamCheck::None => {}
+        }
+    }
+
+    /// The result parameter `pos` is, to check (see [`Self::param_checks`]).
+    fn param_result(&mut self, pos: usize) -> Option<Outcome> {
+        (pos < 32).then(|| {
+            self.register_call(param_key(pos), ResultKind::Result, None);
+            Outcome {
+                calls: vec![param_key(pos)],
+                err: None,
+                kind: ResultKind::Result,
+            }
+        })
+    }
+
+    /// How each parameter's result was treated, once the walk is done.
+    fn param_checks(&mut self) {
+        for (&key, p) in &self.checks {
+            let Some(pos) = key_param(key) else {
+                continue;
+            };
+            let check = if p.check == Check::Checked {
+                flow::ParamCheck::Release
+            } else if p.debug_only {
+                flow::ParamCheck::Debug
+            } else {
+                continue;
+            };
+            let slot = self.flow.param_mut(pos);
+            slot.check = slot.check.max(check);
         }
     }
 
@@ -1046,25 +1158,57 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
         }
         // Parameters: types from annotations; each value is made from its
         // parameter (by signature position, the receiver first).
+        // A result given as a parameter (its type says so): how this
+        // function treats it is its callers' to know (`flow::ParamCheck`).
         for (pos, input) in syntax.sig.inputs.iter().enumerate() {
-            if let syn::FnArg::Typed(t) = input {
-                if let Some(name) = pattern_ident(&t.pat) {
-                    let ty = syntax::type_path(&t.ty).map(|p| self.cx.ix.full_segments(self.fi, p));
-                    st.vars.push(Var {
-                        name,
-                        depth: 0,
-                        fact: Fact {
-                            ty,
-                            from_params: paths::param_bit(pos),
-                            ..Fact::default()
-                        },
-                    });
+            match input {
+                syn::FnArg::Typed(t) => {
+                    if let Some(name) = pattern_ident(&t.pat) {
+                        let ty =
+                            syntax::type_path(&t.ty).map(|p| self.cx.ix.full_segments(self.fi, p));
+                        let is_result = ty
+                            .as_ref()
+                            .and_then(|t| t.last())
+                            .is_some_and(|t| catalog::RESULT_TYPES.contains(&t.as_str()));
+                        let outcome = is_result.then(|| self.param_result(pos)).flatten();
+                        st.vars.push(Var {
+                            name,
+                            depth: 0,
+                            fact: Fact {
+                                ty,
+                                from_params: paths::param_bit(pos),
+                                outcome,
+                                ..Fact::default()
+                            },
+                        });
+                    }
                 }
+                // `fn debug_expect(self, ..)` on a result type: the receiver
+                // is the result.
+                syn::FnArg::Receiver(r) if r.reference.is_none() => {
+                    let f = &self.cx.ix.fns[self.fid];
+                    if f.self_ty
+                        .as_deref()
+                        .is_some_and(|t| catalog::RESULT_TYPES.contains(&t))
+                    {
+                        let outcome = self.param_result(pos);
+                        st.vars.push(Var {
+                            name: "self".to_string(),
+                            depth: 0,
+                            fact: Fact {
+                                outcome,
+                                ..Fact::default()
+                            },
+                        });
+                    }
+                }
+                syn::FnArg::Receiver(_) => {}
             }
         }
         let is_async = syntax.sig.asyncness.is_some();
         let body = syntax.body;
         let (ret, exit_state) = self.body(body, st, is_async, true);
+        self.param_checks();
         // Fill in how each begin/end result was treated.
         for (_, p) in self.checks.drain() {
             if let Some(ev) = p.event {
@@ -1106,6 +1250,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             flow: self.flow,
             field_writes: self.field_writes,
             field_demands: self.field_demands.into_iter().collect(),
+            flow_demands: self.flow_demands.into_iter().collect(),
         }
     }
 
@@ -1217,9 +1362,11 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
 
     /// Records what a returned value does: checks a result, escapes a handle.
     fn returning(&mut self, v: &Fact, st: &State, loc: Location) {
-        self.mark(v, Check::Checked);
+        // A result handed in and returned is the caller's to check
+        // (`RetFacts::result_from`), not checked here.
+        self.mark_calls(v, Check::Checked, false);
         if let Some(ctx) = self.ctxs.last_mut() {
-            if let Some(o) = &v.outcome {
+            if let Some(o) = v.outcome.as_ref().filter(|o| o.err.is_some()) {
                 ctx.returned_outcome = Some(o.kind);
             }
             if v.guard {

@@ -25,6 +25,18 @@ pub(super) fn param_bit(pos: usize) -> u32 {
     }
 }
 
+/// The parameters whose result (of a begin or end call) a value carries,
+/// as a mask.
+fn result_params(v: &Fact) -> u32 {
+    let tested = v.test.as_ref().map(|(o, _)| o);
+    v.outcome
+        .iter()
+        .chain(tested)
+        .flat_map(|o| &o.calls)
+        .filter_map(|&c| key_param(c))
+        .fold(0, |m, p| m | param_bit(p))
+}
+
 /// The positions of a parameter mask.
 fn positions(mask: u32) -> impl Iterator<Item = usize> {
     (0..32).filter(move |i| mask & (1 << i) != 0)
@@ -627,6 +639,7 @@ impl<'c, 'i, 'a> Walker<'c, 'i, 'a> {
             open: v.open.as_deref().cloned(),
             sqos: v.sqos,
             field: v.field.as_deref().cloned(),
+            result_from: result_params(v),
         }
     }
 
